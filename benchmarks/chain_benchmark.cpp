@@ -1,0 +1,74 @@
+#include "chain_benchmark.h"
+
+#include <chrono>
+#include <string>
+
+#include <fmt/core.h>
+
+#include "../fixtures/errors.h"
+
+namespace nfb {
+
+void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env) {
+  const auto rules = static_cast<std::size_t>(state.range(0));
+  try {
+    env.chain().set_rule_count(rules);
+    const std::size_t in_kernel = env.chain().count_rules_in_kernel();
+    if (in_kernel != rules)
+      throw SetupError(fmt::format("OUTPUT holds {} rules after committing {}",
+                                   in_kernel, rules));
+  } catch (const std::exception &e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+
+  HookTotals hook;
+  ReceivedTotals received;
+  for (auto _ : state) {
+    try {
+      const HookTotals before = env.probe().read();
+      const auto start = std::chrono::steady_clock::now();
+      const ReceivedTotals run = env.run_client();
+      const std::chrono::duration<double> wall =
+          std::chrono::steady_clock::now() - start;
+      hook += env.probe().read() - before;
+      received.bytes += run.bytes;
+      received.seconds += run.seconds;
+      state.SetIterationTime(wall.count());
+    } catch (const std::exception &e) {
+      state.SkipWithError(e.what());
+      break;
+    }
+  }
+  if (state.error_occurred())
+    return;
+  // Never record a number the kernel did not produce.
+  if (hook.calls == 0 || received.seconds <= 0 || received.bytes <= 0) {
+    state.SkipWithError(
+        fmt::format("nothing measured: {} hook calls, {} bytes received",
+                    hook.calls, received.bytes)
+            .c_str());
+    return;
+  }
+
+  using benchmark::Counter;
+  state.counters["bits_per_s"] = received.bytes * 8 / received.seconds;
+  state.counters["hook_ns"] = hook.mean_ns();
+  state.counters["hook_p50_ns"] = hook.percentile_ns(0.50);
+  state.counters["hook_p99_ns"] = hook.percentile_ns(0.99);
+  state.counters["hook_calls"] =
+      Counter(static_cast<double>(hook.calls), Counter::kAvgIterations);
+  state.counters["bytes_per_call"] = hook.bytes_per_call();
+  state.counters["rules"] = static_cast<double>(rules);
+}
+
+void register_chain_benchmarks(const std::unique_ptr<BenchEnvironment> &env) {
+  benchmark::RegisterBenchmark(
+      "Chain",
+      [&env](benchmark::State &state) { run_chain_benchmark(state, *env); })
+      ->DenseRange(0, kChainMaxRules, kChainRuleStep)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+}
+
+} // namespace nfb

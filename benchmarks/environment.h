@@ -1,0 +1,53 @@
+// What every benchmark of one process shares, built once: the namespaces, the
+// iperf3 server, the probe (with its own cost measured) and the rule chain.
+// Google Benchmark runs Setup/TearDown per repetition; rebuilding these per
+// benchmark would add noise and minutes.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "../fixtures/hook_probe.h"
+#include "../fixtures/iperf_client.h"
+#include "../fixtures/iperf_server.h"
+#include "../fixtures/rule_chain.h"
+#include "../fixtures/topology.h"
+#include "options.h"
+
+namespace nfb {
+
+// The probe's own cost per hook walk: what hook_ns reads when the walk holds
+// nothing but the probe.
+struct ProbeSelfCost {
+  double ns = 0;
+  std::string method;
+};
+
+class BenchEnvironment {
+public:
+  // Forks the iperf3 server: call before any thread exists.
+  explicit BenchEnvironment(const Options &options);
+
+  ReceivedTotals run_client() const;
+  HookProbe &probe() { return *probe_; }
+  RuleChain &chain() { return chain_; }
+  const ProbeSelfCost &probe_self_cost() const { return self_cost_; }
+  const Topology &topology() const { return topology_; }
+
+private:
+  Options options_;
+  Topology topology_;
+  IperfServer server_;
+  std::unique_ptr<HookProbe> probe_;
+  RuleChain chain_;
+  ProbeSelfCost self_cost_;
+};
+
+// Sends `datagrams` small UDP datagrams from the sender to the receiver's
+// discard port: LOCAL_OUT traffic with no TCP machinery around it.
+void send_udp_burst(const Netns &sender, int datagrams);
+
+// Kernel release, e.g. "6.18.44-fc-v669".
+std::string kernel_release();
+
+} // namespace nfb

@@ -1,0 +1,77 @@
+#include "options.h"
+
+#include <charconv>
+#include <stdexcept>
+#include <string_view>
+
+#include <fmt/core.h>
+
+namespace nfb {
+
+namespace {
+
+int parse_duration(std::string_view text) {
+  int value = 0;
+  auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 1 ||
+      value > kMaxDurationS)
+    throw std::invalid_argument(
+        fmt::format("--duration wants whole seconds from 1 to {}, not '{}'",
+                    kMaxDurationS, text));
+  return value;
+}
+
+bool is_true_flag(std::string_view arg, std::string_view name) {
+  if (arg == name)
+    return true;
+  if (arg.substr(0, name.size()) != name || arg.size() <= name.size() ||
+      arg[name.size()] != '=')
+    return false;
+  auto value = arg.substr(name.size() + 1);
+  return value == "true" || value == "1" || value == "yes";
+}
+
+} // namespace
+
+Options take_options(int *argc, char **argv) {
+  Options o;
+  int kept = 1;
+  for (int i = 1; i < *argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg.substr(0, 11) == "--duration=") {
+      o.duration_s = parse_duration(arg.substr(11));
+    } else if (arg.substr(0, 8) == "--probe=") {
+      auto kind = parse_probe_kind(arg.substr(8));
+      if (!kind)
+        throw std::invalid_argument(fmt::format(
+            "--probe wants auto, fentry, kprobe or bracket, not '{}'",
+            arg.substr(8)));
+      o.probe = *kind;
+    } else if (arg == "--duration" || arg == "--probe") {
+      throw std::invalid_argument(
+          fmt::format("{} wants a value: {}=VALUE", arg, arg));
+    } else {
+      if (is_true_flag(arg, "--benchmark_list_tests"))
+        o.list_only = true;
+      argv[kept++] = argv[i];
+    }
+  }
+  *argc = kept;
+  argv[kept] = nullptr;
+  return o;
+}
+
+std::string options_help() {
+  return fmt::format(
+      "nf_bench: what a long iptables OUTPUT chain costs (run as root)\n"
+      "  --duration=SECONDS   length of one iperf3 run = one iteration "
+      "(1..{}, default 2)\n"
+      "  --probe=KIND         auto (default), fentry, kprobe or bracket\n"
+      "  NF_BENCH_DEBUG=1     print libbpf's messages (verifier logs)\n"
+      "Benchmarks: Chain/<rules> for rules = 0, 100, ... 3000\n"
+      "Google Benchmark's own flags follow.\n\n",
+      kMaxDurationS);
+}
+
+} // namespace nfb

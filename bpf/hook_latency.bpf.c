@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Time per skb spent in the IPv4 LOCAL_OUT netfilter hook of one network
+ * namespace. Three attachment strategies share one map; the user side
+ * (fixtures/hook_probe.cpp) autoloads only the pair it chose:
+ *
+ *   fentry/fexit on nf_hook_slow      exact, cheapest; needs BPF trampolines
+ *   kprobe/kretprobe on nf_hook_slow  needs CONFIG_KPROBES
+ *   netfilter-link bracket            two BPF_PROG_TYPE_NETFILTER programs at
+ *                                     the first and last priority of LOCAL_OUT
+ *                                     (Linux >= 6.4); times every hook between
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "hook_latency.h"
+
+#define NFPROTO_IPV4_ 2
+#define NF_INET_LOCAL_OUT_ 3
+#define NF_ACCEPT_ 1
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Inode number of the network namespace to time (fentry and kprobe only: a
+ * netfilter link is already bound to one namespace). Set before load. */
+const volatile __u32 target_netns_inum = 0;
+
+/* Entry time of the hook walk in progress on this CPU. A per-CPU slot checked
+ * by skb is cheaper than a hash map keyed by skb. */
+struct entry_slot {
+	__u64 skb;
+	__u64 ts_ns; /* 0: no walk in progress */
+	__u64 len;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct entry_slot);
+} entry_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hook_stats);
+} stats SEC(".maps");
+
+static __always_inline __u32 log2_slot(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r < HOOK_HIST_SLOTS ? r : HOOK_HIST_SLOTS - 1;
+}
+
+static __always_inline void on_entry(__u64 skb, __u32 len)
+{
+	__u32 zero = 0;
+	struct entry_slot *slot = bpf_map_lookup_elem(&entry_slots, &zero);
+
+	if (!slot)
+		return;
+	slot->skb = skb;
+	slot->len = len;
+	slot->ts_ns = bpf_ktime_get_ns();
+}
+
+/* skb == 0: the caller cannot see the skb (kretprobe); trust the slot. */
+static __always_inline void on_exit(__u64 skb)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 zero = 0;
+	struct entry_slot *slot = bpf_map_lookup_elem(&entry_slots, &zero);
+	struct hook_stats *s = bpf_map_lookup_elem(&stats, &zero);
+
+	if (!slot || !s)
+		return;
+	if (!slot->ts_ns || (skb && slot->skb != skb)) {
+		s->unpaired++;
+		return;
+	}
+	__u64 delta = now - slot->ts_ns;
+	slot->ts_ns = 0;
+	s->calls++;
+	s->sum_ns += delta;
+	s->bytes += slot->len;
+	s->hist[log2_slot(delta)]++;
+}
+
+static __always_inline bool wanted(const struct nf_hook_state *state)
+{
+	if (BPF_CORE_READ(state, hook) != NF_INET_LOCAL_OUT_ ||
+	    BPF_CORE_READ(state, pf) != NFPROTO_IPV4_)
+		return false;
+	return BPF_CORE_READ(state, net, ns.inum) == target_netns_inum;
+}
+
+/* ---- fentry/fexit ------------------------------------------------------ */
+
+SEC("fentry/nf_hook_slow")
+int BPF_PROG(fentry_nf_hook_slow, struct sk_buff *skb, struct nf_hook_state *state)
+{
+	if (wanted(state))
+		on_entry((__u64)skb, skb->len);
+	return 0;
+}
+
+SEC("fexit/nf_hook_slow")
+int BPF_PROG(fexit_nf_hook_slow, struct sk_buff *skb, struct nf_hook_state *state)
+{
+	if (wanted(state))
+		on_exit((__u64)skb);
+	return 0;
+}
+
+/* ---- kprobe/kretprobe -------------------------------------------------- */
+
+SEC("kprobe/nf_hook_slow")
+int BPF_KPROBE(kprobe_nf_hook_slow, struct sk_buff *skb, struct nf_hook_state *state)
+{
+	if (wanted(state))
+		on_entry((__u64)skb, BPF_CORE_READ(skb, len));
+	return 0;
+}
+
+/* No arguments at return: the entry slot says whether this call was ours. */
+SEC("kretprobe/nf_hook_slow")
+int BPF_KRETPROBE(kretprobe_nf_hook_slow)
+{
+	__u32 zero = 0;
+	struct entry_slot *slot = bpf_map_lookup_elem(&entry_slots, &zero);
+
+	if (slot && slot->ts_ns)
+		on_exit(0);
+	return 0;
+}
+
+/* ---- netfilter-link bracket -------------------------------------------- */
+
+/* Layout of struct bpf_nf_ctx (uapi-stable since 6.4), declared here so the
+ * object also builds against the BTF of older kernels. */
+struct nf_ctx {
+	const struct nf_hook_state *state;
+	struct sk_buff *skb;
+};
+
+/* libbpf 1.1 predates SEC("netfilter"): the user side sets the program and
+ * attach types before load. */
+SEC("nf_bench/netfilter")
+int nf_bracket_first(struct nf_ctx *ctx)
+{
+	struct sk_buff *skb = ctx->skb;
+
+	on_entry((__u64)skb, skb->len);
+	return NF_ACCEPT_;
+}
+
+SEC("nf_bench/netfilter")
+int nf_bracket_last(struct nf_ctx *ctx)
+{
+	on_exit((__u64)ctx->skb);
+	return NF_ACCEPT_;
+}

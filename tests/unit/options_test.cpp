@@ -1,1 +1,77 @@
+#include "../../benchmarks/options.h"
+
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace nfb {
+namespace {
+
+// argv as main gets it, with storage that outlives the call.
+struct Argv {
+  explicit Argv(std::vector<std::string> args) : strings(std::move(args)) {
+    for (auto &s : strings)
+      pointers.push_back(s.data());
+    pointers.push_back(nullptr);
+    argc = static_cast<int>(strings.size());
+  }
+  std::vector<std::string> remaining() const {
+    return {pointers.begin(), pointers.begin() + argc};
+  }
+  std::vector<std::string> strings;
+  std::vector<char *> pointers;
+  int argc;
+};
+
+TEST(Options, Defaults) {
+  Argv a({"nf_bench"});
+  Options o = take_options(&a.argc, a.pointers.data());
+  EXPECT_EQ(o.duration_s, 2);
+  EXPECT_EQ(o.probe, ProbeKind::Auto);
+  EXPECT_FALSE(o.list_only);
+  EXPECT_EQ(a.argc, 1);
+}
+
+TEST(Options, TakesItsOwnAndLeavesBenchmarkFlags) {
+  Argv a({"nf_bench", "--benchmark_filter=Chain/3000", "--duration=5",
+          "--probe=bracket", "--benchmark_repetitions=3"});
+  Options o = take_options(&a.argc, a.pointers.data());
+  EXPECT_EQ(o.duration_s, 5);
+  EXPECT_EQ(o.probe, ProbeKind::Bracket);
+  EXPECT_EQ(a.remaining(), (std::vector<std::string>{
+                               "nf_bench", "--benchmark_filter=Chain/3000",
+                               "--benchmark_repetitions=3"}));
+  EXPECT_EQ(a.pointers[static_cast<std::size_t>(a.argc)], nullptr);
+}
+
+TEST(Options, EveryProbeKindRoundTrips) {
+  for (auto kind : {ProbeKind::Auto, ProbeKind::Fentry, ProbeKind::Kprobe,
+                    ProbeKind::Bracket})
+    EXPECT_EQ(parse_probe_kind(to_string(kind)), kind);
+  EXPECT_FALSE(parse_probe_kind("kretprobe"));
+}
+
+TEST(Options, ListTestsNeedsNoEnvironment) {
+  for (const char *flag :
+       {"--benchmark_list_tests", "--benchmark_list_tests=true"}) {
+    Argv a({"nf_bench", flag});
+    EXPECT_TRUE(take_options(&a.argc, a.pointers.data()).list_only) << flag;
+  }
+  Argv a({"nf_bench", "--benchmark_list_tests=false"});
+  EXPECT_FALSE(take_options(&a.argc, a.pointers.data()).list_only);
+}
+
+TEST(Options, RejectsBadValues) {
+  for (const char *bad : {"--duration=0", "--duration=-1", "--duration=1.5",
+                          "--duration=abc", "--duration=3601", "--duration=",
+                          "--duration", "--probe=foo", "--probe=", "--probe"}) {
+    Argv a({"nf_bench", bad});
+    EXPECT_THROW(take_options(&a.argc, a.pointers.data()),
+                 std::invalid_argument)
+        << bad;
+  }
+}
+
+} // namespace
+} // namespace nfb

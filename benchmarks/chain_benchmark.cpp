@@ -9,6 +9,20 @@
 
 namespace nfb {
 
+namespace {
+
+int g_failed_runs = 0;
+
+// Records the failure instead of a number, and remembers it for the exit code.
+void fail_run(benchmark::State &state, const std::string &message) {
+  ++g_failed_runs;
+  state.SkipWithError(message.c_str());
+}
+
+} // namespace
+
+int failed_benchmark_runs() { return g_failed_runs; }
+
 void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env) {
   const auto rules = static_cast<std::size_t>(state.range(0));
   try {
@@ -18,7 +32,7 @@ void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env) {
       throw SetupError(fmt::format("OUTPUT holds {} rules after committing {}",
                                    in_kernel, rules));
   } catch (const std::exception &e) {
-    state.SkipWithError(e.what());
+    fail_run(state, e.what());
     return;
   }
 
@@ -36,7 +50,7 @@ void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env) {
       received.seconds += run.seconds;
       state.SetIterationTime(wall.count());
     } catch (const std::exception &e) {
-      state.SkipWithError(e.what());
+      fail_run(state, e.what());
       break;
     }
   }
@@ -44,10 +58,9 @@ void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env) {
     return;
   // Never record a number the kernel did not produce.
   if (hook.calls == 0 || received.seconds <= 0 || received.bytes <= 0) {
-    state.SkipWithError(
-        fmt::format("nothing measured: {} hook calls, {} bytes received",
-                    hook.calls, received.bytes)
-            .c_str());
+    fail_run(state,
+             fmt::format("nothing measured: {} hook calls, {} bytes received",
+                         hook.calls, received.bytes));
     return;
   }
 

@@ -16,6 +16,9 @@ inline constexpr int kChainRuleStep = 100;
 // `env` is filled in by main after registration (listing needs no root).
 void register_chain_benchmarks(const std::unique_ptr<BenchEnvironment> &env);
 
+// How many benchmark runs ended in SkipWithError (nf_bench then exits 1).
+int failed_benchmark_runs();
+
 // Runs one Chain benchmark against `env`; public for the integration tests.
 void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env);
 

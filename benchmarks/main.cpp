@@ -62,5 +62,13 @@ int main(int argc, char **argv) {
 
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  // Google Benchmark exits 0 even when every run failed; scripts need to know.
+  if (int failed = nfb::failed_benchmark_runs()) {
+    fmt::print(stderr,
+               "nf_bench: {} benchmark run(s) failed (see their error "
+               "messages above)\n",
+               failed);
+    return 1;
+  }
   return 0;
 }

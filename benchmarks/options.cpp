@@ -1,7 +1,9 @@
 #include "options.h"
 
+#include <cctype>
 #include <charconv>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 
 #include <fmt/core.h>
@@ -22,14 +24,20 @@ int parse_duration(std::string_view text) {
   return value;
 }
 
+// Google Benchmark's reading of a bool flag: bare or any value but a false one.
 bool is_true_flag(std::string_view arg, std::string_view name) {
   if (arg == name)
     return true;
   if (arg.substr(0, name.size()) != name || arg.size() <= name.size() ||
       arg[name.size()] != '=')
     return false;
-  auto value = arg.substr(name.size() + 1);
-  return value == "true" || value == "1" || value == "yes";
+  std::string value(arg.substr(name.size() + 1));
+  for (auto &c : value)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (value.size() == 1)
+    return std::isalnum(static_cast<unsigned char>(value[0])) && value != "0" &&
+           value != "f" && value != "n";
+  return !(value == "false" || value == "no" || value == "off");
 }
 
 } // namespace

@@ -53,13 +53,22 @@ TEST(Options, EveryProbeKindRoundTrips) {
 }
 
 TEST(Options, ListTestsNeedsNoEnvironment) {
+  // Read as Google Benchmark reads bool flags.
   for (const char *flag :
-       {"--benchmark_list_tests", "--benchmark_list_tests=true"}) {
+       {"--benchmark_list_tests", "--benchmark_list_tests=true",
+        "--benchmark_list_tests=True", "--benchmark_list_tests=on",
+        "--benchmark_list_tests=y", "--benchmark_list_tests=1",
+        "--benchmark_list_tests="}) {
     Argv a({"nf_bench", flag});
     EXPECT_TRUE(take_options(&a.argc, a.pointers.data()).list_only) << flag;
   }
-  Argv a({"nf_bench", "--benchmark_list_tests=false"});
-  EXPECT_FALSE(take_options(&a.argc, a.pointers.data()).list_only);
+  for (const char *flag :
+       {"--benchmark_list_tests=false", "--benchmark_list_tests=FALSE",
+        "--benchmark_list_tests=0", "--benchmark_list_tests=off",
+        "--benchmark_list_tests=n", "--benchmark_list_tests_x"}) {
+    Argv a({"nf_bench", flag});
+    EXPECT_FALSE(take_options(&a.argc, a.pointers.data()).list_only) << flag;
+  }
 }
 
 TEST(Options, RejectsBadValues) {

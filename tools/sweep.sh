@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main result in one command (as root): installs what is missing, builds,
-# runs the default sweep (Chain/0 .. Chain/3000) and writes its Google
-# Benchmark JSON into results/runs/. Extra arguments go to nf_bench, e.g.
+# runs the default sweep (Chain/0 .. Chain/3000) and writes, side by side in
+# results/runs/: its Google Benchmark JSON, the figure (PNG and SVG) and the
+# report (Markdown). Extra arguments go to nf_bench, e.g.
 #   tools/sweep.sh --benchmark_repetitions=5 --duration=3
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,9 +15,24 @@ fi
 "$root/tools/build.sh"
 
 mkdir -p "$root/results/runs"
-out="$root/results/runs/chain-$(uname -r)-$(date +%Y%m%d-%H%M%S).json"
+stem="$root/results/runs/chain-$(uname -r)-$(date +%Y%m%d-%H%M%S)"
 start=$(date +%s)
-"$build/nf_bench" --benchmark_filter='^Chain/' --benchmark_out="$out" \
-  --benchmark_out_format=json "$@"
+status=0
+"$build/nf_bench" --benchmark_filter='^Chain/' --benchmark_out="$stem.json" \
+  --benchmark_out_format=json "$@" || status=$?
+elapsed=$(($(date +%s) - start))
+[[ -s "$stem.json" ]] || { echo "sweep: nf_bench wrote no results" >&2; exit 1; }
+
+# Debian's interpreter: the one with python3-matplotlib and python3-scipy.
+/usr/bin/python3 "$root/tools/plot.py" "$stem.json" -o "$stem" >/dev/null
+/usr/bin/python3 "$root/tools/report.py" "$stem.json" -o "$stem.md" >/dev/null
 echo
-echo "sweep: $(($(date +%s) - start)) s; results in $out"
+echo "sweep: ${elapsed} s"
+echo "  results: $stem.json"
+echo "  figure:  $stem.png"
+echo "           $stem.svg"
+echo "  report:  $stem.md"
+if ((status != 0)); then
+  echo "sweep: nf_bench reported failed runs (exit $status); they are left out" >&2
+  exit "$status"
+fi

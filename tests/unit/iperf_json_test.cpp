@@ -67,5 +67,19 @@ TEST(IperfJson, RejectsWhatIsNotAResult) {
                std::runtime_error);
 }
 
+TEST(IperfJson, ErrorOfAFailedTest) {
+  // What libiperf 3.12 writes when a test fails with JSON output on.
+  const std::string failed = R"({
+	"start":	{ "version":	"iperf 3.12" },
+	"intervals":	[],
+	"end":	{ },
+	"error":	"the server has terminated"
+})";
+  EXPECT_EQ(iperf_json_error(failed), "the server has terminated");
+  EXPECT_THROW(parse_received_totals(failed), std::runtime_error);
+  EXPECT_EQ(iperf_json_error(kResult), "");
+  EXPECT_EQ(iperf_json_error("not json"), "");
+}
+
 } // namespace
 } // namespace nfb

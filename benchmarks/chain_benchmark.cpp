@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include <fmt/core.h>
 
@@ -17,6 +18,36 @@ int g_failed_runs = 0;
 void fail_run(benchmark::State &state, const std::string &message) {
   ++g_failed_runs;
   state.SkipWithError(message.c_str());
+}
+
+// One iperf3 run and what the probe saw during it.
+struct Measured {
+  HookTotals hook;
+  ReceivedTotals received;
+  double wall_s = 0;
+};
+
+Measured measure_one_run(BenchEnvironment &env) {
+  // Right after a test the server may still be winding it down and refuse
+  // the next one before any data flows: wait and ask again.
+  constexpr int kAttempts = 50;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      const HookTotals before = env.probe().read();
+      const auto start = std::chrono::steady_clock::now();
+      Measured m;
+      m.received = env.run_client();
+      const std::chrono::duration<double> wall =
+          std::chrono::steady_clock::now() - start;
+      m.hook = env.probe().read() - before;
+      m.wall_s = wall.count();
+      return m;
+    } catch (const ServerBusy &) {
+      if (attempt == kAttempts)
+        throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
 }
 
 } // namespace
@@ -40,15 +71,11 @@ void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env) {
   ReceivedTotals received;
   for (auto _ : state) {
     try {
-      const HookTotals before = env.probe().read();
-      const auto start = std::chrono::steady_clock::now();
-      const ReceivedTotals run = env.run_client();
-      const std::chrono::duration<double> wall =
-          std::chrono::steady_clock::now() - start;
-      hook += env.probe().read() - before;
-      received.bytes += run.bytes;
-      received.seconds += run.seconds;
-      state.SetIterationTime(wall.count());
+      const Measured m = measure_one_run(env);
+      hook += m.hook;
+      received.bytes += m.received.bytes;
+      received.seconds += m.received.seconds;
+      state.SetIterationTime(m.wall_s);
     } catch (const std::exception &e) {
       fail_run(state, e.what());
       break;

@@ -48,7 +48,7 @@ struct {
 	__type(value, struct hook_stats);
 } stats SEC(".maps");
 
-static __always_inline __u32 log2_slot(__u64 v)
+static __always_inline __u32 log2_floor(__u64 v)
 {
 	__u32 r = 0, shift;
 
@@ -57,8 +57,20 @@ static __always_inline __u32 log2_slot(__u64 v)
 	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
 	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
 	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
-	r |= (v >> 1);
-	return r < HOOK_HIST_SLOTS ? r : HOOK_HIST_SLOTS - 1;
+	return r | (v >> 1);
+}
+
+/* See hook_latency.h; fixtures/hook_stats.cpp mirrors it for the user side. */
+static __always_inline __u32 hist_slot(__u64 ns)
+{
+	if (ns < HOOK_HIST_SUB)
+		return ns;
+	__u32 k = log2_floor(ns);
+	if (k > HOOK_HIST_MAX_LOG2)
+		return HOOK_HIST_SLOTS - 1;
+	__u32 sub = (ns >> (k - HOOK_HIST_SUB_BITS)) & (HOOK_HIST_SUB - 1);
+	__u32 slot = (k - HOOK_HIST_SUB_BITS + 1) * HOOK_HIST_SUB + sub;
+	return slot < HOOK_HIST_SLOTS ? slot : HOOK_HIST_SLOTS - 1;
 }
 
 static __always_inline void on_entry(__u64 skb, __u32 len)
@@ -92,7 +104,7 @@ static __always_inline void on_exit(__u64 skb)
 	s->calls++;
 	s->sum_ns += delta;
 	s->bytes += slot->len;
-	s->hist[log2_slot(delta)]++;
+	s->hist[hist_slot(delta)]++;
 }
 
 static __always_inline bool wanted(const struct nf_hook_state *state)

@@ -2,9 +2,20 @@
 #ifndef NF_BENCH_HOOK_LATENCY_H
 #define NF_BENCH_HOOK_LATENCY_H
 
-/* log2 buckets of nanoseconds: slot i holds times in [2^i, 2^(i+1)), slot 0
- * also holds 0 and 1 ns. 2^32 ns (4.3 s) is far beyond any hook walk. */
-#define HOOK_HIST_SLOTS 32
+/* A log2 histogram of nanoseconds with linear sub-buckets (as in HDR
+ * histograms): each power of two [2^k, 2^(k+1)) is split into
+ * HOOK_HIST_SUB equal buckets, so a bucket is at most 1/8 of its value wide
+ * and percentiles read from it are good to a few percent, where plain log2
+ * buckets (runqlat's) are only good to a factor of two.
+ *   ns < HOOK_HIST_SUB:  slot = ns (width 1)
+ *   otherwise, k = floor(log2(ns)), sub = the HOOK_HIST_SUB_BITS bits below
+ *   the leading one:     slot = (k - HOOK_HIST_SUB_BITS + 1) * HOOK_HIST_SUB + sub
+ * Times of 2^(HOOK_HIST_MAX_LOG2 + 1) ns (68 s) and more share the last slot. */
+#define HOOK_HIST_SUB_BITS 3
+#define HOOK_HIST_SUB (1 << HOOK_HIST_SUB_BITS)
+#define HOOK_HIST_MAX_LOG2 35
+#define HOOK_HIST_SLOTS \
+	((HOOK_HIST_MAX_LOG2 - HOOK_HIST_SUB_BITS + 2) * HOOK_HIST_SUB)
 
 /* One per CPU (BPF_MAP_TYPE_PERCPU_ARRAY, key 0): no atomics on the hot path;
  * the user side sums the CPUs. Counters only grow; readers take differences. */

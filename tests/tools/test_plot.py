@@ -1,0 +1,286 @@
+"""Tests of tools/plot.py: the figure it writes from Google Benchmark JSON,
+and how it refuses bad input.
+
+Run from this folder with Debian's Python (needs python3-matplotlib):
+  /usr/bin/python3 -m unittest -v test_plot
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+
+TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                     "..", "..", "tools")
+PLOT = os.path.join(TOOLS, "plot.py")
+sys.path.insert(0, TOOLS)
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+import plot  # noqa: E402
+
+RULES = (0, 100, 200, 300)
+REPS = 3
+
+
+def counters(rules, rep):
+    """Made-up but plausible: hook time grows 4 ns/rule, throughput falls."""
+    hook = 130.0 + 4.0 * rules + 3.0 * rep
+    return {
+        "bits_per_s": 2.0e10 - 2.0e6 * rules - 1.0e8 * rep,
+        "bytes_per_call": 47650.0 + rep,
+        "hook_calls": 110640.0 - rep,
+        "hook_ns": hook,
+        "hook_p50_ns": hook * 0.98,
+        "hook_p99_ns": hook * 2.0,
+        "rules": float(rules),
+    }
+
+
+def iteration(rules, rep, index):
+    entry = {
+        "name": f"Chain/{rules}/manual_time",
+        "family_index": 0,
+        "per_family_instance_index": index,
+        "run_name": f"Chain/{rules}/manual_time",
+        "run_type": "iteration",
+        "repetitions": REPS,
+        "repetition_index": rep,
+        "threads": 1,
+        "iterations": 1,
+        "real_time": 2001.8 + rep,
+        "cpu_time": 1937.7 + rep,
+        "time_unit": "ms",
+        "some_future_field": {"ignored": True},  # unknown: must be ignored
+    }
+    entry.update(counters(rules, rep))
+    return entry
+
+
+def aggregate(rules, name, index):
+    entry = iteration(rules, 1, index)
+    del entry["repetition_index"]
+    entry.update(name=f"Chain/{rules}/manual_time_{name}",
+                 run_type="aggregate", aggregate_name=name,
+                 aggregate_unit="percentage" if name == "cv" else "time",
+                 iterations=REPS)
+    if name == "cv":
+        entry["rules"] = float("nan")  # as Google Benchmark writes it
+    return entry
+
+
+def failed(rules, rep, index):
+    return {
+        "name": f"Chain/{rules}/manual_time",
+        "family_index": 0,
+        "per_family_instance_index": index,
+        "run_name": f"Chain/{rules}/manual_time",
+        "run_type": "iteration",
+        "repetitions": REPS,
+        "repetition_index": rep,
+        "threads": 1,
+        "error_occurred": True,
+        "error_message": "iperf3 JSON has no \"sum_received\"",
+        "iterations": 1,
+        "real_time": 0.0,
+        "cpu_time": 0.0,
+        "time_unit": "ms",
+    }
+
+
+def context(kernel="6.18.44-test", probe="bracket",
+            backend="legacy (libiptc)"):
+    return {
+        "date": "2026-11-26T15:22:10+00:00",
+        "host_name": "vm",
+        "executable": "/work/main/build/nf_bench",
+        "num_cpus": 2,
+        "library_build_type": "release",
+        "duration_s": "2",
+        "iperf3": "3.12",
+        "iptables_backend": backend,
+        "kernel": kernel,
+        "probe": probe,
+        "probe_self_method": "hook walk with no iptables table (probe only)",
+        "probe_self_ns": "70.3",
+    }
+
+
+def sweep(fail_at=None, aggregates_only=False, **ctx):
+    """A Google Benchmark document shaped like nf_bench's --repetitions=3."""
+    benchmarks = []
+    for index, rules in enumerate(RULES):
+        if not aggregates_only:
+            for rep in range(REPS):
+                make = failed if (rules, rep) == fail_at else iteration
+                benchmarks.append(make(rules, rep, index))
+        for name in ("mean", "median", "stddev", "cv"):
+            benchmarks.append(aggregate(rules, name, index))
+    return {"context": context(**ctx), "benchmarks": benchmarks}
+
+
+class PlotTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="test_plot.")
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        plt.close("all")
+        self.tmp.cleanup()
+
+    def write(self, name, doc):
+        path = os.path.join(self.dir, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(doc if isinstance(doc, str) else json.dumps(doc, indent=2))
+        return path
+
+    def run_plot(self, *args):
+        return subprocess.run([sys.executable, PLOT, *args], text=True,
+                              capture_output=True, timeout=120)
+
+    def assert_written(self, result, prefix):
+        self.assertEqual(result.returncode, 0, result.stderr)
+        paths = [prefix + ".png", prefix + ".svg"]
+        self.assertEqual(result.stdout.split(), paths)
+        for path in paths:
+            self.assertTrue(os.path.isfile(path), path)
+            self.assertGreater(os.path.getsize(path), 1000, path)
+        with open(paths[1], encoding="utf-8") as f:
+            return f.read()
+
+    def assert_refused(self, result, *expected):
+        self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
+        lines = result.stderr.splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertTrue(lines[0].startswith("plot: "), lines[0])
+        for text in expected:
+            self.assertIn(text, lines[0])
+        self.assertEqual(result.stdout, "")
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "out")))
+
+    # --- what it draws -------------------------------------------------
+
+    def test_one_input_writes_png_and_svg_with_two_axes(self):
+        path = self.write("sweep.json", sweep())
+        prefix = os.path.join(self.dir, "new", "dir", "chain")
+        svg = self.assert_written(self.run_plot(path, "-o", prefix), prefix)
+        axes = re.findall(r'<g id="(axes_\d+)">', svg)
+        self.assertEqual(axes, ["axes_1", "axes_2"])
+
+    def test_build_figure_has_two_panels_sharing_rules(self):
+        runs, labels = plot.load_runs([self.write("s.json", sweep())])
+        fig = plot.build_figure(runs, labels)
+        self.assertEqual(len(fig.axes), 2)
+        top, bottom = fig.axes
+        self.assertIn("Gbit/s", top.get_ylabel())
+        self.assertIn("µs", bottom.get_ylabel())
+        self.assertIn("Rules", bottom.get_xlabel())
+        self.assertTrue(top.get_shared_x_axes().joined(top, bottom))
+        texts = [t.get_text() for t in fig.texts]  # suptitle and caption
+        self.assertTrue(any("iptables OUTPUT chain" in t for t in texts))
+
+    def test_repetitions_plot_median_with_min_max_bars(self):
+        runs, labels = plot.load_runs([self.write("s.json", sweep())])
+        fig = plot.build_figure(runs, labels)
+        top, bottom = fig.axes
+        self.assertEqual(len(top.containers), 1)  # one errorbar series
+        line = top.containers[0].lines[0]
+        medians = [2.0e10 - 2.0e6 * r - 1.0e8 for r in RULES]
+        for got, want in zip(line.get_ydata(), medians):
+            self.assertAlmostEqual(got, want / 1e9)
+        text = " ".join(t.get_text() for t in fig.texts)
+        self.assertIn("median", text)
+        self.assertIn("min–max", text)
+
+    def test_latency_panel_has_band_and_fit_slope(self):
+        runs, labels = plot.load_runs([self.write("s.json", sweep())])
+        bottom = plot.build_figure(runs, labels).axes[1]
+        self.assertGreaterEqual(len(bottom.collections), 1)  # the band
+        legend = [t.get_text() for t in bottom.get_legend().get_texts()]
+        self.assertIn("fit: 4.00 ns/rule", legend)
+        self.assertTrue(any("p50" in t and "p99" in t for t in legend))
+
+    def test_one_value_per_point_is_plain_markers_and_line(self):
+        path = self.write("agg.json", sweep(aggregates_only=True))
+        runs, labels = plot.load_runs([path])
+        fig = plot.build_figure(runs, labels)
+        top = fig.axes[0]
+        self.assertEqual(len(top.containers), 0)  # no error bars
+        self.assertEqual(len(top.lines), 1)
+        text = " ".join(t.get_text() for t in fig.texts)
+        self.assertIn("One value per point", text)
+
+    def test_two_inputs_give_two_legend_entries_with_labels(self):
+        a = self.write("a.json", sweep(kernel="6.1.0-a"))
+        b = self.write("b.json", sweep(kernel="6.18.0-b", probe="fentry"))
+        prefix = os.path.join(self.dir, "two")
+        svg = self.assert_written(self.run_plot(a, b, "-o", prefix), prefix)
+        want = ["6.1.0-a · bracket · legacy (libiptc)",
+                "6.18.0-b · fentry · legacy (libiptc)"]
+        for label in want:
+            self.assertIn(label, svg)  # text is drawn as paths, named in comments
+        runs, labels = plot.load_runs([a, b])
+        legend = plot.build_figure(runs, labels).axes[0].get_legend()
+        texts = [t.get_text() for t in legend.get_texts()]
+        self.assertEqual(len(texts), 2)
+        for text, label in zip(texts, want):
+            self.assertIn(label, text)
+
+    def test_equal_labels_get_the_file_name(self):
+        a = self.write("first.json", sweep())
+        b = self.write("second.json", sweep())
+        runs, labels = plot.load_runs([a, b])
+        self.assertNotEqual(labels[0], labels[1])
+        self.assertIn("first.json", labels[0])
+        self.assertIn("second.json", labels[1])
+
+    def test_failed_run_is_noted(self):
+        path = self.write("f.json", sweep(fail_at=(100, 1)))
+        prefix = os.path.join(self.dir, "failed")
+        svg = self.assert_written(self.run_plot(path, "-o", prefix), prefix)
+        self.assertIn("1 failed run left out", svg)
+
+    # --- what it refuses -----------------------------------------------
+
+    def test_not_google_benchmark_json_exits_2(self):
+        path = self.write("other.json", {"results": [1, 2, 3]})
+        self.assert_refused(
+            self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
+            "not Google Benchmark JSON")
+
+    def test_not_json_at_all_exits_2(self):
+        path = self.write("log.txt", "Running nf_bench...\n")
+        self.assert_refused(
+            self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
+            "not JSON")
+
+    def test_json_without_chain_results_exits_2(self):
+        doc = sweep()
+        for entry in doc["benchmarks"]:
+            entry["name"] = entry["name"].replace("Chain", "BM_Other")
+            entry["run_name"] = entry["run_name"].replace("Chain", "BM_Other")
+        path = self.write("nochain.json", doc)
+        self.assert_refused(
+            self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
+            "no Chain")
+
+    def test_missing_file_exits_2(self):
+        path = os.path.join(self.dir, "absent.json")
+        self.assert_refused(
+            self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
+            "absent.json")
+
+    def test_no_inputs_exits_2(self):
+        self.assert_refused(
+            self.run_plot("-o", os.path.join(self.dir, "out", "x")),
+            "no input")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,283 @@
+#!/usr/bin/python3
+"""Regression gate: compares two nf_bench Google Benchmark JSON files and
+fails (exit 1) when the contender is worse than the baseline.
+
+What: for every Chain/<rules> point present in both files and for each gated
+metric (default hook_ns and bits_per_s), the relative change of the medians
+over the repetitions, (new - old) / old, and a two-sided Mann-Whitney U test
+over the repetitions. A point regressed on a metric when the change is in the
+worse direction (hook_ns, cpu_time_s, real_time_s: up; bits_per_s: down),
+larger than --threshold, and - where the U test can be applied - p < --alpha.
+A change as large in the better direction is an improvement.
+
+Why: Google Benchmark's compare.py (libbenchmark-tools) compares only
+real_time and cpu_time, ignores user counters such as hook_ns and bits_per_s,
+and always exits 0, so it cannot stop a change that makes the chain slower.
+
+When the U test applies: both sides need at least --min-reps repetitions
+(default 5) and enough of them for the test to ever give p < alpha. With n
+vs m repetitions and no ties the smallest two-sided p is 2 / C(n+m, n):
+3 vs 3 -> 0.100, 4 vs 4 -> 0.029, 5 vs 5 -> 0.0079. So with 3 repetitions
+the test can never reach alpha 0.05, and with 4 it does so only when every
+new repetition is worse than every old one (one outlier vetoes a real
+regression); 5 vs 5 still gives p < 0.05 with two of the 25 pairs out of
+order. Where the test cannot be applied, the point is gated on the threshold
+alone; the table marks it (p-value "-", verdict with "*") and a note says
+so. Run the sweep with --benchmark_repetitions=5 (or more) for the U test.
+
+How:
+    tools/gate.py BASELINE.json CONTENDER.json [--threshold=0.10]
+        [--alpha=0.05] [--metrics=hook_ns,bits_per_s] [--min-reps=5]
+Exit 0: nothing regressed; 1: something regressed; 2: bad input (one line
+`gate: ...` on stderr). Failed runs (error_occurred) are reported; a point
+with no values on one side is reported and not gated.
+"""
+
+import argparse
+import math
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gbench_json  # noqa: E402  (the loader shared by plot, report, gate)
+
+# metric -> +1 when up is worse, -1 when down is worse
+DIRECTION = {"hook_ns": +1, "hook_p50_ns": +1, "hook_p99_ns": +1,
+             "bits_per_s": -1, "cpu_time_s": +1, "real_time_s": +1}
+DEFAULT_METRICS = ("hook_ns", "bits_per_s")
+DEFAULT_THRESHOLD = 0.10
+DEFAULT_ALPHA = 0.05
+DEFAULT_MIN_REPS = 5
+
+REGRESSED, IMPROVED, UNCHANGED, NOT_GATED = (
+    "REGRESSED", "improved", "unchanged", "not gated")
+
+
+class UsageError(Exception):
+    """A bad command line; the message says why, in one line."""
+
+
+def min_two_sided_p(n, m):
+    """The smallest two-sided p the exact U test can give for n vs m values."""
+    return min(1.0, 2.0 / math.comb(n + m, n))
+
+
+def u_test(old, new, alpha, min_reps):
+    """p of a two-sided Mann-Whitney U test, or None when it cannot decide:
+    fewer than min_reps values on a side, or too few for p < alpha at all."""
+    if min(len(old), len(new)) < min_reps:
+        return None
+    if min_two_sided_p(len(old), len(new)) >= alpha:
+        return None
+    from scipy.stats import mannwhitneyu
+    # Exact for small samples even with ties (scipy's "auto" switches to the
+    # normal approximation on ties, which for 3 vs 3 can give p = 0.047,
+    # below what the exact test allows); normal approximation from 8 up.
+    method = "exact" if max(len(old), len(new)) < 8 else "asymptotic"
+    p = mannwhitneyu(old, new, alternative="two-sided", method=method).pvalue
+    return 1.0 if math.isnan(p) else float(p)
+
+
+def relative_change(old, new):
+    """(new - old) / old; 0 when both are 0, +-inf when only old is 0."""
+    if old == 0:
+        return 0.0 if new == 0 else math.copysign(math.inf, new)
+    return (new - old) / abs(old)
+
+
+def verdict(change, direction, p, threshold, alpha):
+    """REGRESSED, improved or unchanged; p is None when the U test did not
+    apply (then the threshold alone decides)."""
+    if abs(change) <= threshold or (p is not None and p >= alpha):
+        return UNCHANGED
+    return REGRESSED if change * direction > 0 else IMPROVED
+
+
+def compare_point(base, cont, rules, metric, threshold, alpha, min_reps):
+    """One row of the table: Chain/<rules> on one metric."""
+    old = [v for v in base.values(rules, metric) if math.isfinite(v)]
+    new = [v for v in cont.values(rules, metric) if math.isfinite(v)]
+    row = {"rules": rules, "metric": metric, "n_old": len(old),
+           "n_new": len(new), "old": None, "new": None, "change": None,
+           "p": None, "tested": False}
+    if not old or not new:
+        row["verdict"] = NOT_GATED
+        row["why"] = "no values in " + ("baseline" if not old else "contender")
+        return row
+    row["old"] = statistics.median(old)
+    row["new"] = statistics.median(new)
+    row["change"] = relative_change(row["old"], row["new"])
+    row["p"] = u_test(old, new, alpha, min_reps)
+    row["tested"] = row["p"] is not None
+    row["verdict"] = verdict(row["change"], DIRECTION[metric], row["p"],
+                             threshold, alpha)
+    return row
+
+
+def fmt_value(x):
+    """20.47G (SI prefix from 1e6 up), 12740 (whole from 1e3), 1.928."""
+    if x is None:
+        return "-"
+    for scale, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M")):
+        if abs(x) >= scale:
+            return f"{x / scale:.4g}{prefix}"
+    return f"{x:.0f}" if abs(x) >= 1e3 else f"{x:.4g}"
+
+
+def fmt_row(row, name_width):
+    if row["change"] is None:
+        change = "-"
+    elif math.isinf(row["change"]):
+        change = "+inf%" if row["change"] > 0 else "-inf%"
+    else:
+        change = f"{row['change'] * 100:+.2f}%"
+    p = "-" if row["p"] is None else f"{row['p']:.4f}"
+    if row["verdict"] == NOT_GATED:
+        verdict_text = f"{NOT_GATED} ({row['why']})"
+    else:
+        verdict_text = row["verdict"] + ("" if row["tested"] else "*")
+    return (f"{'Chain/' + str(row['rules']):<{name_width}}"
+            f"{row['metric']:<13}{fmt_value(row['old']):>12}"
+            f"{fmt_value(row['new']):>12}{change:>11}{p:>10}  {verdict_text}")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line and exit 2, not usage + message
+        raise UsageError(message)
+
+
+def parse_args(argv):
+    parser = _Parser(
+        prog="gate.py",
+        description="Fail (exit 1) when an nf_bench run regressed against a "
+                    "baseline on hook_ns / bits_per_s.")
+    parser.add_argument("baseline", help="Google Benchmark JSON, reference")
+    parser.add_argument("contender", help="Google Benchmark JSON to judge")
+    parser.add_argument("--threshold", default=str(DEFAULT_THRESHOLD),
+                        help="relative change of the medians that counts "
+                             "(default %(default)s = 10%%)")
+    parser.add_argument("--alpha", default=str(DEFAULT_ALPHA),
+                        help="significance level of the U test "
+                             "(default %(default)s)")
+    parser.add_argument("--metrics", default=",".join(DEFAULT_METRICS),
+                        help="comma-separated, from: " + ", ".join(DIRECTION)
+                             + " (default %(default)s)")
+    parser.add_argument("--min-reps", default=str(DEFAULT_MIN_REPS),
+                        help="repetitions per side needed for the U test; "
+                             "below it the threshold alone decides "
+                             "(default %(default)s)")
+    args = parser.parse_args(argv)
+
+    def number(flag, text, ok, kind=float):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not ok(value):
+            raise UsageError(f"bad {flag}={text!r}")
+        return value
+
+    args.threshold = number("--threshold", args.threshold,
+                            lambda v: math.isfinite(v) and v >= 0)
+    args.alpha = number("--alpha", args.alpha, lambda v: 0 < v < 1)
+    args.min_reps = number("--min-reps", args.min_reps, lambda v: v >= 2, int)
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    if not metrics:
+        raise UsageError("--metrics is empty")
+    for m in metrics:
+        if m not in DIRECTION:
+            raise UsageError(f"unknown metric {m!r} (known: "
+                             + ", ".join(DIRECTION) + ")")
+    args.metrics = list(dict.fromkeys(metrics))
+    return args
+
+
+def report(base, cont, rows, args, only_base, only_cont):
+    """The table, its notes and the summary line, as lines of text."""
+    name_width = max(len("Benchmark"),
+                     *(len(f"Chain/{r['rules']}") for r in rows)) + 2
+    header = (f"{'Benchmark':<{name_width}}{'Metric':<13}{'Old median':>12}"
+              f"{'New median':>12}{'Change':>11}{'p-value':>10}  Verdict")
+    lines = [f"baseline:  {base.path} ({base.label})",
+             f"contender: {cont.path} ({cont.label})",
+             f"regressed = worse by more than {args.threshold * 100:g}% and, "
+             f"where the U test applies (>= {args.min_reps} repetitions a "
+             f"side), p < {args.alpha:g}", "",
+             header, "-" * len(header)]
+    lines += [fmt_row(r, name_width) for r in rows]
+    lines.append("")
+
+    untested = [r for r in rows
+                if r["verdict"] != NOT_GATED and not r["tested"]]
+    if untested:
+        sizes = sorted({(r["n_old"], r["n_new"]) for r in untested})
+        why = "; ".join(
+            f"{n} vs {m} repetitions (smallest possible p "
+            f"{min_two_sided_p(n, m):.3g})" for n, m in sizes)
+        lines.append(
+            f"* U test NOT applied to {len(untested)} of {len(rows)} "
+            f"comparisons: {why}; it needs >= {args.min_reps} repetitions a "
+            f"side and a possible p < {args.alpha:g}. These are gated on the "
+            f"{args.threshold * 100:g}% threshold ALONE (noise can pass for a "
+            f"change); run with --benchmark_repetitions={args.min_reps} or "
+            f"more.")
+    for run, who in ((base, "baseline"), (cont, "contender")):
+        if run.failed:
+            lines.append(f"{who}: {run.failed} failed run(s) "
+                         "(error_occurred) left out")
+    skipped = [r for r in rows if r["verdict"] == NOT_GATED]
+    if skipped:
+        lines.append("not gated, no values on one side: " + ", ".join(
+            f"Chain/{r['rules']} {r['metric']} ({r['why']})" for r in skipped))
+    for only, who, other, other_who in (
+            (only_base, "baseline", cont, "contender"),
+            (only_cont, "contender", base, "baseline")):
+        if only:
+            maybe = (f"; absent from the {other_who} or all its repetitions "
+                     "failed there" if other.failed else "")
+            lines.append(f"only in {who} (not compared{maybe}): "
+                         + ", ".join(f"Chain/{k}" for k in only))
+
+    count = {v: sum(r["verdict"] == v for r in rows)
+             for v in (REGRESSED, IMPROVED, UNCHANGED, NOT_GATED)}
+    regressed = sorted({f"Chain/{r['rules']} {r['metric']}" for r in rows
+                        if r["verdict"] == REGRESSED},
+                       key=lambda s: (int(s.split()[0][6:]), s))
+    summary = (f"{count[REGRESSED]} regressed, {count[IMPROVED]} improved, "
+               f"{count[UNCHANGED]} unchanged")
+    if count[NOT_GATED]:
+        summary += f", {count[NOT_GATED]} not gated"
+    summary += (f" ({len(rows)} comparisons: "
+                f"{len({r['rules'] for r in rows})} rule counts x "
+                f"{len(args.metrics)} metrics)")
+    lines.append(("FAIL: " if regressed else "PASS: ") + summary)
+    if regressed:
+        lines.append("regressed: " + ", ".join(regressed))
+    return lines
+
+
+def main(argv=None):
+    try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+        base = gbench_json.load(args.baseline)
+        cont = gbench_json.load(args.contender)
+    except (UsageError, gbench_json.InputError) as e:
+        print(f"gate: {e}", file=sys.stderr)
+        return 2
+    common = sorted(set(base.rules) & set(cont.rules))
+    if not common:
+        print(f"gate: no common rule counts (baseline {base.rules}, "
+              f"contender {cont.rules})", file=sys.stderr)
+        return 2
+    rows = [compare_point(base, cont, rules, metric, args.threshold,
+                          args.alpha, args.min_reps)
+            for rules in common for metric in args.metrics]
+    only_base = sorted(set(base.rules) - set(cont.rules))
+    only_cont = sorted(set(cont.rules) - set(base.rules))
+    print("\n".join(report(base, cont, rows, args, only_base, only_cont)))
+    return 1 if any(r["verdict"] == REGRESSED for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,247 @@
+#!/usr/bin/python3
+"""Plots what a long iptables OUTPUT chain costs, from nf_bench's Google
+Benchmark JSON (the `Chain/<rules>` results).
+
+One figure, two panels over the rule count:
+  top    - TCP throughput in Gbit/s (bits_per_s);
+  bottom - mean time per OUTPUT hook call in µs (hook_ns), the p50-p99 range
+           as a shaded band, and a least-squares line per input whose slope
+           (ns per rule) is in the legend.
+With repetitions a point is the median and its error bar spans min-max;
+with one value per point, plain markers and a line. Several inputs are
+overlaid, each labelled kernel · probe · iptables backend. Failed benchmark
+runs are left out and counted in a note on the figure.
+
+Run it with Debian's Python (it needs python3-matplotlib):
+  /usr/bin/python3 tools/plot.py sweep.json [other.json ...] -o out/chain
+writes out/chain.png and out/chain.svg and prints both paths.
+Exit status: 0 written; 1 cannot write; 2 bad input (one `plot: ...` line).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy  # noqa: E402
+
+import gbench_json  # noqa: E402
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+LINESTYLES = ("-", "--", "-.", ":")
+TITLE = "Cost of a long iptables OUTPUT chain: throughput and hook time vs rule count"
+
+
+class UsageError(Exception):
+    """Bad command line; the message says why, in one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def parse_args(argv):
+    parser = _Parser(prog="plot.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("inputs", nargs="*", metavar="INPUT.json",
+                        help="Google Benchmark JSON written by nf_bench")
+    parser.add_argument("-o", dest="out_prefix", required=True,
+                        metavar="OUT_PREFIX",
+                        help="writes OUT_PREFIX.png and OUT_PREFIX.svg")
+    args = parser.parse_args(argv)
+    if not args.inputs:
+        raise UsageError("no input files (usage: plot.py INPUT.json [...] "
+                         "-o OUT_PREFIX)")
+    return args
+
+
+def load_runs(paths):
+    """One Run per path, labels made distinct; raises InputError."""
+    runs = [gbench_json.load(path) for path in paths]
+    return runs, legend_labels(runs)
+
+
+def legend_labels(runs):
+    """run.label, plus the file's base name when two labels are equal."""
+    labels = [run.label for run in runs]
+    return [f"{label} ({os.path.basename(run.path)})"
+            if labels.count(label) > 1 else label
+            for label, run in zip(labels, runs)]
+
+
+def tags(runs):
+    """Short names tying the hook-time legend to the inputs: #1, #2, ..."""
+    return [f"#{i + 1}" for i in range(len(runs))] if len(runs) > 1 else [""]
+
+
+def summarize(run, metric, scale=1.0):
+    """x, median, min, max of a metric over the rule counts that have it."""
+    xs, mids, lows, highs = [], [], [], []
+    for rules in run.rules:
+        values = [v * scale for v in run.values(rules, metric)]
+        if not values:
+            continue
+        xs.append(rules)
+        mids.append(statistics.median(values))
+        lows.append(min(values))
+        highs.append(max(values))
+    return (numpy.array(xs), numpy.array(mids),
+            numpy.array(lows), numpy.array(highs))
+
+
+def repetitions(run):
+    """How many values the points of a run have, e.g. {3} or {2, 3}."""
+    return {len(run.values(rules, "hook_ns") or run.values(rules, "bits_per_s"))
+            for rules in run.rules}
+
+
+def plot_series(ax, xs, mids, lows, highs, style, label):
+    """Median with min-max error bars, or plain markers and a line."""
+    if numpy.any(highs > lows):
+        ax.errorbar(xs, mids, yerr=[mids - lows, highs - mids], capsize=2.5,
+                    elinewidth=0.9, markersize=4, label=label, **style)
+    else:
+        ax.plot(xs, mids, markersize=4, label=label, **style)
+
+
+def draw_throughput(ax, runs, labels, styles):
+    """Top panel; its legend, above it, names the inputs."""
+    for run, label, tag, style in zip(runs, labels, tags(runs), styles):
+        series = summarize(run, "bits_per_s", 1e-9)
+        if len(series[0]):
+            plot_series(ax, *series, style, f"{tag} {label}".strip())
+    ax.set_ylabel("Throughput (Gbit/s)")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.4)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01),
+                  fontsize="small", frameon=False,
+                  title="input: kernel · probe · iptables backend",
+                  title_fontsize="small", alignment="left")
+
+
+def draw_band(ax, run, style):
+    """The p50-p99 range of the hook time (medians over repetitions)."""
+    x50, p50, _, _ = summarize(run, "hook_p50_ns", 1e-3)
+    x99, p99, _, _ = summarize(run, "hook_p99_ns", 1e-3)
+    xs = sorted(set(x50.tolist()) & set(x99.tolist()))
+    if not xs:
+        return None
+    low = [p50[x50.tolist().index(x)] for x in xs]
+    high = [p99[x99.tolist().index(x)] for x in xs]
+    return ax.fill_between(xs, low, high, color=style["color"], alpha=0.15,
+                           linewidth=0, label="p50–p99")
+
+
+def draw_fit(ax, xs, mids_us, style):
+    """Least-squares line of the median hook time; None with < 2 points."""
+    if len(xs) < 2:
+        return None
+    slope, intercept = numpy.polyfit(xs, mids_us * 1e3, 1)
+    line_x = numpy.array([xs.min(), xs.max()])
+    (line,) = ax.plot(line_x, (slope * line_x + intercept) / 1e3,
+                      color=style["color"], linestyle=":", linewidth=1.4,
+                      label=f"fit: {slope:.2f} ns/rule")
+    return line
+
+
+def draw_hook_time(ax, runs, styles):
+    """Bottom panel; its legend, right of it, has the fits and bands."""
+    handles = []
+    for run, tag, style in zip(runs, tags(runs), styles):
+        band = draw_band(ax, run, style)
+        xs, mids, lows, highs = summarize(run, "hook_ns", 1e-3)
+        if not len(xs):
+            continue
+        plot_series(ax, xs, mids, lows, highs, style, "_nolegend_")
+        fit = draw_fit(ax, xs, mids, style)
+        extras = [h for h in (fit, band) if h is not None]
+        for handle in extras if tag else ():
+            handle.set_label(f"{handle.get_label()} ({tag})")
+        handles.extend(extras)
+    ax.set_xlabel("Rules in the OUTPUT chain")
+    ax.set_ylabel("Hook time per call (µs)")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.4)
+    if handles:
+        ax.legend(handles=handles, loc="upper left",
+                  bbox_to_anchor=(1.01, 1.0), fontsize="small",
+                  title="mean hook time", title_fontsize="small")
+
+
+def caption(runs):
+    """What the points and bars mean, and failed runs left out."""
+    counts = set().union(*(repetitions(run) for run in runs))
+    if max(counts) > 1:
+        rng = (f"{max(counts)}" if len(counts) == 1
+               else f"{min(counts)}–{max(counts)}")
+        text = (f"Points: median of {rng} repetitions; error bars span "
+                "min–max. Shaded: p50–p99 hook time.")
+    else:
+        text = "One value per point. Shaded: p50–p99 hook time."
+    failed = sum(run.failed for run in runs)
+    if failed:
+        text += (f"  Note: {failed} failed run{'s' if failed != 1 else ''} "
+                 "left out")
+        if len(runs) > 1:
+            text += " (" + ", ".join(f"{tag}: {run.failed}" for run, tag in
+                                     zip(runs, tags(runs)) if run.failed) + ")"
+        text += "."
+    return text
+
+
+def build_figure(runs, labels=None):
+    """The two-panel figure (throughput above, hook time below)."""
+    labels = labels or legend_labels(runs)
+    styles = [{"color": f"C{i % 10}", "marker": MARKERS[i % len(MARKERS)],
+               "linestyle": LINESTYLES[i % len(LINESTYLES)]}
+              for i in range(len(runs))]
+    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(12, 8),
+                                      layout="constrained")
+    draw_throughput(top, runs, labels, styles)
+    draw_hook_time(bottom, runs, styles)
+    fig.suptitle(TITLE, fontsize="large")
+    fig.supxlabel(caption(runs), fontsize="small", color="0.3")
+    return fig
+
+
+def save(fig, out_prefix):
+    """Writes OUT_PREFIX.png and .svg; returns their paths."""
+    parent = os.path.dirname(out_prefix)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    paths = [f"{out_prefix}.png", f"{out_prefix}.svg"]
+    fig.savefig(paths[0], dpi=120)
+    fig.savefig(paths[1], metadata={"Date": None})
+    return paths
+
+
+def main(argv=None):
+    try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+        runs, labels = load_runs(args.inputs)
+    except (UsageError, gbench_json.InputError) as e:
+        print(f"plot: {e}", file=sys.stderr)
+        return 2
+    fig = build_figure(runs, labels)
+    try:
+        paths = save(fig, args.out_prefix)
+    except OSError as e:
+        print(f"plot: cannot write {args.out_prefix}: {e.strerror}",
+              file=sys.stderr)
+        return 1
+    finally:
+        plt.close(fig)
+    for path in paths:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

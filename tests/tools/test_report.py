@@ -1,0 +1,300 @@
+"""Tests for tools/report.py: the fits, the report's numbers, bad input.
+
+What they check:
+  * fit_line recovers slope and intercept of hook_ns = 150 + 4.3*N with small
+    deterministic noise, within 1%;
+  * fit_inverse recovers c and d of bits_per_s = 1/(c + d*N) within 1%, and
+    half_point gives c/d; data_half_point finds the crossing in the data;
+  * the report of a small synthetic Google Benchmark file (3 repetitions, one
+    failed run, median aggregates) has every section and the numbers computed
+    from that data, formatted as the report formats them;
+  * bad input (not JSON, JSON without Chain results, missing file) exits 2
+    with one `report: ...` line on stderr and nothing on stdout.
+
+Run from this folder (no root needed):
+    /usr/bin/python3 -m unittest -v test_report
+"""
+
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOOLS = os.path.normpath(os.path.join(HERE, "..", "..", "tools"))
+REPORT = os.path.join(TOOLS, "report.py")
+sys.path.insert(0, TOOLS)
+
+import report  # noqa: E402
+
+RULES = list(range(0, 1001, 100))
+REPS = 3
+DURATION_S = 2.0
+A_NS, B_NS = 150.0, 4.3            # hook_ns = A + B*N
+C_S, D_S = 1 / 20e9, 1 / 20e9 / 800  # bits_per_s = 1/(C + D*N): halves at 800
+CALLS_PER_S = 50_000.0
+BYTES_PER_CALL = 46_000.0
+
+
+def noise(i, scale):
+    """Small deterministic noise, zero-mean-ish, |noise| <= scale."""
+    return scale * math.sin(1.7 * i + 0.3)
+
+
+def hook_ns(n, rep):
+    return A_NS + B_NS * n + noise(n // 100 * 3 + rep, 2.0)
+
+
+def bits_per_s(n, rep):
+    return 1.0 / (C_S + D_S * n) * (1 + noise(n // 100 * 3 + rep, 0.002))
+
+
+def synthetic_gbench(path, failed_rules=500):
+    """A Google Benchmark JSON file shaped like nf_bench's: iterations with
+    user counters, one failed run, median aggregates, and context."""
+    benchmarks = []
+    for index, n in enumerate(RULES):
+        name = f"Chain/{n}/manual_time"
+        base = {"name": name, "family_index": 0,
+                "per_family_instance_index": index, "run_name": name,
+                "repetitions": REPS, "threads": 1, "iterations": 1,
+                "time_unit": "ms"}
+        rows = []
+        for rep in range(REPS):
+            row = dict(base, run_type="iteration", repetition_index=rep)
+            if n == failed_rules and rep == 1:
+                row.update(error_occurred=True, real_time=0.0, cpu_time=0.0,
+                           error_message="iperf3 JSON has no \"sum_received\"")
+                benchmarks.append(row)
+                continue
+            row.update(real_time=DURATION_S * 1000 + 1.5, cpu_time=1900.0,
+                       bits_per_s=bits_per_s(n, rep),
+                       bytes_per_call=BYTES_PER_CALL,
+                       hook_calls=CALLS_PER_S * DURATION_S - 10 * n + rep,
+                       hook_ns=hook_ns(n, rep),
+                       hook_p50_ns=hook_ns(n, rep) * 0.95,
+                       hook_p99_ns=hook_ns(n, rep) * 2.0,
+                       rules=float(n))
+            rows.append(row)
+            benchmarks.append(row)
+        median = dict(base, name=name + "_median", run_type="aggregate",
+                      aggregate_name="median", real_time=DURATION_S * 1000)
+        for key in ("bits_per_s", "hook_ns", "hook_calls", "bytes_per_call"):
+            median[key] = statistics.median(r[key] for r in rows)
+        benchmarks.append(median)
+    data = {"context": {"date": "2026-01-02T03:04:05+00:00",
+                        "host_name": "testhost", "num_cpus": 4,
+                        "mhz_per_cpu": 3000, "kernel": "6.1.0-test",
+                        "probe": "fentry", "probe_self_ns": "42.5",
+                        "probe_self_method": "empty filter table",
+                        "iptables_backend": "legacy (libiptc)",
+                        "iperf3": "3.12", "duration_s": str(int(DURATION_S))},
+            "benchmarks": benchmarks}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f)
+
+
+class FitTest(unittest.TestCase):
+    def test_line_recovers_slope_and_intercept(self):
+        xs = RULES * REPS
+        ys = [hook_ns(n, rep) for rep in range(REPS) for n in RULES]
+        intercept, slope, r2 = report.fit_line(xs, ys)
+        self.assertAlmostEqual(slope, B_NS, delta=0.01 * B_NS)
+        self.assertAlmostEqual(intercept, A_NS, delta=0.01 * A_NS)
+        self.assertGreater(r2, 0.999)
+
+    def test_line_exact(self):
+        intercept, slope, r2 = report.fit_line([0, 1, 2], [1, 3, 5])
+        self.assertAlmostEqual(intercept, 1.0)
+        self.assertAlmostEqual(slope, 2.0)
+        self.assertAlmostEqual(r2, 1.0)
+
+    def test_line_needs_two_distinct_xs(self):
+        with self.assertRaises(ValueError):
+            report.fit_line([1], [2])
+        with self.assertRaises(ValueError):
+            report.fit_line([1, 1], [2, 3])
+
+    def test_inverse_recovers_c_d_and_half_point(self):
+        xs = RULES
+        ys = [bits_per_s(n, 0) for n in RULES]
+        c, d, r2 = report.fit_inverse(xs, ys)
+        self.assertAlmostEqual(c, C_S, delta=0.01 * C_S)
+        self.assertAlmostEqual(d, D_S, delta=0.01 * D_S)
+        self.assertGreater(r2, 0.99)
+        self.assertAlmostEqual(report.half_point(c, d), C_S / D_S,
+                               delta=0.01 * C_S / D_S)
+
+    def test_inverse_rejects_non_positive(self):
+        with self.assertRaises(ValueError):
+            report.fit_inverse([0, 1], [1.0, 0.0])
+
+    def test_half_point_none_when_not_falling(self):
+        self.assertIsNone(report.half_point(1.0, 0.0))
+        self.assertIsNone(report.half_point(1.0, -1e-3))
+
+    def test_data_half_point(self):
+        # 100 at 0, 60 at 10, 40 at 20: crosses 50 halfway from 10 to 20.
+        self.assertAlmostEqual(
+            report.data_half_point([0, 10, 20], [100, 60, 40]), 15.0)
+        self.assertIsNone(report.data_half_point([0, 10], [100, 60]))
+
+    def test_cpu_fraction(self):
+        self.assertAlmostEqual(report.cpu_fraction(50_000, 10_000), 0.5)
+
+
+class ReportTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.input = os.path.join(cls.tmp.name, "chain.json")
+        synthetic_gbench(cls.input)
+        cls.output = os.path.join(cls.tmp.name, "out", "sub", "chain.md")
+        proc = subprocess.run(
+            [sys.executable, REPORT, cls.input, "-o", cls.output],
+            capture_output=True, text=True, timeout=60)
+        cls.proc = proc
+        with open(cls.output, encoding="utf-8") as f:
+            cls.text = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def median(self, n, key):
+        """Median over the repetitions that did not fail (500/rep 1 did)."""
+        values = [{"hook_ns": hook_ns, "bits_per_s": bits_per_s}[key](n, rep)
+                  for rep in range(REPS) if not (n == 500 and rep == 1)]
+        return statistics.median(values)
+
+    def test_cli_writes_file_and_prints_path(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        self.assertEqual(self.proc.stdout.strip(), self.output)
+        self.assertEqual(self.proc.stderr, "")
+
+    def test_stdout_without_output(self):
+        proc = subprocess.run([sys.executable, REPORT, self.input],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout, self.text)
+
+    def test_sections(self):
+        for heading in ("## Run", "## Hook time vs rules", "## Throughput",
+                        "## Cost in CPU",
+                        "## Why TCP bulk hides part of the cost",
+                        "## What to do about it"):
+            self.assertIn(heading, self.text)
+
+    def test_run_section(self):
+        for fragment in ("6.1.0-test", "fentry", "42.5 ns",
+                         "empty filter table", "legacy (libiptc)", "3.12",
+                         "Duration of one run: 2 s", "3 repetitions each",
+                         "CPUs: 4", "2026-01-02T03:04:05+00:00",
+                         "Failed runs left out: 1", "500 (2 of 3)"):
+            self.assertIn(fragment, self.text)
+
+    def test_hook_fit_numbers(self):
+        hy = [self.median(n, "hook_ns") for n in RULES]
+        a, b, r2 = report.fit_line(RULES, hy)
+        self.assertAlmostEqual(b, B_NS, delta=0.01 * B_NS)
+        self.assertIn(f"b = {report.fmt_sig(b)} ns per rule", self.text)
+        self.assertIn(f"a = {report.fmt_ns(a)}", self.text)
+        self.assertIn(f"R² = {report.fmt_r2(r2)}", self.text)
+        self.assertIn(f"1000 rules add {report.fmt_ns(b * 1000)}", self.text)
+
+    def test_throughput_numbers(self):
+        ty = [self.median(n, "bits_per_s") for n in RULES]
+        drop = (ty[0] - ty[-1]) / ty[0]
+        # By hand: 1/(C + D*1000) vs 1/C is a drop of 1000/1800 = 55.6%.
+        self.assertAlmostEqual(drop, 1000 / 1800, delta=0.005)
+        self.assertIn(f"(−{report.fmt_pct(drop)})", self.text)
+        self.assertIn(report.fmt_gbps(ty[0]), self.text)
+        c, d, _ = report.fit_inverse(RULES, ty)
+        self.assertIn(f"c = {report.fmt_sig(c * 1e12)} ps per bit", self.text)
+        # Half reached inside the data (at ~800): measured, not extrapolated.
+        n_half = report.data_half_point(RULES, ty)
+        self.assertAlmostEqual(n_half, 800, delta=10)
+        self.assertIn(f"N = {report.fmt_rules(n_half)} rules", self.text)
+        self.assertNotIn("xtrapolated", self.text)
+
+    def test_cpu_numbers(self):
+        n = RULES[-1]
+        calls = statistics.median(CALLS_PER_S * DURATION_S - 10 * n + rep
+                                  for rep in range(REPS))
+        share = calls / DURATION_S * self.median(n, "hook_ns") * 1e-9
+        self.assertIn(report.fmt_pct(share), self.text)
+        self.assertIn(report.fmt_rate(calls / DURATION_S), self.text)
+
+    def test_bulk_numbers(self):
+        self.assertIn(f"~{report.fmt_sig(BYTES_PER_CALL / 1448)} packets",
+                      self.text)
+        per_mpps = self.median(RULES[-1], "hook_ns") * 1e6 * 1e-9
+        self.assertIn(f"1 Mpps would cost {report.fmt_sig(per_mpps)} CPUs",
+                      self.text)
+
+    def test_advice(self):
+        for fragment in ("--match-set", "nft set", "ESTABLISHED,RELATED",
+                         "user chain", "/16"):
+            self.assertIn(fragment, self.text)
+
+    def test_extrapolated_half_point(self):
+        """Data that never halves: the half point comes from the fit."""
+        path = os.path.join(self.tmp.name, "short.json")
+        with open(self.input, encoding="utf-8") as f:
+            data = json.load(f)
+        data["benchmarks"] = [b for b in data["benchmarks"]
+                              if int(b["run_name"].split("/")[1]) <= 400]
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+        proc = subprocess.run([sys.executable, REPORT, path],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("Extrapolated", proc.stdout)
+        self.assertIn("N½ = c/d ≈ 800 rules", proc.stdout)
+
+
+class BadInputTest(unittest.TestCase):
+    def run_report(self, path):
+        proc = subprocess.run([sys.executable, REPORT, path],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertEqual(proc.stdout, "")
+        lines = proc.stderr.splitlines()
+        self.assertEqual(len(lines), 1, proc.stderr)
+        self.assertTrue(lines[0].startswith("report: "), lines[0])
+        return lines[0]
+
+    def test_not_json(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            f.write("this is not json\n")
+            f.flush()
+            self.assertIn("not JSON", self.run_report(f.name))
+
+    def test_no_chain_results(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            json.dump({"context": {}, "benchmarks": [
+                {"name": "Other/1", "run_type": "iteration",
+                 "real_time": 1.0, "time_unit": "ns"}]}, f)
+            f.flush()
+            self.assertIn("no Chain", self.run_report(f.name))
+
+    def test_missing_file(self):
+        self.assertIn("cannot read",
+                      self.run_report("/nonexistent/nf_bench/chain.json"))
+
+    def test_one_rule_count_cannot_be_fitted(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            json.dump({"benchmarks": [
+                {"name": "Chain/0/manual_time", "run_type": "iteration",
+                 "real_time": 2000.0, "time_unit": "ms", "hook_ns": 100.0,
+                 "bits_per_s": 1e10}]}, f)
+            f.flush()
+            self.assertIn("two rule counts", self.run_report(f.name))
+
+
+if __name__ == "__main__":
+    unittest.main()

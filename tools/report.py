@@ -1,0 +1,517 @@
+#!/usr/bin/python3
+"""A short Markdown report of one nf_bench sweep: what the OUTPUT chain costs.
+
+Reads nf_bench's Google Benchmark JSON (Chain/<rules> results, through the
+shared loader gbench_json.py), takes the median over repetitions at each rule
+count, and writes:
+
+  * Run: kernel, probe and its self-cost, backend, iperf3, duration,
+    repetitions, CPUs, date, failed runs left out;
+  * Hook time vs rules: least-squares fit hook_ns = a + b*N;
+  * Throughput: the drop over the sweep, the half-throughput rule count and
+    the fit bits_per_s ~ 1/(c + d*N);
+  * Cost in CPU: hook calls per second and the share of one CPU in the hook;
+  * Why TCP bulk hides part of the cost: bytes per hook call vs MTU-sized
+    packets, and what the measured per-call cost means at packet rates;
+  * What to do about it.
+
+Every number in the report is computed from the input.
+
+Run:
+    /usr/bin/python3 tools/report.py results/runs/chain-X.json           # stdout
+    /usr/bin/python3 tools/report.py results/runs/chain-X.json -o X.md   # file
+Exit 0 on success, 2 with one `report: ...` line on stderr for bad input
+(missing file, not JSON, no Chain results, too few points to fit), 1 if the
+output cannot be written.
+"""
+
+import argparse
+import math
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gbench_json  # noqa: E402  (the shared loader, next to this file)
+
+MSS = 1448          # TCP payload of one segment at a 1500-byte MTU (timestamps on)
+MTU = 1500          # bytes of one full-size IPv4 packet
+SMALL_PACKET = 64   # bytes of a minimum-size packet
+
+
+# --------------------------------------------------------------------------
+# Fitting math: small pure functions, no I/O.
+
+def fit_line(xs, ys):
+    """Least-squares line y = intercept + slope*x: (intercept, slope, r2).
+
+    r2 is the coefficient of determination (nan when ys are all equal).
+    Raises ValueError with fewer than two points or when all xs are equal.
+    """
+    xs = [float(x) for x in xs]
+    ys = [float(y) for y in ys]
+    if len(xs) != len(ys):
+        raise ValueError("xs and ys differ in length")
+    n = len(xs)
+    if n < 2:
+        raise ValueError("a line needs at least two points")
+    mx = math.fsum(xs) / n
+    my = math.fsum(ys) / n
+    sxx = math.fsum((x - mx) ** 2 for x in xs)
+    if sxx == 0:
+        raise ValueError("a line needs at least two distinct x values")
+    sxy = math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    slope = sxy / sxx
+    intercept = my - slope * mx
+    ss_tot = math.fsum((y - my) ** 2 for y in ys)
+    ss_res = math.fsum((y - intercept - slope * x) ** 2 for x, y in zip(xs, ys))
+    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else math.nan
+    return intercept, slope, r2
+
+
+def fit_inverse(xs, ys):
+    """Fit y ~ 1/(c + d*x) as the line 1/y = c + d*x: (c, d, r2).
+
+    r2 is that of the linear fit of 1/y. ys must be positive.
+    """
+    ys = [float(y) for y in ys]
+    if any(not y > 0 for y in ys):
+        raise ValueError("an inverse fit needs positive y values")
+    return fit_line(xs, [1.0 / y for y in ys])
+
+
+def half_point(c, d):
+    """N at which 1/(c + d*N) is half of its value at N = 0: c/d.
+
+    None when the model never halves (d <= 0).
+    """
+    if not d > 0:
+        return None
+    return c / d
+
+
+def data_half_point(xs, ys):
+    """First x at which the measured ys fall to half of ys[0], interpolated
+    linearly between the two points around the crossing; None if the data
+    never get there. xs ascending; ys[0] is the reference."""
+    if not xs:
+        return None
+    level = ys[0] / 2.0
+    for i in range(1, len(xs)):
+        if ys[i] <= level:
+            x0, y0, x1, y1 = xs[i - 1], ys[i - 1], xs[i], ys[i]
+            if y0 == y1:
+                return float(x1)
+            return x0 + (y0 - level) * (x1 - x0) / (y0 - y1)
+    return None
+
+
+def cpu_fraction(calls_per_s, ns_per_call):
+    """Share of one CPU spent in the hook: calls/s x ns/call x 1e-9."""
+    return calls_per_s * ns_per_call * 1e-9
+
+
+# --------------------------------------------------------------------------
+# Formatting: every number in the text goes through one of these.
+
+def fmt_sig(x, digits=3):
+    """x with about `digits` significant digits, never in exponent form."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a"
+    if x == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    return f"{x:.{decimals}f}"
+
+
+def round_sig(x, digits):
+    """x rounded to `digits` significant digits (for extrapolated values)."""
+    if x == 0 or not math.isfinite(x):
+        return x
+    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+
+
+def fmt_ns(ns):
+    """A duration given in ns: '4.18 ns', '132 ns', '12.7 µs', '1.20 ms'."""
+    if abs(ns) >= 1e6:
+        return f"{fmt_sig(ns / 1e6)} ms"
+    if abs(ns) >= 1e3:
+        return f"{fmt_sig(ns / 1e3)} µs"
+    return f"{fmt_sig(ns)} ns"
+
+
+def fmt_gbps(bits_per_s):
+    return f"{bits_per_s / 1e9:.2f} Gbit/s"
+
+
+def fmt_bps(bits_per_s):
+    """A bit rate in the unit that suits it."""
+    if abs(bits_per_s) >= 1e9:
+        return fmt_gbps(bits_per_s)
+    if abs(bits_per_s) >= 1e6:
+        return f"{fmt_sig(bits_per_s / 1e6)} Mbit/s"
+    return f"{fmt_sig(bits_per_s / 1e3)} kbit/s"
+
+
+def fmt_pct(fraction):
+    """A fraction as a percentage: 0.4104 -> '41.0%'."""
+    return f"{fmt_sig(fraction * 100)}%"
+
+
+def fmt_rate(per_s, unit=""):
+    """A rate with a k/M prefix: '53.8 k', '78.5 kpps', '1.00 Mpps'."""
+    for scale, prefix in ((1e6, "M"), (1e3, "k")):
+        if abs(per_s) >= scale:
+            return f"{fmt_sig(per_s / scale)} {prefix}{unit}"
+    return f"{fmt_sig(per_s)} {unit}".rstrip()
+
+
+def fmt_r2(r2):
+    return "n/a" if not math.isfinite(r2) else f"{r2:.3f}"
+
+
+def fmt_rules(n):
+    return f"{n:,.0f}"
+
+
+# --------------------------------------------------------------------------
+# The report.
+
+def _number(value):
+    """A context value (nf_bench writes them as strings) as a float, or None."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def medians(run, metric):
+    """{rules: median over repetitions} for the rule counts that have metric."""
+    out = {}
+    for rules in run.rules:
+        values = run.values(rules, metric)
+        if values:
+            out[rules] = statistics.median(values)
+    return out
+
+
+def _series(med):
+    xs = sorted(med)
+    return xs, [med[x] for x in xs]
+
+
+def _run_section(run, duration_s, duration_from):
+    ctx = run.context
+    lines = ["## Run", ""]
+
+    def show(key):
+        value = ctx.get(key)
+        return str(value) if value not in (None, "") else "not recorded"
+
+    lines.append(f"- Kernel: {show('kernel')}")
+    probe = f"- Probe: {show('probe')}"
+    self_ns = _number(ctx.get("probe_self_ns"))
+    if self_ns is not None:
+        probe += f", own cost {fmt_ns(self_ns)} per hook call"
+        if ctx.get("probe_self_method"):
+            probe += f", measured by: {ctx['probe_self_method']}"
+        probe += "; it is included in every hook time below"
+    lines.append(probe)
+    lines.append(f"- iptables backend: {show('iptables_backend')}")
+    lines.append(f"- iperf3: {show('iperf3')}, one TCP stream")
+    if duration_s is not None:
+        lines.append(f"- Duration of one run: {round_sig(duration_s, 4):g} s"
+                     + ("" if duration_from == "context"
+                        else " (from the benchmark's real time; "
+                             "duration_s not recorded)"))
+    else:
+        lines.append("- Duration of one run: not recorded")
+
+    counts = {n: len(run.values(n, "hook_ns") or run.values(n, "bits_per_s"))
+              for n in run.rules}
+    most = max(counts.values())
+    rules = run.rules
+    lines.append(f"- Rule counts: {fmt_rules(rules[0])} to {fmt_rules(rules[-1])}"
+                 f" ({len(rules)} points), "
+                 + (f"{most} repetitions each; medians are used" if most > 1
+                    else "one value each (single runs or aggregate rows)"))
+    cpus = ctx.get("num_cpus")
+    mhz = ctx.get("mhz_per_cpu")
+    cpu_line = f"- CPUs: {cpus if cpus is not None else 'not recorded'}"
+    if mhz:
+        cpu_line += f" at {mhz} MHz"
+    if ctx.get("host_name"):
+        cpu_line += f", host {ctx['host_name']}"
+    lines.append(cpu_line)
+    lines.append(f"- Date: {show('date')}")
+    if run.failed:
+        short = [f"{fmt_rules(n)} ({c} of {most})"
+                 for n, c in counts.items() if c < most]
+        line = (f"- Failed runs left out: {run.failed}")
+        if short:
+            line += "; rule counts with fewer repetitions: " + ", ".join(short)
+        lines.append(line)
+    else:
+        lines.append("- Failed runs: none")
+    return lines
+
+
+def build_report(run):
+    """The Markdown text of the report for one loaded Run."""
+    hook = medians(run, "hook_ns")
+    bps = medians(run, "bits_per_s")
+    calls = medians(run, "hook_calls")
+    bpc = medians(run, "bytes_per_call")
+    p50 = medians(run, "hook_p50_ns")
+    p99 = medians(run, "hook_p99_ns")
+    real = medians(run, "real_time_s")
+    if len(hook) < 2 or len(bps) < 2:
+        raise gbench_json.InputError(
+            f"{run.path}: need hook_ns and bits_per_s at two rule counts or "
+            f"more to fit (have {len(hook)} and {len(bps)})")
+    if any(not v > 0 for v in bps.values()):
+        raise gbench_json.InputError(
+            f"{run.path}: bits_per_s is not positive at some rule count")
+
+    duration_s = _number(run.context.get("duration_s"))
+    duration_from = "context"
+    if duration_s is None or duration_s <= 0:
+        duration_s = statistics.median(real.values()) if real else None
+        duration_from = "real_time"
+
+    out = [f"# nf_bench: what a long OUTPUT chain costs ({run.label})", "",
+           f"Source: `{run.path}`. All values are medians over repetitions "
+           "at each rule count N.", ""]
+    out += _run_section(run, duration_s, duration_from)
+
+    # ---- Hook time vs rules
+    hx, hy = _series(hook)
+    a, b, r2 = fit_line(hx, hy)
+    n_lo, n_hi = hx[0], hx[-1]
+    out += ["", "## Hook time vs rules", "",
+            f"Least-squares fit over {len(hx)} rule counts: "
+            f"hook_ns = a + b·N with b = {fmt_sig(b)} ns per rule, "
+            f"a = {fmt_ns(a)}, R² = {fmt_r2(r2)}.", ""]
+    if b > 0:
+        out.append(f"Each rule in the chain costs {fmt_sig(b)} ns per packet "
+                   f"(per hook call, i.e. per skb); 1000 rules add "
+                   f"{fmt_ns(b * 1000)} to every skb that leaves the host.")
+    else:
+        out.append("The hook time does not grow with the rule count in this "
+                   "data: no cost per rule is measurable.")
+    out.append("")
+    line = (f"Measured: {fmt_ns(hook[n_lo])} at {fmt_rules(n_lo)} rules, "
+            f"{fmt_ns(hook[n_hi])} at {fmt_rules(n_hi)}")
+    if n_hi in p50 and n_hi in p99:
+        line += (f" (p50 {fmt_ns(p50[n_hi])}, p99 {fmt_ns(p99[n_hi])}; "
+                 "from the probe's histogram)")
+    out.append(line + ".")
+    half = len(hx) // 2
+    if half >= 3 and len(hx) - half >= 3 and b > 0:
+        lo_b = fit_line(hx[:half + 1], hy[:half + 1])[1]
+        hi_b = fit_line(hx[half:], hy[half:])[1]
+        if abs(hi_b - lo_b) > 0.05 * b:
+            line = (f"The cost per rule is not quite constant: b = "
+                    f"{fmt_sig(lo_b)} ns for N ≤ {fmt_rules(hx[half])} and "
+                    f"{fmt_sig(hi_b)} ns for N ≥ {fmt_rules(hx[half])}")
+            if a < hook[n_lo]:
+                line += (f", which is why a ({fmt_ns(a)}) is below the "
+                         f"{fmt_ns(hook[n_lo])} measured at "
+                         f"{fmt_rules(n_lo)} rules")
+            out.append(line + ".")
+
+    # ---- Throughput
+    tx, ty = _series(bps)
+    t_lo, t_hi = ty[0], ty[-1]
+    drop = t_lo - t_hi
+    c, d, r2i = fit_inverse(tx, ty)
+    out += ["", "## Throughput", "",
+            f"Throughput falls from {fmt_gbps(t_lo)} at {fmt_rules(tx[0])} "
+            f"rules to {fmt_gbps(t_hi)} at {fmt_rules(tx[-1])}: "
+            f"{'−' if drop >= 0 else '+'}{fmt_gbps(abs(drop))} "
+            f"({'−' if drop >= 0 else '+'}{fmt_pct(abs(drop) / t_lo)}).", ""]
+    out.append(f"Fit of 1/bits_per_s = c + d·N over {len(tx)} rule counts: "
+               f"c = {fmt_sig(c * 1e12)} ps per bit, "
+               f"d = {fmt_sig(d * 1e12 * 1000)} ps per bit per 1000 rules, "
+               f"R² = {fmt_r2(r2i)}. So bits_per_s ≈ 1/(c + d·N): c is the "
+               f"base cost of sending one bit (the fit's "
+               f"{fmt_gbps(1 / c)} at 0 rules), d what each rule adds to it.")
+    if bpc and b > 0:
+        size = statistics.median(bpc.values())
+        d_hook = b * 1e-9 / (8 * size)  # s per bit per rule
+        out.append(f"If the sending CPU is the bottleneck, the hook alone "
+                   f"predicts d = b / (8 × bytes_per_call) = {fmt_sig(b)} ns / "
+                   f"(8 × {fmt_sig(size / 1024)} KiB) = "
+                   f"{fmt_sig(d_hook * 1e12 * 1000)} ps per bit per 1000 "
+                   f"rules; the fitted d is {fmt_pct(d / d_hook)} of that.")
+    spreads = [(n, (max(v) - min(v)) / statistics.median(v))
+               for n in tx for v in [run.values(n, "bits_per_s")] if len(v) > 1]
+    if spreads:
+        worst = max(spreads, key=lambda t: t[1])
+        typical = statistics.median(t[1] for t in spreads)
+        out.append(f"The repetitions at one rule count differ in throughput by "
+                   f"{fmt_pct(typical)} (median of max − min over median; up "
+                   f"to {fmt_pct(worst[1])} at {fmt_rules(worst[0])} rules)"
+                   + ("; throughput is noisy, the hook time is the steadier "
+                      "measure of the chain's cost." if typical > 0.05 else "."))
+    out.append("")
+    n_half_data = data_half_point(tx, ty)
+    n_half_model = half_point(c, d)
+    if n_half_data is not None:
+        out.append(f"Throughput reaches half its {fmt_rules(tx[0])}-rule value "
+                   f"({fmt_gbps(t_lo / 2)}) at about N = "
+                   f"{fmt_rules(n_half_data)} rules (measured, interpolated)"
+                   + (f"; the fit puts N½ = c/d at {fmt_rules(n_half_model)}."
+                      if n_half_model is not None else "."))
+    elif n_half_model is not None:
+        out.append(f"Throughput does not fall to half its {fmt_rules(tx[0])}-"
+                   f"rule value within the data (lowest: "
+                   f"{fmt_pct(min(ty) / t_lo)} of it). Extrapolated from the "
+                   f"fit: N½ = c/d ≈ {fmt_rules(round_sig(n_half_model, 2))} rules, where "
+                   f"throughput would be half the fit's 0-rule "
+                   f"{fmt_gbps(1 / c)}.")
+    else:
+        out.append("Throughput does not fall with the rule count in this "
+                   "data (d ≤ 0): no half-throughput point.")
+
+    # ---- Cost in CPU
+    out += ["", "## Cost in CPU", ""]
+    cx = [n for n in hx if n in calls]
+    frac = {}
+    if duration_s and cx:
+        c_lo, c_hi = cx[0], cx[-1]
+        rate = {n: calls[n] / duration_s for n in (c_lo, c_hi)}
+        frac = {n: cpu_fraction(rate[n], hook[n]) for n in (c_lo, c_hi)}
+        out += [f"| | {fmt_rules(c_lo)} rules | {fmt_rules(c_hi)} rules |",
+                "| --- | ---: | ---: |",
+                f"| hook calls per second | {fmt_rate(rate[c_lo])} | "
+                f"{fmt_rate(rate[c_hi])} |",
+                f"| time per hook call | {fmt_ns(hook[c_lo])} | "
+                f"{fmt_ns(hook[c_hi])} |",
+                f"| share of one CPU in the hook | {fmt_pct(frac[c_lo])} | "
+                f"{fmt_pct(frac[c_hi])} |",
+                "",
+                f"Share of one CPU = hook calls / {round_sig(duration_s, 4):g} s × "
+                "hook_ns. At "
+                f"{fmt_rules(c_hi)} rules the hook takes {fmt_pct(frac[c_hi])}"
+                f" of one CPU, of which {fmt_pct(frac[c_hi] - frac[c_lo])} is "
+                + ("due to the rules" if c_lo == 0 else
+                   f"due to the {fmt_rules(c_hi - c_lo)} rules beyond "
+                   f"{fmt_rules(c_lo)}")
+                + f" (minus the {fmt_pct(frac[c_lo])} at "
+                f"{fmt_rules(c_lo)} rules), while the stream still moves "
+                f"{fmt_gbps(bps.get(c_hi, t_hi))}."]
+        cpus = _number(run.context.get("num_cpus"))
+        if cpus:
+            out[-1] += (f" The machine has {cpus:g} CPUs: that is "
+                        f"{fmt_pct((frac[c_hi] - frac[c_lo]) / cpus)} of all "
+                        "of them.")
+    else:
+        out.append("Not computable: hook_calls or the run duration is missing.")
+
+    # ---- Why TCP bulk hides part of the cost
+    out += ["", "## Why TCP bulk hides part of the cost", ""]
+    if bpc:
+        size = statistics.median(bpc.values())
+        segs = size / MSS
+        ns_hi = hook[n_hi]
+        pps_cpu = 1e9 / ns_hi
+        out.append(
+            f"The median skb in the hook holds {fmt_sig(size / 1024)} KiB "
+            f"(bytes_per_call): TCP bulk traffic is segmented after the hook "
+            f"(GSO/TSO), so one hook call covers ~{fmt_sig(segs)} packets of "
+            f"{MSS} bytes of payload at a {MTU}-byte MTU. Traffic that is not "
+            f"segmented late (UDP, small requests and replies: packets of "
+            f"{SMALL_PACKET} to {MTU} bytes, each its own hook call) pays the "
+            f"chain per packet: at least ~{fmt_sig(segs)} times as often for "
+            "the same payload.")
+        out.append("")
+        out.append(
+            f"At {fmt_rules(n_hi)} rules one hook call takes {fmt_ns(ns_hi)}, so:")
+        out.append("")
+        out.append(f"- 1 Mpps would cost {fmt_sig(ns_hi * 1e6 * 1e-9)} CPUs "
+                   f"of hook time alone ({fmt_ns(ns_hi)} × 10⁶/s);")
+        out.append(f"- one CPU can pass at most {fmt_rate(pps_cpu, 'pps')} "
+                   f"through the chain: {fmt_bps(pps_cpu * MTU * 8)} of "
+                   f"{MTU}-byte packets, {fmt_bps(pps_cpu * SMALL_PACKET * 8)} "
+                   f"of {SMALL_PACKET}-byte packets;")
+        pps_same = bps[n_hi] / (8 * MTU) if n_hi in bps else None
+        if pps_same is not None:
+            out.append(f"- the measured {fmt_gbps(bps[n_hi])} sent as "
+                       f"{MTU}-byte packets would be "
+                       f"{fmt_rate(pps_same, 'pps')}, i.e. "
+                       f"{fmt_sig(cpu_fraction(pps_same, ns_hi))} CPUs in the "
+                       "hook.")
+        else:
+            out[-1] = out[-1].rstrip(";") + "."
+    else:
+        out.append("Not computable: bytes_per_call is missing.")
+
+    # ---- What to do about it
+    saved_ns = hook[n_hi] - hook[n_lo]
+    out += ["", "## What to do about it", "",
+            "Every packet walks the chain until a rule matches, so the cost "
+            "is in the rules a packet walks past, not in the ones it hits:", "",
+            "- **Contiguous addresses:** one prefix rule "
+            "(`-d 198.19.0.0/16`) instead of many `-d …/32` rules.",
+            "- **Sets:** an ipset (`ipset create block hash:ip,port`, then "
+            "`-p tcp -m set --match-set block dst,dst -j DROP`) or an nft set "
+            "is one hash lookup: its cost does not depend on how many entries "
+            "it holds."
+            + (f" At {fmt_rules(n_hi)} rules that saves about "
+               f"{fmt_ns(saved_ns)} per hook call"
+               + (f", {fmt_pct(frac[n_hi] - frac[n_lo])} of a CPU at this "
+                  f"run's rate." if n_hi in frac and n_lo in frac else ".")
+               if saved_ns > 0 else ""),
+            "- **Order:** put the rules hit most often first, and accept "
+            "established traffic at the top "
+            "(`-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`) so most "
+            "packets stop after one rule"
+            + (f" (close to the {fmt_ns(hook[n_lo])} measured at "
+               f"{fmt_rules(n_lo)} rules, instead of {fmt_ns(hook[n_hi])})"
+               if hook[n_hi] > hook[n_lo] else "")
+            + ". Only if the rest of the chain is meant for new connections.",
+            "- **Scope:** move the rules to a user chain and jump to it only "
+            "for the traffic that needs them (e.g. "
+            "`-p tcp -d 198.19.0.0/16 -j BLOCKLIST`).", ""]
+    return "\n".join(out)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        print(f"report: {message} (see --help)", file=sys.stderr)
+        sys.exit(2)
+
+
+def main(argv=None):
+    parser = _Parser(description="Markdown report of one nf_bench sweep "
+                                 "(Google Benchmark JSON).")
+    parser.add_argument("input", help="nf_bench --benchmark_out JSON file")
+    parser.add_argument("-o", "--output", metavar="OUT.md",
+                        help="write the report here (parent dir created) and "
+                             "print its path; default: stdout")
+    args = parser.parse_args(argv)
+    try:
+        text = build_report(gbench_json.load(args.input))
+    except gbench_json.InputError as e:
+        print(f"report: {e}", file=sys.stderr)
+        return 2
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    try:
+        parent = os.path.dirname(os.path.abspath(args.output))
+        os.makedirs(parent, exist_ok=True)
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        print(f"report: cannot write {args.output}: {e.strerror}",
+              file=sys.stderr)
+        return 1
+    print(args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -55,7 +55,9 @@ Measured measure_one_run(BenchEnvironment &env) {
 int failed_benchmark_runs() { return g_failed_runs; }
 
 void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env) {
-  const auto rules = static_cast<std::size_t>(state.range(0));
+  // The chain holds the benchmark's rule count plus --extra_rules.
+  const auto rules = static_cast<std::size_t>(state.range(0)) +
+                     static_cast<std::size_t>(env.options().extra_rules);
   try {
     env.chain().set_rule_count(rules);
     const std::size_t in_kernel = env.chain().count_rules_in_kernel();

@@ -33,6 +33,7 @@ public:
   RuleChain &chain() { return chain_; }
   const ProbeSelfCost &probe_self_cost() const { return self_cost_; }
   const Topology &topology() const { return topology_; }
+  const Options &options() const { return options_; }
 
 private:
   Options options_;

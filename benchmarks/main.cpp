@@ -59,6 +59,8 @@ int main(int argc, char **argv) {
   benchmark::AddCustomContext("iptables_backend", "legacy (libiptc)");
   benchmark::AddCustomContext("iperf3", nfb::iperf_version());
   benchmark::AddCustomContext("duration_s", std::to_string(options.duration_s));
+  benchmark::AddCustomContext("extra_rules",
+                              std::to_string(options.extra_rules));
 
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -12,15 +12,16 @@ namespace nfb {
 
 namespace {
 
-int parse_duration(std::string_view text) {
+// A whole number in [lo, hi] for `flag`, or a one-line invalid_argument.
+int parse_int(std::string_view flag, std::string_view text, int lo, int hi,
+              std::string_view what) {
   int value = 0;
   auto [end, ec] =
       std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 1 ||
-      value > kMaxDurationS)
-    throw std::invalid_argument(
-        fmt::format("--duration wants whole seconds from 1 to {}, not '{}'",
-                    kMaxDurationS, text));
+  if (ec != std::errc() || end != text.data() + text.size() || value < lo ||
+      value > hi)
+    throw std::invalid_argument(fmt::format(
+        "{} wants {} from {} to {}, not '{}'", flag, what, lo, hi, text));
   return value;
 }
 
@@ -48,7 +49,11 @@ Options take_options(int *argc, char **argv) {
   for (int i = 1; i < *argc; ++i) {
     std::string_view arg = argv[i];
     if (arg.substr(0, 11) == "--duration=") {
-      o.duration_s = parse_duration(arg.substr(11));
+      o.duration_s = parse_int("--duration", arg.substr(11), 1, kMaxDurationS,
+                               "whole seconds");
+    } else if (arg.substr(0, 14) == "--extra_rules=") {
+      o.extra_rules = parse_int("--extra_rules", arg.substr(14), 0,
+                                kMaxExtraRules, "a rule count");
     } else if (arg.substr(0, 8) == "--probe=") {
       auto kind = parse_probe_kind(arg.substr(8));
       if (!kind)
@@ -56,7 +61,8 @@ Options take_options(int *argc, char **argv) {
             "--probe wants auto, fentry, kprobe or bracket, not '{}'",
             arg.substr(8)));
       o.probe = *kind;
-    } else if (arg == "--duration" || arg == "--probe") {
+    } else if (arg == "--duration" || arg == "--probe" ||
+               arg == "--extra_rules") {
       throw std::invalid_argument(
           fmt::format("{} wants a value: {}=VALUE", arg, arg));
     } else {
@@ -76,6 +82,9 @@ std::string options_help() {
       "  --duration=SECONDS   length of one iperf3 run = one iteration "
       "(1..{}, default 2)\n"
       "  --probe=KIND         auto (default), fentry, kprobe or bracket\n"
+      "  --extra_rules=N      N more never-matching rules in every chain, "
+      "e.g. to\n"
+      "                       produce a known regression (default 0)\n"
       "  NF_BENCH_DEBUG=1     print libbpf's messages (verifier logs)\n"
       "Benchmarks: Chain/<rules> for rules = 0, 100, ... 3000\n"
       "Google Benchmark's own flags follow.\n\n",

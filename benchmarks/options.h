@@ -10,13 +10,16 @@ namespace nfb {
 struct Options {
   int duration_s = 2;                // one iperf3 client run per iteration
   ProbeKind probe = ProbeKind::Auto; // --probe
-  bool list_only = false;            // --benchmark_list_tests: no root needed
+  int extra_rules = 0;    // --extra_rules: added to every Chain/<rules>
+  bool list_only = false; // --benchmark_list_tests: no root needed
 };
 
 inline constexpr int kMaxDurationS = 3600;
+inline constexpr int kMaxExtraRules = 60000; // + 3000 stays below kMaxRules
 
-// Removes --duration=, --probe= from argv; leaves every other argument for
-// Google Benchmark. Throws std::invalid_argument with a one-line message.
+// Removes --duration=, --probe=, --extra_rules= from argv; leaves every other
+// argument for Google Benchmark. Throws std::invalid_argument with a one-line
+// message.
 Options take_options(int *argc, char **argv);
 
 std::string options_help();

@@ -29,15 +29,17 @@ TEST(Options, Defaults) {
   Options o = take_options(&a.argc, a.pointers.data());
   EXPECT_EQ(o.duration_s, 2);
   EXPECT_EQ(o.probe, ProbeKind::Auto);
+  EXPECT_EQ(o.extra_rules, 0);
   EXPECT_FALSE(o.list_only);
   EXPECT_EQ(a.argc, 1);
 }
 
 TEST(Options, TakesItsOwnAndLeavesBenchmarkFlags) {
   Argv a({"nf_bench", "--benchmark_filter=Chain/3000", "--duration=5",
-          "--probe=bracket", "--benchmark_repetitions=3"});
+          "--probe=bracket", "--extra_rules=500", "--benchmark_repetitions=3"});
   Options o = take_options(&a.argc, a.pointers.data());
   EXPECT_EQ(o.duration_s, 5);
+  EXPECT_EQ(o.extra_rules, 500);
   EXPECT_EQ(o.probe, ProbeKind::Bracket);
   EXPECT_EQ(a.remaining(), (std::vector<std::string>{
                                "nf_bench", "--benchmark_filter=Chain/3000",
@@ -72,9 +74,11 @@ TEST(Options, ListTestsNeedsNoEnvironment) {
 }
 
 TEST(Options, RejectsBadValues) {
-  for (const char *bad : {"--duration=0", "--duration=-1", "--duration=1.5",
-                          "--duration=abc", "--duration=3601", "--duration=",
-                          "--duration", "--probe=foo", "--probe=", "--probe"}) {
+  for (const char *bad :
+       {"--duration=0", "--duration=-1", "--duration=1.5", "--duration=abc",
+        "--duration=3601", "--duration=", "--duration", "--probe=foo",
+        "--probe=", "--probe", "--extra_rules=-1", "--extra_rules=60001",
+        "--extra_rules=1e3", "--extra_rules"}) {
     Argv a({"nf_bench", bad});
     EXPECT_THROW(take_options(&a.argc, a.pointers.data()),
                  std::invalid_argument)

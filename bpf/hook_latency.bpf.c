@@ -26,12 +26,21 @@ char LICENSE[] SEC("license") = "GPL";
  * netfilter link is already bound to one namespace). Set before load. */
 const volatile __u32 target_netns_inum = 0;
 
+/* Also count per process (nf_watch). Off for the benchmark: it costs a hash
+ * update per walk. */
+const volatile bool per_process = false;
+
 /* Entry time of the hook walk in progress on this CPU. A per-CPU slot checked
  * by skb is cheaper than a hash map keyed by skb. */
 struct entry_slot {
 	__u64 skb;
 	__u64 ts_ns; /* 0: no walk in progress */
 	__u64 len;
+	/* kprobe only: nf_hook_slow() calls open on this CPU, and the depth of
+	 * ours. A softirq can walk another hook (the sender's LOCAL_IN for an
+	 * incoming ACK) inside our walk; its return must not end ours. */
+	__u32 depth;
+	__u32 armed_depth;
 };
 
 struct {
@@ -47,6 +56,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct hook_stats);
 } stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, HOOK_MAX_PROCS);
+	__type(key, struct hook_proc_key);
+	__type(value, struct hook_proc_stats);
+} proc_stats SEC(".maps");
 
 static __always_inline __u32 log2_floor(__u64 v)
 {
@@ -85,6 +101,23 @@ static __always_inline void on_entry(__u64 skb, __u32 len)
 	slot->ts_ns = bpf_ktime_get_ns();
 }
 
+static __always_inline void count_process(__u64 delta)
+{
+	struct hook_proc_key key = { .tgid = bpf_get_current_pid_tgid() >> 32 };
+	struct hook_proc_stats *p, zero = {};
+
+	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	p = bpf_map_lookup_elem(&proc_stats, &key);
+	if (!p) {
+		bpf_map_update_elem(&proc_stats, &key, &zero, BPF_NOEXIST);
+		p = bpf_map_lookup_elem(&proc_stats, &key);
+		if (!p)
+			return;
+	}
+	__sync_fetch_and_add(&p->calls, 1);
+	__sync_fetch_and_add(&p->sum_ns, delta);
+}
+
 /* skb == 0: the caller cannot see the skb (kretprobe); trust the slot. */
 static __always_inline void on_exit(__u64 skb)
 {
@@ -105,6 +138,8 @@ static __always_inline void on_exit(__u64 skb)
 	s->sum_ns += delta;
 	s->bytes += slot->len;
 	s->hist[hist_slot(delta)]++;
+	if (per_process)
+		count_process(delta);
 }
 
 static __always_inline bool wanted(const struct nf_hook_state *state)
@@ -138,20 +173,32 @@ int BPF_PROG(fexit_nf_hook_slow, struct sk_buff *skb, struct nf_hook_state *stat
 SEC("kprobe/nf_hook_slow")
 int BPF_KPROBE(kprobe_nf_hook_slow, struct sk_buff *skb, struct nf_hook_state *state)
 {
-	if (wanted(state))
+	__u32 zero = 0;
+	struct entry_slot *slot = bpf_map_lookup_elem(&entry_slots, &zero);
+
+	if (!slot)
+		return 0;
+	slot->depth++;
+	if (wanted(state)) {
 		on_entry((__u64)skb, BPF_CORE_READ(skb, len));
+		slot->armed_depth = slot->depth;
+	}
 	return 0;
 }
 
-/* No arguments at return: the entry slot says whether this call was ours. */
+/* No arguments at return: the depth says whether this return is ours. */
 SEC("kretprobe/nf_hook_slow")
 int BPF_KRETPROBE(kretprobe_nf_hook_slow)
 {
 	__u32 zero = 0;
 	struct entry_slot *slot = bpf_map_lookup_elem(&entry_slots, &zero);
 
-	if (slot && slot->ts_ns)
+	if (!slot)
+		return 0;
+	if (slot->ts_ns && slot->armed_depth == slot->depth)
 		on_exit(0);
+	if (slot->depth) /* a return whose entry was missed must not underflow */
+		slot->depth--;
 	return 0;
 }
 

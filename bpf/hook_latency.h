@@ -27,4 +27,20 @@ struct hook_stats {
 	unsigned long long hist[HOOK_HIST_SLOTS];
 };
 
+/* Per-process totals (nf_watch): who sent the packets the hook saw. Keyed by
+ * the task that was current when the walk ended (the sender, in process
+ * context; the interrupted task, for a walk in softirq). */
+#define HOOK_COMM_LEN 16
+struct hook_proc_key {
+	unsigned int tgid;
+	char comm[HOOK_COMM_LEN];
+};
+
+struct hook_proc_stats {
+	unsigned long long calls;
+	unsigned long long sum_ns;
+};
+
+#define HOOK_MAX_PROCS 4096
+
 #endif

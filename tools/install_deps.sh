@@ -10,7 +10,7 @@ packages=(
   libiperf-dev
   libfmt-dev libbenchmark-dev libbenchmark-tools
   libgtest-dev googletest
-  iproute2 iputils-ping util-linux
+  iproute2 iputils-ping util-linux bpftrace
   python3 python3-numpy python3-matplotlib python3-scipy
 )
 

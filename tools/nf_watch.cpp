@@ -122,8 +122,8 @@ void print_interval(const nfb::HookTotals &delta, double seconds,
   std::time_t t = std::time(nullptr);
   char clock[16];
   std::strftime(clock, sizeof clock, "%H:%M:%S", std::localtime(&t));
-  fmt::print("{}  hook calls {:.0f}/s  mean {}  p50 {}  p99 {}\n", clock,
-             static_cast<double>(delta.calls) / seconds,
+  fmt::print("{}  hook calls {} ({:.0f}/s)  mean {}  p50 {}  p99 {}\n", clock,
+             delta.calls, static_cast<double>(delta.calls) / seconds,
              format_ns(delta.mean_ns()),
              format_ns(delta.calls ? delta.percentile_ns(0.50) : 0),
              format_ns(delta.calls ? delta.percentile_ns(0.99) : 0));

@@ -34,6 +34,8 @@ import tempfile
 import time
 import unittest
 
+from netns_traffic import TrafficNamespace, watch_counts
+
 if os.geteuid() != 0:
     raise unittest.SkipTest(
         "nf_bench integration tests need root (namespaces, iptables, BPF)")
@@ -41,6 +43,8 @@ if os.geteuid() != 0:
 HERE = os.path.dirname(os.path.abspath(__file__))
 NF_BENCH = os.environ.get("NF_BENCH") or os.path.normpath(
     os.path.join(HERE, "..", "..", "build", "nf_bench"))
+NF_WATCH = os.environ.get("NF_WATCH") or os.path.join(
+    os.path.dirname(NF_BENCH), "nf_watch")
 
 RUN_TIMEOUT_S = 120     # the longest any single nf_bench run may take
 CLEANUP_TIMEOUT_S = 10  # how long the kernel may take to free what a run held
@@ -506,6 +510,36 @@ class NfBenchTest(unittest.TestCase):
         note(f"server lost: {entries[0]['error_message']!r}")
         self.assert_nothing_left({proc.pid} | children, namespaces,
                                  links_before, "after losing the server")
+
+    # 8
+    def test_watch_counts_only_its_namespace(self):
+        """nf_watch on one namespace counts exactly the datagrams sent there
+        (one LOCAL_OUT walk each), none of another namespace's, and names
+        the process that sent them."""
+        if not os.access(NF_WATCH, os.X_OK):
+            self.skipTest(f"no nf_watch binary at {NF_WATCH}")
+        links_before = netfilter_link_count()
+        with TrafficNamespace() as watched, TrafficNamespace() as other:
+            total, rows, text = watch_counts(NF_WATCH, "auto", watched,
+                                             [other], datagrams=1000)
+        note(text.strip().replace("\n", "\n    "))
+        self.assertEqual(total, 1000, text)
+        self.assertIn(watched.pid, rows, text)
+        self.assertNotIn(other.pid, rows, text)
+        self.assertEqual(netfilter_link_count(), links_before)
+
+    # 9
+    def test_watch_bad_arguments(self):
+        for bad in ("--interval=0", "--probe=foo", "--netns=/nonexistent",
+                    "--netns=/proc/self/ns/mnt", "--bogus"):
+            with self.subTest(arg=bad):
+                proc = subprocess.run([NF_WATCH, bad, "--count=1"],
+                                      capture_output=True, text=True,
+                                      timeout=RUN_TIMEOUT_S)
+                self.assertIn(proc.returncode, (1, 2), proc.stderr)
+                lines = nonempty_lines(proc.stderr)
+                self.assertEqual(len(lines), 1, proc.stderr)
+                self.assertTrue(lines[0].startswith("nf_watch:"), lines[0])
 
 
 if __name__ == "__main__":

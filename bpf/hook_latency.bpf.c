@@ -137,7 +137,12 @@ static __always_inline void on_exit(__u64 skb)
 	s->calls++;
 	s->sum_ns += delta;
 	s->bytes += slot->len;
-	s->hist[hist_slot(delta)]++;
+	/* Check the very register that indexes: older verifiers (6.1) lose the
+	 * bound when clang checks one copy and indexes with another. */
+	__u64 bucket = hist_slot(delta);
+	asm volatile("" : "+r"(bucket));
+	if (bucket < HOOK_HIST_SLOTS)
+		s->hist[bucket]++;
 	if (per_process)
 		count_process(delta);
 }

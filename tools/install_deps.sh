@@ -12,6 +12,7 @@ packages=(
   libgtest-dev googletest
   iproute2 iputils-ping util-linux bpftrace
   python3 python3-numpy python3-matplotlib python3-scipy
+  qemu-system-x86 busybox-static kmod cpio xz-utils
 )
 
 missing=()

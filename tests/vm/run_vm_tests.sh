@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Boots Debian's stock 6.1 kernel under qemu (tools/vm/run_in_vm.sh) and runs
+# tests/vm/in_vm_checks.py inside it against the given nf_bench build: the
+# fentry and kprobe probes (which this host's kernel cannot attach), the
+# bracket's refusal there, nf_watch, the bpftrace scripts and the cross-check.
+#
+# Usage (root): tests/vm/run_vm_tests.sh NF_BENCH_BINARY [NF_WATCH_BINARY]
+# Exit: the tests' status; 77 (ctest: skipped) only when qemu cannot run here
+# at all, with the reason printed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+nf_bench=$(readlink -f "$1")
+nf_watch=$(readlink -f "${2:-$(dirname "$nf_bench")/nf_watch}")
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "vm tests: need root (qemu with the host root over 9p); skipped"
+  exit 77
+fi
+
+start=$(date +%s)
+status=0
+"$root/tools/vm/run_in_vm.sh" --timeout=1500 -- env \
+  NF_BENCH="$nf_bench" NF_WATCH="$nf_watch" PYTHONDONTWRITEBYTECODE=1 \
+  bash -c "cd '$here' && uname -r && /usr/bin/python3 -m unittest -v in_vm_checks" ||
+  status=$?
+echo "vm tests: $(($(date +%s) - start)) s, exit $status"
+if ((status == 125)); then
+  # run_in_vm.sh printed why the VM could not boot or run.
+  if ! command -v qemu-system-x86_64 >/dev/null; then
+    echo "vm tests: SKIPPED: qemu-system-x86_64 is not available here"
+    exit 77
+  fi
+fi
+exit "$status"

@@ -12,19 +12,6 @@ namespace nfb {
 
 namespace {
 
-// A whole number in [lo, hi] for `flag`, or a one-line invalid_argument.
-int parse_int(std::string_view flag, std::string_view text, int lo, int hi,
-              std::string_view what) {
-  int value = 0;
-  auto [end, ec] =
-      std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < lo ||
-      value > hi)
-    throw std::invalid_argument(fmt::format(
-        "{} wants {} from {} to {}, not '{}'", flag, what, lo, hi, text));
-  return value;
-}
-
 // Google Benchmark's reading of a bool flag: bare or any value but a false one.
 bool is_true_flag(std::string_view arg, std::string_view name) {
   if (arg == name)
@@ -43,24 +30,39 @@ bool is_true_flag(std::string_view arg, std::string_view name) {
 
 } // namespace
 
+int parse_int_flag(std::string_view flag, std::string_view text, int lo, int hi,
+                   std::string_view what) {
+  int value = 0;
+  auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < lo ||
+      value > hi)
+    throw std::invalid_argument(fmt::format(
+        "{} wants {} from {} to {}, not '{}'", flag, what, lo, hi, text));
+  return value;
+}
+
+ProbeKind parse_probe_flag(std::string_view text) {
+  auto kind = parse_probe_kind(text);
+  if (!kind)
+    throw std::invalid_argument(fmt::format(
+        "--probe wants auto, fentry, kprobe or bracket, not '{}'", text));
+  return *kind;
+}
+
 Options take_options(int *argc, char **argv) {
   Options o;
   int kept = 1;
   for (int i = 1; i < *argc; ++i) {
     std::string_view arg = argv[i];
     if (arg.substr(0, 11) == "--duration=") {
-      o.duration_s = parse_int("--duration", arg.substr(11), 1, kMaxDurationS,
-                               "whole seconds");
+      o.duration_s = parse_int_flag("--duration", arg.substr(11), 1,
+                                    kMaxDurationS, "whole seconds");
     } else if (arg.substr(0, 14) == "--extra_rules=") {
-      o.extra_rules = parse_int("--extra_rules", arg.substr(14), 0,
-                                kMaxExtraRules, "a rule count");
+      o.extra_rules = parse_int_flag("--extra_rules", arg.substr(14), 0,
+                                     kMaxExtraRules, "a rule count");
     } else if (arg.substr(0, 8) == "--probe=") {
-      auto kind = parse_probe_kind(arg.substr(8));
-      if (!kind)
-        throw std::invalid_argument(fmt::format(
-            "--probe wants auto, fentry, kprobe or bracket, not '{}'",
-            arg.substr(8)));
-      o.probe = *kind;
+      o.probe = parse_probe_flag(arg.substr(8));
     } else if (arg == "--duration" || arg == "--probe" ||
                arg == "--extra_rules") {
       throw std::invalid_argument(

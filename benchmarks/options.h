@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "../fixtures/hook_probe.h"
 
@@ -23,5 +24,11 @@ inline constexpr int kMaxExtraRules = 60000; // + 3000 stays below kMaxRules
 Options take_options(int *argc, char **argv);
 
 std::string options_help();
+
+// Flag values, shared with nf_watch; each throws a one-line
+// std::invalid_argument naming the flag and what it wants.
+int parse_int_flag(std::string_view flag, std::string_view text, int lo, int hi,
+                   std::string_view what);
+ProbeKind parse_probe_flag(std::string_view text);
 
 } // namespace nfb

@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -30,6 +29,7 @@
 
 #include <fmt/core.h>
 
+#include "../benchmarks/options.h"
 #include "../fixtures/errors.h"
 #include "../fixtures/hook_probe.h"
 #include "../fixtures/netns.h"
@@ -54,17 +54,6 @@ constexpr const char *kUsage =
     "processes that sent the packets, for the namespace PATH names\n"
     "(/proc/PID/ns/net, /run/netns/NAME; default: this one). Needs root.\n";
 
-int parse_int(std::string_view flag, std::string_view text, int lo, int hi) {
-  int value = 0;
-  auto [end, ec] =
-      std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < lo ||
-      value > hi)
-    throw std::invalid_argument(fmt::format(
-        "{} wants a whole number from {} to {}, not '{}'", flag, lo, hi, text));
-  return value;
-}
-
 WatchOptions parse_args(int argc, char **argv) {
   WatchOptions o;
   for (int i = 1; i < argc; ++i) {
@@ -78,17 +67,14 @@ WatchOptions parse_args(int argc, char **argv) {
     if (auto path = value("--netns")) {
       o.netns_path = std::string(*path);
     } else if (auto probe = value("--probe")) {
-      auto kind = nfb::parse_probe_kind(*probe);
-      if (!kind)
-        throw std::invalid_argument(fmt::format(
-            "--probe wants auto, fentry, kprobe or bracket, not '{}'", *probe));
-      o.probe = *kind;
+      o.probe = nfb::parse_probe_flag(*probe);
     } else if (auto interval = value("--interval")) {
-      o.interval_s = parse_int("--interval", *interval, 1, 3600);
+      o.interval_s =
+          nfb::parse_int_flag("--interval", *interval, 1, 3600, "seconds");
     } else if (auto count = value("--count")) {
-      o.count = parse_int("--count", *count, 0, 1000000);
+      o.count = nfb::parse_int_flag("--count", *count, 0, 1000000, "a count");
     } else if (auto top = value("--top")) {
-      o.top = parse_int("--top", *top, 1, 1000);
+      o.top = nfb::parse_int_flag("--top", *top, 1, 1000, "a row count");
     } else {
       throw std::invalid_argument(fmt::format("unknown argument '{}'", arg));
     }

@@ -101,6 +101,9 @@ void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env) {
   state.counters["hook_calls"] =
       Counter(static_cast<double>(hook.calls), Counter::kAvgIterations);
   state.counters["bytes_per_call"] = hook.bytes_per_call();
+  // Walks the probe could not pair (nested or migrated) and left out.
+  state.counters["hook_unpaired"] =
+      Counter(static_cast<double>(hook.unpaired), Counter::kAvgIterations);
   state.counters["rules"] = static_cast<double>(rules);
 }
 

@@ -16,6 +16,28 @@ namespace {
 
 constexpr int kCalibrationDatagrams = 20000;
 
+// Sends `datagrams` small UDP datagrams from the sender to the receiver:
+// LOCAL_OUT walks with no TCP machinery around them.
+void send_udp_burst(const Netns &sender, int datagrams) {
+  UniqueFd sock;
+  {
+    NetnsGuard in(sender); // a socket belongs to the namespace it is made in
+    sock.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  }
+  if (!sock)
+    throw SetupError(sys_message("socket(AF_INET, SOCK_DGRAM)"));
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(9); // nothing listens; the receiver's ICMP answers
+                          // go through its own hooks, not the sender's
+  ::inet_pton(AF_INET, TopologyAddresses::receiver, &to.sin_addr);
+  char payload[64] = {};
+  for (int i = 0; i < datagrams; ++i)
+    if (::sendto(sock.get(), payload, sizeof payload, 0,
+                 reinterpret_cast<sockaddr *>(&to), sizeof to) < 0)
+      throw SetupError(sys_message("send calibration datagram"));
+}
+
 ProbeSelfCost measure_self_cost(HookProbe &probe, RuleChain &chain,
                                 const Netns &sender) {
   // With no iptables table in the namespace, the bracket's two programs are
@@ -39,26 +61,6 @@ ProbeSelfCost measure_self_cost(HookProbe &probe, RuleChain &chain,
 }
 
 } // namespace
-
-void send_udp_burst(const Netns &sender, int datagrams) {
-  UniqueFd sock;
-  {
-    NetnsGuard in(sender); // a socket belongs to the namespace it is made in
-    sock.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  }
-  if (!sock)
-    throw SetupError(sys_message("socket(AF_INET, SOCK_DGRAM)"));
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(9); // discard: nothing listens, nothing answers back
-  ::inet_pton(AF_INET, TopologyAddresses::receiver, &to.sin_addr);
-  char payload[64] = {};
-  for (int i = 0; i < datagrams; ++i)
-    if (::sendto(sock.get(), payload, sizeof payload, 0,
-                 reinterpret_cast<sockaddr *>(&to), sizeof to) < 0 &&
-        errno != ECONNREFUSED) // an ICMP port unreachable reported back
-      throw SetupError(sys_message("send calibration datagram"));
-}
 
 std::string kernel_release() {
   utsname u{};

@@ -44,10 +44,6 @@ private:
   ProbeSelfCost self_cost_;
 };
 
-// Sends `datagrams` small UDP datagrams from the sender to the receiver's
-// discard port: LOCAL_OUT traffic with no TCP machinery around it.
-void send_udp_burst(const Netns &sender, int datagrams);
-
 // Kernel release, e.g. "6.18.44-fc-v669".
 std::string kernel_release();
 

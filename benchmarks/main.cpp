@@ -60,8 +60,8 @@ int main(int argc, char **argv) {
   benchmark::AddCustomContext("iperf3", nfb::iperf_version());
   benchmark::AddCustomContext("duration_s", std::to_string(options.duration_s));
   // Where to point nf_watch or a bpftrace script at the same traffic.
-  benchmark::AddCustomContext(
-      "sender_netns", std::to_string(env->topology().sender().inode()));
+  benchmark::AddCustomContext("sender_netns",
+                              std::to_string(env->topology().sender().inode()));
   benchmark::AddCustomContext("extra_rules",
                               std::to_string(options.extra_rules));
 

@@ -55,7 +55,7 @@ RULE_COUNTS = list(range(0, 3001, 100))
 CONTEXT_KEYS = ("kernel", "probe", "probe_self_ns", "probe_self_method",
                 "iptables_backend", "iperf3", "duration_s")
 COUNTER_KEYS = ("bits_per_s", "hook_ns", "hook_p50_ns", "hook_p99_ns",
-                "hook_calls", "bytes_per_call", "rules")
+                "hook_calls", "bytes_per_call", "hook_unpaired", "rules")
 PROBE_KINDS = ("fentry", "kprobe", "bracket")
 
 
@@ -281,6 +281,9 @@ class NfBenchTest(unittest.TestCase):
                 for key in COUNTER_KEYS:
                     self.assertIn(key, entry, f"Chain/{rules}")
                 self.assertGreater(entry["hook_calls"], 0, f"Chain/{rules}")
+                # Entry and exit pair up: almost no walk is left out.
+                self.assertLess(entry["hook_unpaired"],
+                                0.01 * entry["hook_calls"], f"Chain/{rules}")
                 self.assertEqual(entry["rules"], rules)
             context = report["context"]
             for key in CONTEXT_KEYS:

@@ -111,6 +111,8 @@ class VmProbes(unittest.TestCase):
                     self.assertFalse(entry.get("error_occurred"),
                                      entry.get("error_message"))
                     self.assertGreater(entry["hook_calls"], 0)
+                    self.assertLess(entry["hook_unpaired"],
+                                    0.01 * entry["hook_calls"])
                 ns0, ns3000 = points[0]["hook_ns"], points[3000]["hook_ns"]
                 note(f"{kind} on {os.uname().release}: hook_ns 0 rules "
                      f"{ns0:.0f}, 3000 rules {ns3000:.0f} "

@@ -1,8 +1,10 @@
 #include "chain_benchmark.h"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -50,6 +52,34 @@ Measured measure_one_run(BenchEnvironment &env) {
   }
 }
 
+// Adds what `env` finds now to `seen`, once each.
+void add_observers(BenchEnvironment &env, std::vector<std::string> &seen) {
+  for (auto &o : env.find_observers())
+    if (std::find(seen.begin(), seen.end(), o) == seen.end())
+      seen.push_back(std::move(o));
+}
+
+// Marks a point some other BPF program watched: a counter, the label, and a
+// warning (once per change, not per repetition).
+void record_observers(benchmark::State &state, std::size_t rules,
+                      const std::vector<std::string> &observers) {
+  static std::string last_warned;
+  state.counters["observers"] = static_cast<double>(observers.size());
+  if (observers.empty())
+    return;
+  std::string list;
+  for (const auto &o : observers)
+    list += (list.empty() ? "" : "; ") + o;
+  state.SetLabel("observed: " + list);
+  if (list != last_warned)
+    fmt::print(stderr,
+               "nf_bench: warning: at {} rules the timed hook walk also runs "
+               "{}: its cost is in hook_ns (stop the other tool for clean "
+               "numbers)\n",
+               rules, list);
+  last_warned = list;
+}
+
 } // namespace
 
 int failed_benchmark_runs() { return g_failed_runs; }
@@ -69,6 +99,13 @@ void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env) {
     return;
   }
 
+  std::vector<std::string> observers;
+  try {
+    add_observers(env, observers);
+  } catch (const std::exception &e) {
+    fail_run(state, e.what());
+    return;
+  }
   HookTotals hook;
   ReceivedTotals received;
   for (auto _ : state) {
@@ -85,6 +122,12 @@ void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env) {
   }
   if (state.error_occurred())
     return;
+  try {
+    add_observers(env, observers);
+  } catch (const std::exception &e) {
+    fail_run(state, e.what());
+    return;
+  }
   // Never record a number the kernel did not produce.
   if (hook.calls == 0 || received.seconds <= 0 || received.bytes <= 0) {
     fail_run(state,
@@ -105,6 +148,7 @@ void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env) {
   state.counters["hook_unpaired"] =
       Counter(static_cast<double>(hook.unpaired), Counter::kAvgIterations);
   state.counters["rules"] = static_cast<double>(rules);
+  record_observers(state, rules, observers);
 }
 
 void register_chain_benchmarks(const std::unique_ptr<BenchEnvironment> &env) {

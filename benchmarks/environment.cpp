@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "../fixtures/errors.h"
+#include "../fixtures/observers.h"
 #include "../fixtures/unique_fd.h"
 
 namespace nfb {
@@ -82,6 +83,11 @@ ReceivedTotals BenchEnvironment::run_client() const {
   return run_iperf_client(
       topology_.sender(),
       {TopologyAddresses::receiver, server_.port(), options_.duration_s});
+}
+
+std::vector<std::string> BenchEnvironment::find_observers() {
+  return nfb::find_observers(*probe_,
+                             [this] { send_udp_burst(topology_.sender(), 1); });
 }
 
 } // namespace nfb

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "../fixtures/hook_probe.h"
 #include "../fixtures/iperf_client.h"
@@ -29,6 +30,8 @@ public:
   explicit BenchEnvironment(const Options &options);
 
   ReceivedTotals run_client() const;
+  // Other BPF programs in the walk the probe times (fixtures/observers.h).
+  std::vector<std::string> find_observers();
   HookProbe &probe() { return *probe_; }
   RuleChain &chain() { return chain_; }
   const ProbeSelfCost &probe_self_cost() const { return self_cost_; }

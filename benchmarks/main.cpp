@@ -1,26 +1,179 @@
 // nf_bench: Google Benchmark runner for what a long iptables chain costs.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <memory>
+#include <sstream>
+#include <string>
 
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
 
 #include "../fixtures/errors.h"
+#include "../fixtures/host_load.h"
 #include "../fixtures/iperf_client.h"
+#include "../fixtures/observers.h"
 #include "chain_benchmark.h"
 #include "environment.h"
 #include "options.h"
+
+namespace {
+
+// Runs nothing (its ReportContext says no) and keeps Google Benchmark's
+// messages: counts what a filter selects before any set-up is made.
+class CountOnlyReporter : public benchmark::BenchmarkReporter {
+public:
+  CountOnlyReporter() {
+    SetOutputStream(&listing_); // --benchmark_list_tests prints here
+    SetErrorStream(&messages_);
+  }
+  bool ReportContext(const Context &) override { return false; }
+  void ReportRuns(const std::vector<Run> &) override {}
+  void Finalize() override {}
+  std::string messages() const { return messages_.str(); }
+
+private:
+  std::ostringstream listing_, messages_;
+};
+
+// The --benchmark_out reporter Google Benchmark would make, which also
+// notices when the file takes no writes (a full disk, /proc/version):
+// Google Benchmark itself never checks, and exits 0 with nothing written.
+class CheckedFileReporter : public benchmark::BenchmarkReporter {
+public:
+  explicit CheckedFileReporter(const std::string &format) {
+    if (format == "csv") {
+      // Deprecated upstream, still a --benchmark_out_format it offers.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+      inner_ = std::make_unique<benchmark::CSVReporter>();
+#pragma GCC diagnostic pop
+    } else if (format == "console")
+      inner_ = std::make_unique<benchmark::ConsoleReporter>(
+          benchmark::ConsoleReporter::OO_None);
+    else
+      inner_ = std::make_unique<benchmark::JSONReporter>();
+  }
+  bool ReportContext(const Context &context) override {
+    inner_->SetOutputStream(&GetOutputStream());
+    inner_->SetErrorStream(&GetErrorStream());
+    return inner_->ReportContext(context) && written();
+  }
+  void ReportRuns(const std::vector<Run> &runs) override {
+    inner_->ReportRuns(runs);
+    written();
+  }
+  void Finalize() override {
+    inner_->Finalize();
+    written();
+  }
+  // errno of the first failed write, 0 when all went out.
+  int error() const { return error_; }
+
+private:
+  bool written() {
+    GetOutputStream().flush();
+    if (GetOutputStream().fail() && !error_)
+      error_ = errno ? errno : EIO;
+    return !error_;
+  }
+  std::unique_ptr<benchmark::BenchmarkReporter> inner_;
+  int error_ = 0;
+};
+
+int fail(int status, const std::string &message) {
+  fmt::print(stderr, "nf_bench: {}\n", message);
+  return status;
+}
+
+// 0, or the errno why `path` cannot be opened for writing. Non-blocking, so
+// a FIFO without a reader fails instead of hanging.
+int open_for_writing_error(const std::string &path) {
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
+  if (fd < 0)
+    return errno;
+  ::close(fd);
+  return 0;
+}
+
+// A filter that selects nothing (or is not a regular expression): say so
+// before building anything, instead of Google Benchmark's exit 0.
+std::size_t count_selected(const nfb::Options &options, std::string &why) {
+  CountOnlyReporter display, file;
+  const bool with_file = !options.benchmark_out.empty();
+  const std::size_t n =
+      benchmark::RunSpecifiedBenchmarks(&display, with_file ? &file : nullptr);
+  why = display.messages();
+  while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
+    why.pop_back();
+  return n;
+}
+
+int no_benchmark_selected(const std::string &why) {
+  return fail(2, fmt::format("--benchmark_filter='{}' selects no benchmark "
+                             "({}); --benchmark_list_tests lists them",
+                             benchmark::GetBenchmarkFilter(), why));
+}
+
+void add_context(nfb::BenchEnvironment &env, const nfb::Options &options,
+                 const nfb::HostLoad &load) {
+  using benchmark::AddCustomContext;
+  AddCustomContext("kernel", nfb::kernel_release());
+  AddCustomContext("probe", nfb::to_string(env.probe().kind()));
+  AddCustomContext("probe_self_ns",
+                   fmt::format("{:.1f}", env.probe_self_cost().ns));
+  AddCustomContext("probe_self_method", env.probe_self_cost().method);
+  AddCustomContext("iptables_backend", "legacy (libiptc)");
+  AddCustomContext("iperf3", nfb::iperf_version());
+  AddCustomContext("duration_s", std::to_string(options.duration_s));
+  // Where to point nf_watch or a bpftrace script at the same traffic.
+  AddCustomContext("sender_netns",
+                   std::to_string(env.topology().sender().inode()));
+  AddCustomContext("extra_rules", std::to_string(options.extra_rules));
+  // What else ran: other runs and load skew the numbers (the report warns).
+  AddCustomContext("load_avg_1m", fmt::format("{:.2f}", load.load_avg_1m));
+  AddCustomContext("cpus", std::to_string(load.cpus));
+  AddCustomContext("other_nf_bench", std::to_string(load.other_nf_bench));
+  AddCustomContext("cpu_busy_at_start", fmt::format("{:.3f}", load.cpu_busy));
+  AddCustomContext("observer_scan", nfb::observer_scan_coverage());
+}
+
+// Runs the benchmarks; 0, or the exit status with its message printed.
+int run_and_check(const nfb::Options &options) {
+  std::unique_ptr<CheckedFileReporter> file;
+  if (!options.benchmark_out.empty())
+    file = std::make_unique<CheckedFileReporter>(options.benchmark_out_format);
+  benchmark::RunSpecifiedBenchmarks(nullptr, file.get());
+  benchmark::Shutdown();
+  if (file && file->error())
+    return fail(1, fmt::format("could not write the results to "
+                               "--benchmark_out={} ({}): free space there or "
+                               "choose another file",
+                               options.benchmark_out,
+                               std::strerror(file->error())));
+  // Google Benchmark exits 0 even when every run failed; scripts need to know.
+  if (int failed = nfb::failed_benchmark_runs())
+    return fail(1, fmt::format("{} benchmark run(s) failed (see their error "
+                               "messages above)",
+                               failed));
+  return 0;
+}
+
+} // namespace
 
 int main(int argc, char **argv) {
   nfb::Options options;
   try {
     options = nfb::take_options(&argc, argv);
   } catch (const std::exception &e) {
-    fmt::print(stderr, "nf_bench: {}\n", e.what());
-    return 2;
+    return fail(2, e.what());
   }
   benchmark::Initialize(&argc, argv, [] {
     fmt::print("{}", nfb::options_help());
@@ -31,49 +184,35 @@ int main(int argc, char **argv) {
 
   std::unique_ptr<nfb::BenchEnvironment> env;
   nfb::register_chain_benchmarks(env);
+  std::string why;
   if (options.list_only) {
+    if (count_selected(options, why) == 0)
+      return no_benchmark_selected(why);
     benchmark::RunSpecifiedBenchmarks();
     return 0;
   }
-  if (::geteuid() != 0) {
-    fmt::print(stderr, "nf_bench: needs root (it creates network namespaces, "
-                       "iptables rules and BPF programs): run it with sudo\n");
-    return 1;
-  }
+  if (::geteuid() != 0)
+    return fail(1, "needs root (it creates network namespaces, iptables rules "
+                   "and BPF programs): run it as root or with sudo");
+  if (!options.benchmark_out.empty())
+    if (int err = open_for_writing_error(options.benchmark_out))
+      return fail(2, fmt::format("cannot write --benchmark_out={} ({}): "
+                                 "choose a writable file",
+                                 options.benchmark_out, std::strerror(err)));
+  if (count_selected(options, why) == 0)
+    return no_benchmark_selected(why);
+
+  // Before set-up: what else this host runs now, not what nf_bench adds.
+  const nfb::HostLoad load =
+      nfb::sample_host_load(std::chrono::milliseconds(250));
   // Everything it creates is held by file descriptors or dies with this
   // process (see fixtures/netns.h, iperf_server.h), so SIGINT, SIGTERM and
   // kill -9 leave nothing behind with their default actions.
   try {
     env = std::make_unique<nfb::BenchEnvironment>(options);
   } catch (const std::exception &e) {
-    fmt::print(stderr, "nf_bench: {}\n", e.what());
-    return 1;
+    return fail(1, e.what());
   }
-
-  benchmark::AddCustomContext("kernel", nfb::kernel_release());
-  benchmark::AddCustomContext("probe", nfb::to_string(env->probe().kind()));
-  benchmark::AddCustomContext("probe_self_ns",
-                              fmt::format("{:.1f}", env->probe_self_cost().ns));
-  benchmark::AddCustomContext("probe_self_method",
-                              env->probe_self_cost().method);
-  benchmark::AddCustomContext("iptables_backend", "legacy (libiptc)");
-  benchmark::AddCustomContext("iperf3", nfb::iperf_version());
-  benchmark::AddCustomContext("duration_s", std::to_string(options.duration_s));
-  // Where to point nf_watch or a bpftrace script at the same traffic.
-  benchmark::AddCustomContext("sender_netns",
-                              std::to_string(env->topology().sender().inode()));
-  benchmark::AddCustomContext("extra_rules",
-                              std::to_string(options.extra_rules));
-
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  // Google Benchmark exits 0 even when every run failed; scripts need to know.
-  if (int failed = nfb::failed_benchmark_runs()) {
-    fmt::print(stderr,
-               "nf_bench: {} benchmark run(s) failed (see their error "
-               "messages above)\n",
-               failed);
-    return 1;
-  }
-  return 0;
+  add_context(*env, options, load);
+  return run_and_check(options);
 }

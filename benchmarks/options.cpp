@@ -2,6 +2,10 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <initializer_list>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -26,6 +30,98 @@ bool is_true_flag(std::string_view arg, std::string_view name) {
     return std::isalnum(static_cast<unsigned char>(value[0])) && value != "0" &&
            value != "f" && value != "n";
   return !(value == "false" || value == "no" || value == "off");
+}
+
+// Google Benchmark reads BENCHMARK_<FLAG> from the environment as a default.
+std::string env_name(std::string_view flag) {
+  std::string out;
+  for (char c : flag.substr(2))
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+void check_one_of(std::string_view flag, std::string_view value,
+                  std::initializer_list<std::string_view> allowed) {
+  for (auto a : allowed)
+    if (value == a)
+      return;
+  std::string list;
+  for (auto a : allowed)
+    list += fmt::format("{}{}", list.empty() ? "" : ", ",
+                        a.empty() ? "(empty)" : a);
+  throw std::invalid_argument(
+      fmt::format("{} wants one of {}, not '{}'", flag, list, value));
+}
+
+void check_min_time(std::string_view flag, std::string_view value) {
+  const std::string text(value);
+  char *end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0')
+    return; // not a number: Google Benchmark rejects it itself (exit 2)
+  if (!std::isfinite(v) || v < 0 || v > kMaxMinTimeS)
+    throw std::invalid_argument(
+        fmt::format("{} wants seconds from 0 to {:g}, not '{}'", flag,
+                    kMaxMinTimeS, value));
+}
+
+// Google Benchmark's flags whose bad values it answers with its help and
+// exit 0, or a crash, or silence: checked here instead.
+void check_benchmark_flag(std::string_view flag, std::string_view value) {
+  if (flag == "--benchmark_format" || flag == "--benchmark_out_format")
+    check_one_of(flag, value, {"console", "json", "csv"});
+  else if (flag == "--benchmark_time_unit")
+    check_one_of(flag, value, {"", "ns", "us", "ms", "s"});
+  else if (flag == "--benchmark_repetitions")
+    parse_int_flag(flag, value, 1, kMaxRepetitions, "a count");
+  else if (flag == "--benchmark_min_time" ||
+           flag == "--benchmark_min_warmup_time")
+    check_min_time(flag, value);
+  else if ((flag == "--benchmark_color" || flag == "--benchmark_out") &&
+           value.empty())
+    throw std::invalid_argument(fmt::format(
+        "{} wants a value, got an empty one (an unset variable?)", flag));
+}
+
+constexpr std::string_view kCheckedBenchmarkFlags[] = {
+    "--benchmark_format",    "--benchmark_out_format",
+    "--benchmark_time_unit", "--benchmark_repetitions",
+    "--benchmark_min_time",  "--benchmark_min_warmup_time",
+    "--benchmark_color",     "--benchmark_out"};
+
+// The value of `--flag=value` when `arg` is that flag, else nullopt.
+std::optional<std::string_view> value_of(std::string_view arg,
+                                         std::string_view flag) {
+  if (arg.size() > flag.size() && arg.substr(0, flag.size()) == flag &&
+      arg[flag.size()] == '=')
+    return arg.substr(flag.size() + 1);
+  return std::nullopt;
+}
+
+// Checks the environment's defaults, then the command line's values (the
+// last one wins, as in Google Benchmark); fills what main needs to know.
+void check_benchmark_flags(int argc, char **argv, Options &o) {
+  for (auto flag : kCheckedBenchmarkFlags) {
+    std::optional<std::string> value;
+    if (const char *env = std::getenv(env_name(flag).c_str())) {
+      try {
+        check_benchmark_flag(flag, env);
+      } catch (const std::invalid_argument &e) {
+        throw std::invalid_argument(fmt::format(
+            "{} (from the environment, {}={})", e.what(), env_name(flag), env));
+      }
+      value = env;
+    }
+    for (int i = 1; i < argc; ++i)
+      if (auto v = value_of(argv[i], flag)) {
+        check_benchmark_flag(flag, *v);
+        value = std::string(*v);
+      }
+    if (value && flag == "--benchmark_out")
+      o.benchmark_out = *value;
+    if (value && flag == "--benchmark_out_format")
+      o.benchmark_out_format = *value;
+  }
 }
 
 } // namespace
@@ -75,6 +171,7 @@ Options take_options(int *argc, char **argv) {
   }
   *argc = kept;
   argv[kept] = nullptr;
+  check_benchmark_flags(*argc, argv, o);
   return o;
 }
 

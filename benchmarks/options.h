@@ -13,13 +13,22 @@ struct Options {
   ProbeKind probe = ProbeKind::Auto; // --probe
   int extra_rules = 0;    // --extra_rules: added to every Chain/<rules>
   bool list_only = false; // --benchmark_list_tests: no root needed
+  // Google Benchmark's result file, as it will read its flags (left in argv).
+  std::string benchmark_out;
+  std::string benchmark_out_format = "json";
 };
 
 inline constexpr int kMaxDurationS = 3600;
 inline constexpr int kMaxExtraRules = 60000; // + 3000 stays below kMaxRules
+inline constexpr int kMaxRepetitions = 10000;
+inline constexpr double kMaxMinTimeS = 86400;
 
 // Removes --duration=, --probe=, --extra_rules= from argv; leaves every other
-// argument for Google Benchmark. Throws std::invalid_argument with a one-line
+// argument for Google Benchmark, after checking the values of its flags that
+// it would otherwise answer with its help and exit 0, or a crash
+// (--benchmark_format, _out_format, _time_unit, _color, _repetitions,
+// _min_time, _out), also where they come from the environment
+// (BENCHMARK_FORMAT, ...). Throws std::invalid_argument with a one-line
 // message.
 Options take_options(int *argc, char **argv);
 

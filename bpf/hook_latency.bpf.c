@@ -64,6 +64,47 @@ struct {
 	__type(value, struct hook_proc_stats);
 } proc_stats SEC(".maps");
 
+/* Hook list on request (hook_latency.h); written only by the walk that
+ * answers a new request, so the hot path pays one compare. */
+volatile __u32 snapshot_request = 0;
+struct hook_snapshot snapshot = {};
+
+static __always_inline void read_hook(const struct nf_hook_entries *e, __u32 n,
+				      __u32 i)
+{
+	/* hooks[n] is followed by the nf_hook_ops pointer of each hook */
+	__u64 hooks = (__u64)e + bpf_core_field_offset(struct nf_hook_entries, hooks);
+	struct nf_hook_entry entry = {};
+	const struct nf_hook_ops *ops = NULL;
+	struct hook_snapshot_entry *out = &snapshot.hooks[i];
+
+	bpf_probe_read_kernel(&entry, sizeof(entry), (void *)(hooks + i * sizeof(entry)));
+	bpf_probe_read_kernel(&ops, sizeof(ops),
+			      (void *)(hooks + n * sizeof(entry) + i * sizeof(ops)));
+	out->function = (__u64)entry.hook;
+	out->priority = BPF_CORE_READ(ops, priority);
+	out->type = BPF_CORE_READ_BITFIELD_PROBED(ops, hook_ops_type);
+	/* a BPF hook's private data is its program */
+	out->bpf_prog_id = out->type == HOOK_TYPE_BPF ?
+		BPF_CORE_READ((struct bpf_prog *)entry.priv, aux, id) : 0;
+}
+
+static __always_inline void maybe_snapshot(const struct nf_hook_state *state)
+{
+	__u32 request = snapshot_request;
+
+	if (request == snapshot.generation)
+		return;
+	const struct nf_hook_entries *e =
+		BPF_CORE_READ(state, net, nf.hooks_ipv4[NF_INET_LOCAL_OUT_]);
+	__u32 n = e ? BPF_CORE_READ(e, num_hook_entries) : 0;
+
+	for (__u32 i = 0; i < HOOK_SNAP_MAX && i < n; i++)
+		read_hook(e, n, i);
+	snapshot.count = n;
+	snapshot.generation = request; /* last: the user side waits for it */
+}
+
 static __always_inline __u32 log2_floor(__u64 v)
 {
 	__u32 r = 0, shift;
@@ -160,8 +201,10 @@ static __always_inline bool wanted(const struct nf_hook_state *state)
 SEC("fentry/nf_hook_slow")
 int BPF_PROG(fentry_nf_hook_slow, struct sk_buff *skb, struct nf_hook_state *state)
 {
-	if (wanted(state))
+	if (wanted(state)) {
+		maybe_snapshot(state);
 		on_entry((__u64)skb, skb->len);
+	}
 	return 0;
 }
 
@@ -185,6 +228,7 @@ int BPF_KPROBE(kprobe_nf_hook_slow, struct sk_buff *skb, struct nf_hook_state *s
 		return 0;
 	slot->depth++;
 	if (wanted(state)) {
+		maybe_snapshot(state);
 		on_entry((__u64)skb, BPF_CORE_READ(skb, len));
 		slot->armed_depth = slot->depth;
 	}
@@ -223,6 +267,7 @@ int nf_bracket_first(struct nf_ctx *ctx)
 {
 	struct sk_buff *skb = ctx->skb;
 
+	maybe_snapshot(ctx->state);
 	on_entry((__u64)skb, skb->len);
 	return NF_ACCEPT_;
 }

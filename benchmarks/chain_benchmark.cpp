@@ -9,12 +9,17 @@
 #include <fmt/core.h>
 
 #include "../fixtures/errors.h"
+#include "../fixtures/observers.h"
 
 namespace nfb {
 
 namespace {
 
 int g_failed_runs = 0;
+
+// How often to look for observers while a benchmark runs: often enough to
+// catch a tool run for a few seconds, rarely enough to cost nothing.
+constexpr std::chrono::milliseconds kObserverPollPeriod(500);
 
 // Records the failure instead of a number, and remembers it for the exit code.
 void fail_run(benchmark::State &state, const std::string &message) {
@@ -50,13 +55,6 @@ Measured measure_one_run(BenchEnvironment &env) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
-}
-
-// Adds what `env` finds now to `seen`, once each.
-void add_observers(BenchEnvironment &env, std::vector<std::string> &seen) {
-  for (auto &o : env.find_observers())
-    if (std::find(seen.begin(), seen.end(), o) == seen.end())
-      seen.push_back(std::move(o));
 }
 
 // Marks a point some other BPF program watched: a counter, the label, and a
@@ -101,11 +99,13 @@ void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env) {
 
   std::vector<std::string> observers;
   try {
-    add_observers(env, observers);
+    observers = env.find_observers(true);
   } catch (const std::exception &e) {
     fail_run(state, e.what());
     return;
   }
+  ObserverPoll poll([&env] { return env.find_observers(false); },
+                    kObserverPollPeriod);
   HookTotals hook;
   ReceivedTotals received;
   for (auto _ : state) {
@@ -123,7 +123,8 @@ void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env) {
   if (state.error_occurred())
     return;
   try {
-    add_observers(env, observers);
+    merge_observers(observers, poll.stop());
+    merge_observers(observers, env.find_observers(true));
   } catch (const std::exception &e) {
     fail_run(state, e.what());
     return;

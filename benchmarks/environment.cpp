@@ -85,9 +85,11 @@ ReceivedTotals BenchEnvironment::run_client() const {
       {TopologyAddresses::receiver, server_.port(), options_.duration_s});
 }
 
-std::vector<std::string> BenchEnvironment::find_observers() {
-  return nfb::find_observers(*probe_,
-                             [this] { send_udp_burst(topology_.sender(), 1); });
+std::vector<std::string> BenchEnvironment::find_observers(bool send_packets) {
+  std::function<void()> one_packet;
+  if (send_packets)
+    one_packet = [this] { send_udp_burst(topology_.sender(), 1); };
+  return nfb::find_observers(*probe_, one_packet);
 }
 
 } // namespace nfb

@@ -31,7 +31,9 @@ public:
 
   ReceivedTotals run_client() const;
   // Other BPF programs in the walk the probe times (fixtures/observers.h).
-  std::vector<std::string> find_observers();
+  // With `send_packets` it makes the walks the search needs; without, the
+  // benchmark's own traffic must (its walks are being timed: no extra ones).
+  std::vector<std::string> find_observers(bool send_packets);
   HookProbe &probe() { return *probe_; }
   RuleChain &chain() { return chain_; }
   const ProbeSelfCost &probe_self_cost() const { return self_cost_; }

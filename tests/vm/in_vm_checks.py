@@ -14,7 +14,10 @@ What they check:
     maps;
   * the lab method agrees with nf_bench: bpftrace's kprobe/kretprobe script
     and nf_bench (fentry) time the same calls at 3000 rules, at the same
-    time, and their means agree within CROSS_CHECK_TOLERANCE.
+    time, and their means agree within CROSS_CHECK_TOLERANCE;
+  * nf_bench records such a tool as an observer of the walk it timed: the
+    bpftrace kprobes (from debugfs's kprobe list) and its fentry/fexit
+    programs (from their BPF links), when they ran in the middle of a run.
 
 Run (inside the VM, as root), from this folder:
     NF_BENCH=... NF_WATCH=... /usr/bin/python3 -m unittest -v in_vm_checks
@@ -177,46 +180,65 @@ class VmProbes(unittest.TestCase):
                 note(f"{script}: " + " | ".join(
                     line for line in out.splitlines() if line.strip())[:300])
 
+    def bench_beside_bpftrace(self, probe, script, duration_s, traced_s):
+        """nf_bench at 3000 rules with `probe`, and the bpftrace `script` on
+        its sender namespace for traced_s seconds in the middle of its run:
+        (nf_bench's Chain/3000 entry, bpftrace's CompletedProcess)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "run.json")
+            bench = subprocess.Popen(
+                [NF_BENCH, f"--probe={probe}",
+                 "--benchmark_filter=^Chain/3000/", f"--duration={duration_s}",
+                 f"--benchmark_out={out}", "--benchmark_out_format=json"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                cwd="/")
+            try:
+                netns = None
+                # Google Benchmark prints the context to stderr, before the
+                # run.
+                for line in bench.stderr:
+                    m = re.match(r"sender_netns: (\d+)", line)
+                    if m:
+                        netns = int(m.group(1))
+                        break
+                self.assertIsNotNone(netns, "nf_bench printed no sender_netns")
+                time.sleep(3)  # into the iperf3 run
+                traced = bpftrace(script, netns, traced_s)
+                _, err = bench.communicate(timeout=RUN_TIMEOUT_S)
+            finally:
+                if bench.poll() is None:
+                    bench.kill()
+                    bench.wait()
+            self.assertEqual(bench.returncode, 0, err)
+            self.assertEqual(traced.returncode, 0, traced.stderr)
+            with open(out) as f:
+                return by_rules(json.load(f))[3000], traced
+
     def test_bpftrace_agrees_with_nf_bench(self):
-        out_file = tempfile.NamedTemporaryFile(suffix=".json", delete=False)
-        out_file.close()
-        bench = subprocess.Popen(
-            [NF_BENCH, "--probe=fentry", "--benchmark_filter=^Chain/3000/",
-             "--duration=12", f"--benchmark_out={out_file.name}",
-             "--benchmark_out_format=json"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            cwd="/")
-        try:
-            netns = None
-            # Google Benchmark prints the context to stderr, before the run.
-            for line in bench.stderr:
-                m = re.match(r"sender_netns: (\d+)", line)
-                if m:
-                    netns = int(m.group(1))
-                    break
-            self.assertIsNotNone(netns, "nf_bench printed no sender_netns")
-            time.sleep(3)  # into the iperf3 run
-            traced = bpftrace("nf_hook_latency.bt", netns, 5)
-            bench.communicate(timeout=RUN_TIMEOUT_S)
-        finally:
-            if bench.poll() is None:
-                bench.kill()
-                bench.wait()
-        with open(out_file.name) as f:
-            report = json.load(f)
-        os.unlink(out_file.name)
-        self.assertEqual(bench.returncode, 0)
-        self.assertEqual(traced.returncode, 0, traced.stderr)
+        entry, traced = self.bench_beside_bpftrace(
+            "fentry", "nf_hook_latency.bt", duration_s=12, traced_s=5)
         bt_ns, bt_calls = map_value(traced.stdout, "avg_ns"), \
             map_value(traced.stdout, "calls")
         self.assertTrue(bt_ns and bt_calls, traced.stdout + traced.stderr)
-        nb_ns = by_rules(report)[3000]["hook_ns"]
+        nb_ns = entry["hook_ns"]
         diff = abs(bt_ns - nb_ns) / nb_ns
         note(f"cross-check at 3000 rules: nf_bench (fentry) {nb_ns:.0f} ns, "
              f"bpftrace (kprobe/kretprobe) {bt_ns} ns over {bt_calls} calls: "
              f"{diff:.1%} apart (tolerance {CROSS_CHECK_TOLERANCE:.0%})")
         self.assertLessEqual(diff, CROSS_CHECK_TOLERANCE)
+        # bpftrace's kprobes were in the walk nf_bench timed: it says so.
+        self.assertGreaterEqual(entry["observers"], 1, entry)
+        self.assertIn("kprobe(s) on nf_hook_slow", entry.get("label", ""))
+        note(f"nf_bench recorded: {entry['label']}")
 
+    def test_fentry_observer_is_recorded(self):
+        entry, _ = self.bench_beside_bpftrace(
+            "kprobe", "nf_hook_latency_fentry.bt", duration_s=8, traced_s=2)
+        self.assertGreaterEqual(entry["observers"], 2, entry)
+        label = entry.get("label", "")
+        self.assertIn("fentry program", label)
+        self.assertIn("fexit program", label)
+        note(f"nf_bench recorded: {label}")
 
 if __name__ == "__main__":
     unittest.main()

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,55 @@ TEST(Options, RejectsBadValues) {
                  std::invalid_argument)
         << bad;
   }
+}
+
+// Values Google Benchmark answers with its help and exit 0, a crash, or a
+// run of nothing: refused here with one line instead.
+TEST(Options, RejectsBenchmarkFlagValuesGoogleBenchmarkWouldNot) {
+  for (const char *bad :
+       {"--benchmark_format=bogus", "--benchmark_out_format=bogus",
+        "--benchmark_out_format=", "--benchmark_time_unit=bogus",
+        "--benchmark_time_unit=NS", "--benchmark_repetitions=0",
+        "--benchmark_repetitions=-1", "--benchmark_repetitions=10001",
+        "--benchmark_min_time=-1", "--benchmark_min_time=1e12",
+        "--benchmark_min_time=nan", "--benchmark_min_time=inf",
+        "--benchmark_color=", "--benchmark_out="}) {
+    Argv a({"nf_bench", bad});
+    EXPECT_THROW(take_options(&a.argc, a.pointers.data()),
+                 std::invalid_argument)
+        << bad;
+  }
+}
+
+TEST(Options, LastBenchmarkFlagWinsAndIsChecked) {
+  Argv ok({"nf_bench", "--benchmark_format=bogus", "--benchmark_format=json"});
+  EXPECT_THROW(
+      take_options(&ok.argc, ok.pointers.data()),
+      std::invalid_argument); // each value is checked, not only the last
+  Argv a({"nf_bench", "--benchmark_out=a.json", "--benchmark_out=b.csv",
+          "--benchmark_out_format=csv", "--benchmark_repetitions=5",
+          "--benchmark_time_unit=ms", "--benchmark_min_time=0.5"});
+  Options o = take_options(&a.argc, a.pointers.data());
+  EXPECT_EQ(o.benchmark_out, "b.csv");
+  EXPECT_EQ(o.benchmark_out_format, "csv");
+  EXPECT_EQ(a.argc, 7); // all left for Google Benchmark
+}
+
+TEST(Options, BenchmarkFlagsFromTheEnvironmentAreChecked) {
+  ::setenv("BENCHMARK_FORMAT", "bogus", 1);
+  Argv a({"nf_bench"});
+  try {
+    take_options(&a.argc, a.pointers.data());
+    ADD_FAILURE() << "BENCHMARK_FORMAT=bogus accepted";
+  } catch (const std::invalid_argument &e) {
+    EXPECT_NE(std::string(e.what()).find("BENCHMARK_FORMAT"), std::string::npos)
+        << e.what();
+  }
+  ::unsetenv("BENCHMARK_FORMAT");
+  ::setenv("BENCHMARK_OUT", "env.json", 1);
+  Argv b({"nf_bench"});
+  EXPECT_EQ(take_options(&b.argc, b.pointers.data()).benchmark_out, "env.json");
+  ::unsetenv("BENCHMARK_OUT");
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <iostream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -152,6 +153,12 @@ int run_and_check(const nfb::Options &options) {
     file = std::make_unique<CheckedFileReporter>(options.benchmark_out_format);
   benchmark::RunSpecifiedBenchmarks(nullptr, file.get());
   benchmark::Shutdown();
+  // The display goes to stdout; a full disk or closed pipe there loses it.
+  std::cout.flush();
+  if (std::cout.fail())
+    return fail(1, "could not write the results to stdout (a write to it "
+                   "failed): free space there, keep the pipe open, or use "
+                   "--benchmark_out");
   if (file && file->error())
     return fail(1, fmt::format("could not write the results to "
                                "--benchmark_out={} ({}): free space there or "
@@ -193,7 +200,7 @@ int main(int argc, char **argv) {
   }
   if (::geteuid() != 0)
     return fail(1, "needs root (it creates network namespaces, iptables rules "
-                   "and BPF programs): run it as root or with sudo");
+                   "and BPF programs): run it as root");
   if (!options.benchmark_out.empty())
     if (int err = open_for_writing_error(options.benchmark_out))
       return fail(2, fmt::format("cannot write --benchmark_out={} ({}): "

@@ -8,7 +8,7 @@ real binary on this kernel.
     one line, before anything is set up;
   * results that cannot be written (/proc/version, /dev/full, a full file
     system at the start or in the middle of the run, a missing directory):
-    exit 1 or 2 and one line naming the file;
+    exit 1 or 2 and one line naming the file; the same for stdout;
   * another BPF program in the timed walk (nf_watch on the sender
     namespace) is recorded per benchmark (`observers` counter, label) with a
     warning; a run nobody watches records observers = 0;
@@ -111,6 +111,16 @@ class FailLoudTest(unittest.TestCase):
                 line = self.assert_one_line_exit(proc, status, out)
                 self.assertEqual(netfilter_link_count(), links_before)
                 note(f"--benchmark_out={out}: exit {status}: {line}")
+
+    def test_stdout_that_takes_no_writes(self):
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run(
+                [NF_BENCH, "--benchmark_filter=^Chain/0/", "--duration=1",
+                 "--benchmark_format=json"], stdout=full,
+                stderr=subprocess.PIPE, text=True, timeout=RUN_TIMEOUT_S,
+                cwd="/")
+        line = self.assert_one_line_exit(proc, 1, "stdout")
+        note(f"stdout on /dev/full: {line}")
 
     def run_on_small_tmpfs(self, free_kib, *args):
         """nf_bench writing its results to a tmpfs with about free_kib KiB

@@ -165,7 +165,7 @@ int main(int argc, char **argv) {
   }
   if (::geteuid() != 0) {
     fmt::print(stderr, "nf_watch: needs root (it loads BPF programs): run it "
-                       "with sudo\n");
+                       "as root\n");
     return 1;
   }
   // Ctrl-C and SIGTERM end the loop; the destructors then detach the probe.

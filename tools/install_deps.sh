@@ -11,7 +11,7 @@ packages=(
   libfmt-dev libbenchmark-dev libbenchmark-tools
   libgtest-dev googletest
   iproute2 iputils-ping util-linux bpftrace
-  python3 python3-numpy python3-matplotlib python3-scipy
+  python3 python3-numpy python3-matplotlib python3-scipy python3-yaml
   qemu-system-x86 busybox-static kmod cpio xz-utils
 )
 

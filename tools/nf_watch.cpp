@@ -8,8 +8,10 @@
 //            [--top=N]
 //
 // PATH names the namespace (/proc/PID/ns/net, /run/netns/NAME); default: the
-// namespace nf_watch runs in. The bracket adds two read-only BPF hooks at
-// LOCAL_OUT of that namespace while it runs; they accept every packet.
+// namespace nf_watch runs in. An empty PATH, or one that is not a network
+// namespace (a FIFO, a file, another namespace type), is refused: exit 2. The
+// bracket adds two read-only BPF hooks at LOCAL_OUT of that namespace while it
+// runs; they accept every packet.
 #include <unistd.h>
 
 #include <algorithm>
@@ -54,6 +56,8 @@ constexpr const char *kUsage =
     "processes that sent the packets, for the namespace PATH names\n"
     "(/proc/PID/ns/net, /run/netns/NAME; default: this one). Needs root.\n";
 
+constexpr const char *kNetnsHint = "give /proc/PID/ns/net or /run/netns/NAME";
+
 WatchOptions parse_args(int argc, char **argv) {
   WatchOptions o;
   for (int i = 1; i < argc; ++i) {
@@ -65,6 +69,12 @@ WatchOptions parse_args(int argc, char **argv) {
       return std::nullopt;
     };
     if (auto path = value("--netns")) {
+      // Empty is not "this namespace": it is what an unset variable gives.
+      if (path->empty())
+        throw std::invalid_argument(fmt::format(
+            "--netns= needs a path (an unset variable?): {}, or leave "
+            "--netns out to watch this namespace",
+            kNetnsHint));
       o.netns_path = std::string(*path);
     } else if (auto probe = value("--probe")) {
       o.probe = nfb::parse_probe_flag(*probe);
@@ -155,7 +165,7 @@ int main(int argc, char **argv) {
   }
   if (::geteuid() != 0) {
     fmt::print(stderr, "nf_watch: needs root (it loads BPF programs): run it "
-                       "with sudo\n");
+                       "as root\n");
     return 1;
   }
   // Ctrl-C and SIGTERM end the loop; the destructors then detach the probe.
@@ -164,10 +174,22 @@ int main(int argc, char **argv) {
   sigaction(SIGINT, &stop, nullptr);
   sigaction(SIGTERM, &stop, nullptr);
 
+  // A --netns= path that is no network namespace is bad input (exit 2),
+  // found before anything is attached.
+  std::optional<nfb::Netns> watched;
   try {
-    nfb::Netns ns = options.netns_path.empty()
-                        ? nfb::Netns::current()
-                        : nfb::Netns::open(options.netns_path);
+    if (!options.netns_path.empty())
+      watched = nfb::Netns::open(options.netns_path);
+  } catch (const nfb::NotANetns &e) {
+    fmt::print(stderr, "nf_watch: --netns={}: {}\n", e.what(), kNetnsHint);
+    return 2;
+  } catch (const std::exception &e) { // e.g. "PATH: Permission denied"
+    fmt::print(stderr, "nf_watch: --netns={}\n", e.what());
+    return 1;
+  }
+
+  try {
+    nfb::Netns ns = watched ? std::move(*watched) : nfb::Netns::current();
     auto probe =
         nfb::HookProbe::attach(options.probe, ns, {.per_process = true});
     fmt::print("nf_watch: probe {} on IPv4 LOCAL_OUT of netns {} ({}); "

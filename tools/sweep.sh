@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# The main result in one command (as root): installs what is missing, builds,
+# The main result in one command: installs what is missing, builds,
 # runs the default sweep (Chain/0 .. Chain/3000) and writes, side by side in
 # results/runs/: its Google Benchmark JSON, the figure (PNG and SVG) and the
 # report (Markdown). Extra arguments go to nf_bench, e.g.
 #   tools/sweep.sh --benchmark_repetitions=5 --duration=3
+# Run it as root, or as a user with sudo (it re-runs itself through sudo).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${NF_BENCH_BUILD:-$root/build}
 
-if [[ $(id -u) -ne 0 ]]; then
-  echo "sweep: needs root (namespaces, iptables, eBPF): sudo $0 $*" >&2
-  exit 1
-fi
+# shellcheck source=SCRIPTDIR/lib/as_root.sh
+source "$root/tools/lib/as_root.sh"
+as_root "$0" "$@"
 "$root/tools/build.sh"
 
 mkdir -p "$root/results/runs"

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# The tests in one command (as root for the integration and VM tests; without
-# root they are skipped): installs what is missing, builds, runs ctest, then
-# prints what the tests measured (probe, kernel, hook times).
+# The tests in one command: installs what is missing, builds, runs ctest
+# (extra arguments go to ctest, e.g. tools/test.sh -L unit), then prints what
+# the tests measured (probe, kernel, hook times). Run it as root, or as a user
+# with sudo (it re-runs itself through sudo): the integration and VM tests
+# need root. Without any root, `ctest --test-dir build` runs the others.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${NF_BENCH_BUILD:-$root/build}
 
+# shellcheck source=SCRIPTDIR/lib/as_root.sh
+source "$root/tools/lib/as_root.sh"
+as_root "$0" "$@"
 "$root/tools/build.sh"
 status=0
 ctest --test-dir "$build" --output-on-failure "$@" || status=$?

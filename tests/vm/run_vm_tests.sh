@@ -5,6 +5,9 @@
 # bracket's refusal there, nf_watch, the bpftrace scripts and the cross-check.
 #
 # Usage (root): tests/vm/run_vm_tests.sh NF_BENCH_BINARY [NF_WATCH_BINARY]
+#   NF_VM_TESTS="ID ..." runs only those unittest ids (default: in_vm_checks,
+#   all of them), e.g.
+#   NF_VM_TESTS=in_vm_checks.VmProbes.test_bracket_is_refused_clearly
 # Exit: the tests' status; 77 (ctest: skipped) only when qemu cannot run here
 # at all, with the reason printed.
 set -euo pipefail
@@ -18,11 +21,17 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 77
 fi
 
+read -ra tests <<<"${NF_VM_TESTS:-in_vm_checks}"
+
 start=$(date +%s)
 status=0
+# Paths and test ids go in as arguments, never into the script's text: a
+# checkout path may hold quotes, $ or spaces.
+# shellcheck disable=SC2016  # $1 and $@ are the inner bash's
 "$root/tools/vm/run_in_vm.sh" --timeout=1500 -- env \
   NF_BENCH="$nf_bench" NF_WATCH="$nf_watch" PYTHONDONTWRITEBYTECODE=1 \
-  bash -c "cd '$here' && uname -r && /usr/bin/python3 -m unittest -v in_vm_checks" ||
+  bash -c 'cd "$1" && shift && uname -r &&
+           exec /usr/bin/python3 -m unittest -v "$@"' _ "$here" "${tests[@]}" ||
   status=$?
 echo "vm tests: $(($(date +%s) - start)) s, exit $status"
 if ((status == 125)); then

@@ -212,7 +212,10 @@ write_run_files() {
         for v in $(compgen -e | grep -E '^NF_(VM|BENCH)_' || true); do
             echo "export $v=$(q "${!v}")"
         done
-        echo "cd -- $(q "$PWD") || { echo \"run_in_vm: cannot cd to $(q "$PWD") in the VM\" >&2; exit 125; }"
+        # the directory as a quoted value, used only through "$nfvm_dir"
+        echo "nfvm_dir=$(q "$PWD")"
+        # shellcheck disable=SC2016  # expanded in the guest, not here
+        echo 'cd -- "$nfvm_dir" || { echo "run_in_vm: cannot cd to $nfvm_dir in the VM" >&2; exit 125; }'
         printf 'exec'
         printf ' %q' "${COMMAND[@]}"
         echo
@@ -221,6 +224,8 @@ write_run_files() {
 
 start_qemu() {
     local kernel=$1 initrd=$2
+    # qemu splits -fsdev at commas; ",," is a literal comma in a value
+    local out_path=${NF_VM_OUT//,/,,}
     : >"$run_dir/ttyS0"
     : >"$run_dir/ttyS1"
     timeout --kill-after=5 "$timeout_s" \
@@ -230,7 +235,7 @@ start_qemu() {
         -append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init" \
         -fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
         -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
-        -fsdev "local,id=vmout,path=$NF_VM_OUT,security_model=none,multidevs=remap" \
+        -fsdev "local,id=vmout,path=$out_path,security_model=none,multidevs=remap" \
         -device virtio-9p-pci,fsdev=vmout,mount_tag=vmout \
         -serial "file:$run_dir/ttyS0" -serial "file:$run_dir/ttyS1" \
         </dev/null >"$run_dir/qemu.log" 2>&1 &
@@ -276,10 +281,13 @@ cleanup() {
     return 0
 }
 
+# Never fails: under set -e a missing log (no console when qemu did not
+# start) would end the script with 1 instead of the 125 callers look for.
 show_boot_log() {
     {
-        echo "---- qemu ----"; tail -n 20 "$run_dir/qemu.log" 2>/dev/null
-        echo "---- console (last 40 lines) ----"; tail -n 40 "$run_dir/console.log" 2>/dev/null
+        echo "---- qemu ----"; tail -n 20 "$run_dir/qemu.log" 2>/dev/null || true
+        echo "---- console (last 40 lines) ----"
+        tail -n 40 "$run_dir/console.log" 2>/dev/null || echo "(none)"
     } >&2
 }
 

@@ -8,7 +8,7 @@ packages=(
   libbpf-dev libelf-dev zlib1g-dev
   libip4tc-dev iptables
   libiperf-dev
-  libfmt-dev libbenchmark-dev libbenchmark-tools
+  libfmt-dev nlohmann-json3-dev libbenchmark-dev libbenchmark-tools
   libgtest-dev googletest
   iproute2 iputils-ping util-linux bpftrace
   python3 python3-numpy python3-matplotlib python3-scipy

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The unit tests and the root fixture tests (tests/integration/fixtures_test.cpp)
+# built with ASan and UBSan (g++) into build-asan/ (or $NF_BENCH_ASAN_BUILD),
+# and run: any report fails the test that hit it. Without root the fixture
+# tests skip. Extra arguments go to ctest.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${NF_BENCH_ASAN_BUILD:-$root/build-asan}
+
+"$root/tools/install_deps.sh"
+# Exported before the build too: gtest_discover_tests runs the test binaries.
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=print_suppressions=0
+CC=gcc CXX=g++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DNF_BENCH_SANITIZE=ON >/dev/null
+cmake --build "$build" -j "$(nproc)" --target unit_tests fixtures_test
+# unit.<Suite>.<Test> and integration.<Suite>.<Test>: the GoogleTest cases,
+# not integration.nf_bench (the binary's Python suite).
+ctest --test-dir "$build" --output-on-failure -R '^(unit|integration)\.[^.]+\.' "$@"

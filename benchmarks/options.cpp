@@ -12,6 +12,20 @@ namespace nfb {
 
 namespace {
 
+// The user's text as a one-line message can quote it: a control character
+// (a newline inside a quoted shell argument) shown as \xNN.
+std::string printable(std::string_view text) {
+  std::string shown;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f)
+      shown += fmt::format("\\x{:02x}", byte);
+    else
+      shown += c;
+  }
+  return shown;
+}
+
 // Google Benchmark's reading of a bool flag: bare or any value but a false one.
 bool is_true_flag(std::string_view arg, std::string_view name) {
   if (arg == name)
@@ -37,16 +51,18 @@ int parse_int_flag(std::string_view flag, std::string_view text, int lo, int hi,
       std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < lo ||
       value > hi)
-    throw std::invalid_argument(fmt::format(
-        "{} wants {} from {} to {}, not '{}'", flag, what, lo, hi, text));
+    throw std::invalid_argument(
+        fmt::format("{} wants {} from {} to {}, not '{}'", flag, what, lo, hi,
+                    printable(text)));
   return value;
 }
 
 ProbeKind parse_probe_flag(std::string_view text) {
   auto kind = parse_probe_kind(text);
   if (!kind)
-    throw std::invalid_argument(fmt::format(
-        "--probe wants auto, fentry, kprobe or bracket, not '{}'", text));
+    throw std::invalid_argument(
+        fmt::format("--probe wants auto, fentry, kprobe or bracket, not '{}'",
+                    printable(text)));
   return *kind;
 }
 

@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config clang llvm bpftool
+  libclang-rt-14-dev # libFuzzer (tools/fuzz.sh); clang only recommends it
   libbpf-dev libelf-dev zlib1g-dev
   libip4tc-dev iptables
   libiperf-dev

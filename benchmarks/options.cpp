@@ -16,6 +16,20 @@ namespace nfb {
 
 namespace {
 
+// The user's text as a one-line message can quote it: a control character
+// (a newline inside a quoted shell argument) shown as \xNN.
+std::string printable(std::string_view text) {
+  std::string shown;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f)
+      shown += fmt::format("\\x{:02x}", byte);
+    else
+      shown += c;
+  }
+  return shown;
+}
+
 // Google Benchmark's reading of a bool flag: bare or any value but a false one.
 bool is_true_flag(std::string_view arg, std::string_view name) {
   if (arg == name)
@@ -49,8 +63,8 @@ void check_one_of(std::string_view flag, std::string_view value,
   for (auto a : allowed)
     list += fmt::format("{}{}", list.empty() ? "" : ", ",
                         a.empty() ? "(empty)" : a);
-  throw std::invalid_argument(
-      fmt::format("{} wants one of {}, not '{}'", flag, list, value));
+  throw std::invalid_argument(fmt::format("{} wants one of {}, not '{}'", flag,
+                                          list, printable(value)));
 }
 
 void check_min_time(std::string_view flag, std::string_view value) {
@@ -62,7 +76,7 @@ void check_min_time(std::string_view flag, std::string_view value) {
   if (!std::isfinite(v) || v < 0 || v > kMaxMinTimeS)
     throw std::invalid_argument(
         fmt::format("{} wants seconds from 0 to {:g}, not '{}'", flag,
-                    kMaxMinTimeS, value));
+                    kMaxMinTimeS, printable(value)));
 }
 
 // Google Benchmark's flags whose bad values it answers with its help and
@@ -107,8 +121,9 @@ void check_benchmark_flags(int argc, char **argv, Options &o) {
       try {
         check_benchmark_flag(flag, env);
       } catch (const std::invalid_argument &e) {
-        throw std::invalid_argument(fmt::format(
-            "{} (from the environment, {}={})", e.what(), env_name(flag), env));
+        throw std::invalid_argument(
+            fmt::format("{} (from the environment, {}={})", e.what(),
+                        env_name(flag), printable(env)));
       }
       value = env;
     }
@@ -133,16 +148,18 @@ int parse_int_flag(std::string_view flag, std::string_view text, int lo, int hi,
       std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < lo ||
       value > hi)
-    throw std::invalid_argument(fmt::format(
-        "{} wants {} from {} to {}, not '{}'", flag, what, lo, hi, text));
+    throw std::invalid_argument(
+        fmt::format("{} wants {} from {} to {}, not '{}'", flag, what, lo, hi,
+                    printable(text)));
   return value;
 }
 
 ProbeKind parse_probe_flag(std::string_view text) {
   auto kind = parse_probe_kind(text);
   if (!kind)
-    throw std::invalid_argument(fmt::format(
-        "--probe wants auto, fentry, kprobe or bracket, not '{}'", text));
+    throw std::invalid_argument(
+        fmt::format("--probe wants auto, fentry, kprobe or bracket, not '{}'",
+                    printable(text)));
   return *kind;
 }
 

@@ -5,10 +5,11 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config clang llvm bpftool
+  libclang-rt-14-dev # libFuzzer (tools/fuzz.sh); clang only recommends it
   libbpf-dev libelf-dev zlib1g-dev
   libip4tc-dev iptables
   libiperf-dev
-  libfmt-dev libbenchmark-dev libbenchmark-tools
+  libfmt-dev nlohmann-json3-dev libbenchmark-dev libbenchmark-tools
   libgtest-dev googletest
   iproute2 iputils-ping util-linux bpftrace
   python3 python3-numpy python3-matplotlib python3-scipy python3-yaml

@@ -136,5 +136,25 @@ TEST(Options, BenchmarkFlagsFromTheEnvironmentAreChecked) {
   ::unsetenv("BENCHMARK_OUT");
 }
 
+TEST(Options, ErrorsAreOneLine) {
+  // Found by the fuzz target: a newline in a value broke the message.
+  try {
+    parse_int_flag("--duration", "1\n2", 1, 3600, "whole seconds");
+    ADD_FAILURE() << "accepted";
+  } catch (const std::invalid_argument &e) {
+    EXPECT_STREQ(
+        e.what(),
+        "--duration wants whole seconds from 1 to 3600, not '1\\x0a2'");
+  }
+  Argv a({"nf_bench", "--probe=fentry\r\x7f"});
+  try {
+    take_options(&a.argc, a.pointers.data());
+    ADD_FAILURE() << "accepted";
+  } catch (const std::invalid_argument &e) {
+    EXPECT_STREQ(e.what(), "--probe wants auto, fentry, kprobe or bracket, "
+                           "not 'fentry\\x0d\\x7f'");
+  }
+}
+
 } // namespace
 } // namespace nfb

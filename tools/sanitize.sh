@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The unit tests and the root fixture tests (tests/integration/fixtures_test.cpp)
+# built with ASan and UBSan (g++) into build-asan/ (or $NF_BENCH_ASAN_BUILD),
+# and run: any report fails the test that hit it. As root, also one short
+# nf_bench run (Chain/0 and Chain/100, 1 s each): the fixture tests do not
+# reach the BPF probe, libiperf or the JSON result; this does. Without root
+# both skip. Extra arguments go to ctest.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${NF_BENCH_ASAN_BUILD:-$root/build-asan}
+
+"$root/tools/install_deps.sh"
+# Exported before the build too: gtest_discover_tests runs the test binaries.
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+CC=gcc CXX=g++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DNF_BENCH_SANITIZE=ON >/dev/null
+cmake --build "$build" -j "$(nproc)" --target unit_tests fixtures_test nf_bench
+# unit.<Suite>.<Test> and integration.<Suite>.<Test>: the GoogleTest cases,
+# not integration.nf_bench (the binary's Python suite).
+ctest --test-dir "$build" --output-on-failure -R '^(unit|integration)\.[^.]+\.' "$@"
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "sanitize: not root, nf_bench run skipped"
+  exit 0
+fi
+out=$(mktemp)
+err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+# The iperf3 server is a forked child: its reports show only on stderr.
+if ! "$build/nf_bench" --benchmark_filter='^Chain/(0|100)/' --duration=1 \
+  --benchmark_out="$out" --benchmark_out_format=json >/dev/null 2>"$err" ||
+  grep -Eq 'Sanitizer|runtime error:' "$err" || ! grep -q '"hook_ns"' "$out"; then
+  cat "$err" >&2
+  echo "sanitize: nf_bench under ASan+UBSan failed (above)" >&2
+  exit 1
+fi
+echo "sanitize: nf_bench Chain/0 and Chain/100 under ASan+UBSan: clean"

@@ -304,7 +304,7 @@ def load(path, need_results=True):
         if "median" in by_name and "mean" in by_name:
             # one observed repetition shows in the mean, not in the median
             _observe(run, rules, *by_name["mean"])
-    if need_results and not run.points:
+    if not run.points and (need_results or not run.failures):
         why = f" ({run.failed} failed)" if run.failed else ""
         raise InputError(f"{path}: no Chain/<rules> results{why}")
     return run

@@ -16,7 +16,8 @@ rows; Google Benchmark writes NaN into stddev/cv rows of constant counters,
 and those are never read.
 
 Failed runs (error_occurred) are left out of the values and kept, with their
-messages, per rule count. Observers (the `observers` counter and the row's
+messages, per rule count. Known context numbers (duration_s and the load
+context) are in Run.numbers when present. Observers (the `observers` counter and the row's
 `label`, nf_bench 2026-12 and later) and the load context (`load_avg_1m`,
 `cpus`, `other_nf_bench`, `cpu_busy_at_start`) are kept for the warnings;
 older files without them load as "not recorded".
@@ -57,8 +58,10 @@ class Quantity:
 # it. The bounds are deliberately wide (a slow VM, nft, 60 000 extra rules
 # stay far inside); they catch 0, negatives, 1e308 and overflowed casts.
 QUANTITIES = (
-    # user counters of a Chain/<rules> row
-    Quantity("bits_per_s", "bit/s", -1, 0, 1e13, positive=True),
+    # user counters of a Chain/<rules> row; a run (at most 3600 s) that
+    # received one byte has 8/3600 bit/s, so 1e-3 is the floor (below it,
+    # the report's fit of 1/bits_per_s would overflow)
+    Quantity("bits_per_s", "bit/s", -1, 1e-3, 1e13),
     Quantity("hook_ns", "ns", +1, 0, 1e9, positive=True),  # 1 s per walk
     Quantity("hook_p50_ns", "ns", +1, 0, 1e9),  # histogram: bucket 0 starts at 0
     Quantity("hook_p99_ns", "ns", +1, 0, 1e9),
@@ -73,7 +76,9 @@ QUANTITIES = (
     # the benchmark's own times (real_time, cpu_time in time_unit)
     Quantity("real_time_s", "s", +1, 0, 1e7),
     Quantity("cpu_time_s", "s", +1, 0, 1e7),
-    # context entries (strings, as AddCustomContext writes them)
+    # context entries (strings, as AddCustomContext writes them); nf_bench's
+    # --duration is at most 3600 s
+    Quantity("duration_s", "s", 0, 0, 1e6, positive=True, where="context"),
     Quantity("load_avg_1m", "", 0, 0, 1e6, where="context"),
     Quantity("cpus", "CPUs", 0, 1, 1e6, integer=True, where="context"),
     Quantity("other_nf_bench", "processes", 0, 0, 1e7, integer=True,

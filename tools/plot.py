@@ -80,9 +80,12 @@ def load_runs(paths):
     return runs, legend_labels(runs)
 
 
-def plain(text):
-    """text as matplotlib draws it, not as mathtext: '$' pairs in a kernel
-    name or file name would be parsed as math (and may not parse)."""
+def plain(text, limit=100):
+    """text as matplotlib draws it, not as mathtext ('$' pairs in a kernel
+    or file name would be parsed as math, and may not parse), and short
+    (a label of thousands of characters overflows the rasterizer)."""
+    if len(text) > limit:
+        text = text[:limit - 1] + "…"
     return text.replace("$", r"\$")
 
 

@@ -135,7 +135,10 @@ def round_sig(x, digits):
     """x rounded to `digits` significant digits (for extrapolated values)."""
     if x == 0 or not math.isfinite(x):
         return x
-    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+    try:
+        return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+    except OverflowError:  # rounds up past the largest float: keep it
+        return x
 
 
 def fmt_ns(ns):
@@ -303,9 +306,9 @@ def build_report(run):
         raise gbench_json.InputError(
             f"{run.path}: bits_per_s is not positive at some rule count")
 
-    duration_s = _number(run.context.get("duration_s"))
+    duration_s = run.numbers.get("duration_s")  # checked by the loader
     duration_from = "context"
-    if duration_s is None or duration_s <= 0:
+    if duration_s is None:
         duration_s = statistics.median(real.values()) if real else None
         duration_from = "real_time"
 

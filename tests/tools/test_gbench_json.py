@@ -73,7 +73,7 @@ class LoaderTest(unittest.TestCase):
         self.assertEqual(run.rules, list(range(0, 3001, 100)))
         self.assertEqual(set(run.reps.values()), {5})
         self.assertEqual(run.observed, {})
-        self.assertEqual(run.numbers, {})
+        self.assertEqual(run.numbers, {"duration_s": 2.0})
         self.assertEqual(gbench_json.load_warnings(run), [])
         self.assertEqual(run.failed, 0)
 
@@ -121,7 +121,8 @@ class LoaderTest(unittest.TestCase):
     def test_impossible_counters(self):
         for field, value in (("hook_ns", 0.0), ("hook_ns", -5.0),
                              ("hook_ns", 1e308), ("bits_per_s", 0.0),
-                             ("bits_per_s", -1e9), ("rules", -1.0),
+                             ("bits_per_s", -1e9), ("bits_per_s", 1e-300),
+                             ("rules", -1.0),
                              ("rules", 1e20), ("rules", 2.5),
                              ("bytes_per_call", 0.0), ("observers", -1.0),
                              ("hook_p99_ns", 1e300)):
@@ -208,7 +209,8 @@ class LoaderTest(unittest.TestCase):
         run = self.load(gbench_doc.doc(load_avg_1m="3.5", cpus="2",
                                        other_nf_bench="2",
                                        cpu_busy_at_start="0.6"))
-        self.assertEqual(run.numbers, {"load_avg_1m": 3.5, "cpus": 2.0,
+        self.assertEqual(run.numbers, {"duration_s": 2.0,
+                                       "load_avg_1m": 3.5, "cpus": 2.0,
                                        "other_nf_bench": 2.0,
                                        "cpu_busy_at_start": 0.6})
         text = "\n".join(gbench_json.load_warnings(run))
@@ -226,7 +228,8 @@ class LoaderTest(unittest.TestCase):
         for key, value in (("load_avg_1m", "high"), ("cpus", "0"),
                            ("cpus", "2.5"), ("other_nf_bench", "-1"),
                            ("cpu_busy_at_start", "1.5"),
-                           ("load_avg_1m", "nan")):
+                           ("load_avg_1m", "nan"), ("duration_s", "0"),
+                           ("duration_s", "1.7976931348623157e308")):
             self.refused(gbench_doc.doc(**{key: value}), "run.json",
                          "context", key)
 

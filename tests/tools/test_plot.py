@@ -342,6 +342,16 @@ class PlotTest(unittest.TestCase):
         svg = self.assert_written(self.run_plot(path, "-o", prefix), prefix)
         self.assertIn("6.1$\\frac{$", svg)
 
+    def test_very_long_label_is_shortened(self):
+        # Found by test_fuzz_tools: a 5000-character kernel name made the
+        # rasterizer overflow (RuntimeError from draw_glyphs_to_bitmap).
+        path = self.write("long.json", sweep(kernel="k" * 5000))
+        prefix = os.path.join(self.dir, "long")
+        self.assert_written(self.run_plot(path, "-o", prefix), prefix)
+        runs, labels = plot.load_runs([path])
+        self.assertLessEqual(len(labels[0]), 100)
+        self.assertTrue(labels[0].endswith("…"))
+
     # --- observed points -----------------------------------------------
 
     def test_observed_points_hollow_in_both_panels(self):

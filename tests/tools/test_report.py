@@ -334,6 +334,16 @@ class BadInputTest(unittest.TestCase):
         doc["benchmarks"][0].update(name=name, run_name=name)
         self.assertIn("rule count", self.run_report(self.write_doc(doc)))
 
+    def test_impossible_duration(self):
+        # Found by test_fuzz_tools: round() of 1.8e308 overflowed.
+        line = self.run_report(self.write_doc(gbench_doc.doc(
+            duration_s="1.7976931348623157e308")))
+        self.assertIn("context: duration_s", line)
+
+    def test_round_sig_never_overflows(self):
+        self.assertEqual(report.round_sig(1.7976931348623157e308, 2),
+                         1.7976931348623157e308)
+
     def test_deeply_nested(self):
         self.assertIn("nested too deep",
                       self.run_report(self.write_doc(None, "[" * 100000)))

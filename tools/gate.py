@@ -122,11 +122,13 @@ def check_complete(run, who, points, metrics):
 
 def check_baseline(base, metrics):
     """InputError when the baseline cannot judge one of its points."""
-    for rules in sorted(set(base.failures) - set(base.points)):
-        errors = base.failures[rules]
+    dead = sorted(set(base.failures) - set(base.points))
+    if dead:
+        first = base.failures[dead[0]]
         raise gbench_json.InputError(
-            f"baseline {base.path}: Chain/{rules} failed in all "
-            f"{len(errors)} runs ({errors[0]}); re-run the baseline")
+            f"baseline {base.path}: {chain_list(dead)} failed in all runs "
+            f"(Chain/{dead[0]}: {len(first)} of {len(first)}, {first[0]}); "
+            "re-run the baseline")
     check_complete(base, "baseline", base.rules, metrics)
 
 
@@ -230,7 +232,7 @@ def parse_args(argv):
     return args
 
 
-def failures(base, cont):
+def failures(cont):
     """{rules: line} of the contender's failed runs: each one fails the
     gate (a run that failed measured nothing, and may hide a regression)."""
     out = {}
@@ -313,7 +315,8 @@ def report(base, cont, rows, args, failed, missing, only_cont):
         lines.append("MISSING from the contender (in the baseline): "
                      + chain_list(missing))
     if only_cont:
-        lines.append(f"only in contender (not compared): {chain_list(only_cont)}")
+        lines.append("only in contender (not compared): "
+                     + chain_list(only_cont))
     lines += observer_note(base, cont, rows)
     lines += load_note(base, cont)
 
@@ -363,7 +366,7 @@ def main(argv=None):
     rows = [compare_point(base, cont, rules, metric, args.threshold,
                           args.alpha, args.min_reps)
             for rules in common for metric in args.metrics]
-    failed = failures(base, cont)
+    failed = failures(cont)
     missing = sorted(set(base.rules) - set(cont.rules) - set(failed))
     only_cont = sorted(set(cont.rules) - set(base.rules))
     print("\n".join(report(base, cont, rows, args, failed, missing,

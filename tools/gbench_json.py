@@ -16,11 +16,14 @@ rows; Google Benchmark writes NaN into stddev/cv rows of constant counters,
 and those are never read.
 
 Failed runs (error_occurred) are left out of the values and kept, with their
-messages, per rule count. Known context numbers (duration_s and the load
-context) are in Run.numbers when present. Observers (the `observers` counter and the row's
-`label`, nf_bench 2026-12 and later) and the load context (`load_avg_1m`,
-`cpus`, `other_nf_bench`, `cpu_busy_at_start`) are kept for the warnings;
-older files without them load as "not recorded".
+messages, per rule count; load(path, need_results=False) accepts a file
+whose Chain runs all failed (the gate names them). Points whose rows saw
+foreign observers (the `observers` counter > 0, with the row's `label`) are
+in Run.observed; known context numbers (duration_s, and the load context
+load_avg_1m, cpus, other_nf_bench, cpu_busy_at_start, which load_warnings
+turns into warnings) in Run.numbers. Files from before nf_bench recorded
+observers and load (results/reference.json) load with both empty: "not
+recorded", no warning.
 """
 
 import json
@@ -63,7 +66,8 @@ QUANTITIES = (
     # the report's fit of 1/bits_per_s would overflow)
     Quantity("bits_per_s", "bit/s", -1, 1e-3, 1e13),
     Quantity("hook_ns", "ns", +1, 0, 1e9, positive=True),  # 1 s per walk
-    Quantity("hook_p50_ns", "ns", +1, 0, 1e9),  # histogram: bucket 0 starts at 0
+    # percentiles from the histogram, whose first bucket starts at 0 ns
+    Quantity("hook_p50_ns", "ns", +1, 0, 1e9),
     Quantity("hook_p99_ns", "ns", +1, 0, 1e9),
     Quantity("hook_calls", "walks per run", 0, 0, 1e12, positive=True),
     Quantity("bytes_per_call", "bytes", 0, 0, 2.0 ** 32, positive=True),
@@ -116,7 +120,7 @@ def show(value, limit=60):
         return "a JSON " + ("array" if isinstance(value, list) else "object")
     if isinstance(value, int) and not isinstance(value, bool) \
             and abs(value) > 10 ** limit:
-        return "a number of more than 60 digits"
+        return f"a number of more than {limit} digits"
     text = repr(value)  # escapes line breaks and unprintable characters
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
@@ -273,7 +277,8 @@ def load(path, need_results=True):
     need_results=False accepts a file whose Chain runs all failed (the gate
     reports those as failures of the contender, not as bad input)."""
     data = _read(path)
-    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
+    if not (isinstance(data, dict)
+            and isinstance(data.get("benchmarks"), list)):
         raise InputError(f"{path}: not Google Benchmark JSON "
                          "(no \"benchmarks\" list)")
     context, numbers = _context(path, data.get("context"))

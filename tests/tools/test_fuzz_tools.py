@@ -24,8 +24,9 @@ What must hold for every case (the tools' contract):
 
 Bounded in time (about 20 s in all, plot gets fewer cases: it draws;
 NF_BENCH_FUZZ_SCALE=10 for a soak ten times as long), seeded: the seed is
-printed on stderr; repeat a run with NF_BENCH_FUZZ_SEED=<seed>. A failing case names the seed, the case number
-and the mutations, and keeps its input files in a folder it names.
+printed on stderr; repeat a run with NF_BENCH_FUZZ_SEED=<seed>. A failing
+case names the seed, the case number and the mutations, and keeps its input
+files in a folder it names.
 
 Run from this folder:
     /usr/bin/python3 -m unittest -v test_fuzz_tools
@@ -459,7 +460,8 @@ class FuzzTools(unittest.TestCase):
             status, out, err = self.run_main("plot", plot.main, n, log,
                                              paths + ["-o", prefix], paths)
             self.check("plot", n, log, paths, status, out, err, (0, 2))
-            written = [os.path.exists(prefix + ext) for ext in (".png", ".svg")]
+            written = [os.path.exists(prefix + ext)
+                       for ext in (".png", ".svg")]
             self.assertEqual(written, [status == 0] * 2,
                              f"seed {SEED} plot case {n} {log}")
 

@@ -367,7 +367,8 @@ class GateTest(unittest.TestCase):
         self.assertBadInput(self.gate(sweep(rules=range(0, 501, 100),
                                             fail=(200,)),
                                       sweep(rules=range(0, 501, 100))),
-                            "baseline", "Chain/200", "failed in all 5 runs")
+                            "baseline", "Chain/200 failed in all runs",
+                            "5 of 5")
 
     def test_non_finite_counters_are_bad_input(self):
         for side in ("base", "cont"):

@@ -124,11 +124,9 @@ def check_baseline(base, metrics):
     """InputError when the baseline cannot judge one of its points."""
     dead = sorted(set(base.failures) - set(base.points))
     if dead:
-        first = base.failures[dead[0]]
         raise gbench_json.InputError(
             f"baseline {base.path}: {chain_list(dead)} failed in all runs "
-            f"(Chain/{dead[0]}: {len(first)} of {len(first)}, {first[0]}); "
-            "re-run the baseline")
+            f"({base.failures[dead[0]][0]}); re-run the baseline")
     check_complete(base, "baseline", base.rules, metrics)
 
 

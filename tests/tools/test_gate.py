@@ -368,7 +368,7 @@ class GateTest(unittest.TestCase):
                                             fail=(200,)),
                                       sweep(rules=range(0, 501, 100))),
                             "baseline", "Chain/200 failed in all runs",
-                            "5 of 5")
+                            "sum_received")
 
     def test_non_finite_counters_are_bad_input(self):
         for side in ("base", "cont"):

@@ -28,9 +28,22 @@ so. Run the sweep with --benchmark_repetitions=5 (or more) for the U test.
 How:
     tools/gate.py BASELINE.json CONTENDER.json [--threshold=0.10]
         [--alpha=0.05] [--metrics=hook_ns,bits_per_s] [--min-reps=5]
-Exit 0: nothing regressed; 1: something regressed; 2: bad input (one line
-`gate: ...` on stderr). Failed runs (error_occurred) are reported; a point
-with no values on one side is reported and not gated.
+
+Exit 0: every point of the baseline was compared and none regressed.
+Exit 1: something regressed, a point of the baseline is missing from the
+contender, or a contender run failed (error_occurred: a failed repetition is
+a failure, not "left out"); the table's notes and the FAIL line name them.
+Exit 2, one `gate: ...` line on stderr: bad input, i.e. what the loader
+refuses (not JSON, NaN/inf or impossible counters, ...), a gated metric
+missing in any usable run of a compared point in either file (a contender
+with no counters at all), a baseline point whose runs all failed, or no
+common rule count: the gate never passes what it did not compare.
+
+Points watched by a foreign observer (the `observers` counter: another BPF
+program at the hook or on nf_hook_slow) are marked `[observed: ...]` in the
+table and a note says their hook_ns carries that observer's cost; a note
+also quotes the load context (other nf_bench processes, busy CPUs, load
+average) when it was high. The verdicts stand either way.
 """
 
 import argparse
@@ -42,16 +55,15 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gbench_json  # noqa: E402  (the loader shared by plot, report, gate)
 
-# metric -> +1 when up is worse, -1 when down is worse
-DIRECTION = {"hook_ns": +1, "hook_p50_ns": +1, "hook_p99_ns": +1,
-             "bits_per_s": -1, "cpu_time_s": +1, "real_time_s": +1}
+# metric -> +1 when up is worse, -1 when down is worse: the metrics that are
+# a cost, from the loader's one table of quantities.
+DIRECTION = {q.name: q.worse for q in gbench_json.QUANTITIES if q.worse}
 DEFAULT_METRICS = ("hook_ns", "bits_per_s")
 DEFAULT_THRESHOLD = 0.10
 DEFAULT_ALPHA = 0.05
 DEFAULT_MIN_REPS = 5
 
-REGRESSED, IMPROVED, UNCHANGED, NOT_GATED = (
-    "REGRESSED", "improved", "unchanged", "not gated")
+REGRESSED, IMPROVED, UNCHANGED = "REGRESSED", "improved", "unchanged"
 
 
 class UsageError(Exception):
@@ -94,17 +106,37 @@ def verdict(change, direction, p, threshold, alpha):
     return REGRESSED if change * direction > 0 else IMPROVED
 
 
+def check_complete(run, who, points, metrics):
+    """InputError unless every usable run of these points has every metric
+    (the loader already refused NaN, inf and impossible values): a gate
+    that skips what is missing passes what was never measured."""
+    for rules in points:
+        for metric in metrics:
+            have, runs = len(run.values(rules, metric)), run.reps[rules]
+            if have < runs:
+                raise gbench_json.InputError(
+                    f"{who} {run.path}: Chain/{rules}: {metric} missing in "
+                    f"{runs - have} of {runs} runs; gate files nf_bench wrote "
+                    f"in full, or leave {metric} out of --metrics")
+
+
+def check_baseline(base, metrics):
+    """InputError when the baseline cannot judge one of its points."""
+    dead = sorted(set(base.failures) - set(base.points))
+    if dead:
+        raise gbench_json.InputError(
+            f"baseline {base.path}: {chain_list(dead)} failed in all runs "
+            f"({base.failures[dead[0]][0]}); re-run the baseline")
+    check_complete(base, "baseline", base.rules, metrics)
+
+
 def compare_point(base, cont, rules, metric, threshold, alpha, min_reps):
-    """One row of the table: Chain/<rules> on one metric."""
-    old = [v for v in base.values(rules, metric) if math.isfinite(v)]
-    new = [v for v in cont.values(rules, metric) if math.isfinite(v)]
+    """One row of the table: Chain/<rules> on one metric (both sides have
+    it in every run, see check_complete)."""
+    old = base.values(rules, metric)
+    new = cont.values(rules, metric)
     row = {"rules": rules, "metric": metric, "n_old": len(old),
-           "n_new": len(new), "old": None, "new": None, "change": None,
-           "p": None, "tested": False}
-    if not old or not new:
-        row["verdict"] = NOT_GATED
-        row["why"] = "no values in " + ("baseline" if not old else "contender")
-        return row
+           "n_new": len(new), "observed": observed_by(base, cont, rules)}
     row["old"] = statistics.median(old)
     row["new"] = statistics.median(new)
     row["change"] = relative_change(row["old"], row["new"])
@@ -125,18 +157,23 @@ def fmt_value(x):
     return f"{x:.0f}" if abs(x) >= 1e3 else f"{x:.4g}"
 
 
+def observed_by(base, cont, rules):
+    """Which side saw a foreign observer at this point: '', 'baseline',
+    'contender' or 'both'."""
+    sides = [who for run, who in ((base, "baseline"), (cont, "contender"))
+             if rules in run.observed]
+    return "both" if len(sides) == 2 else "".join(sides)
+
+
 def fmt_row(row, name_width):
-    if row["change"] is None:
-        change = "-"
-    elif math.isinf(row["change"]):
+    if math.isinf(row["change"]):
         change = "+inf%" if row["change"] > 0 else "-inf%"
     else:
         change = f"{row['change'] * 100:+.2f}%"
     p = "-" if row["p"] is None else f"{row['p']:.4f}"
-    if row["verdict"] == NOT_GATED:
-        verdict_text = f"{NOT_GATED} ({row['why']})"
-    else:
-        verdict_text = row["verdict"] + ("" if row["tested"] else "*")
+    verdict_text = row["verdict"] + ("" if row["tested"] else "*")
+    if row["observed"]:
+        verdict_text += f"  [observed: {row['observed']}]"
     return (f"{'Chain/' + str(row['rules']):<{name_width}}"
             f"{row['metric']:<13}{fmt_value(row['old']):>12}"
             f"{fmt_value(row['new']):>12}{change:>11}{p:>10}  {verdict_text}")
@@ -193,10 +230,55 @@ def parse_args(argv):
     return args
 
 
-def report(base, cont, rows, args, only_base, only_cont):
+def failures(cont):
+    """{rules: line} of the contender's failed runs: each one fails the
+    gate (a run that failed measured nothing, and may hide a regression)."""
+    out = {}
+    for rules, errors in sorted(cont.failures.items()):
+        runs = len(errors) + cont.reps.get(rules, 0)
+        out[rules] = (f"Chain/{rules} ({len(errors)} of {runs} runs: "
+                      f"{errors[0]})")
+    return out
+
+
+def chain_list(points):
+    return ", ".join(f"Chain/{k}" for k in points)
+
+
+def observer_note(base, cont, rows):
+    """Which compared points a foreign observer watched, and what it costs."""
+    seen = sorted({r["rules"] for r in rows if r["observed"]})
+    if not seen:
+        return []
+    parts = []
+    for rules in seen:
+        labels = [f"{who}: {'; '.join(run.observed[rules])}"
+                  for run, who in ((base, "baseline"), (cont, "contender"))
+                  if rules in run.observed]
+        parts.append(f"Chain/{rules} ({', '.join(labels)})")
+    return [f"observed: another BPF program (at the sender's LOCAL_OUT hook "
+            f"or on nf_hook_slow) watched {', '.join(parts)}. The hook_ns "
+            "of these points includes that observer's cost; their verdicts "
+            "stand, but a change there may be the observer's: re-run "
+            "without it (nf_watch, bpftrace, other netfilter BPF programs)."]
+
+
+def load_note(base, cont):
+    """The load context of either run, when it says the machine was busy."""
+    parts = [f"{who}: {'; '.join(warnings)}"
+             for run, who in ((base, "baseline"), (cont, "contender"))
+             for warnings in [gbench_json.load_warnings(run)] if warnings]
+    if not parts:
+        return []
+    return [f"load: {' | '.join(parts)}. Concurrent load skews throughput "
+            "and hook times; the verdicts stand, but compare runs made on an "
+            "idle machine."]
+
+
+def report(base, cont, rows, args, failed, missing, only_cont):
     """The table, its notes and the summary line, as lines of text."""
-    name_width = max(len("Benchmark"),
-                     *(len(f"Chain/{r['rules']}") for r in rows)) + 2
+    name_width = max([len("Benchmark")]
+                     + [len(f"Chain/{r['rules']}") for r in rows]) + 2
     header = (f"{'Benchmark':<{name_width}}{'Metric':<13}{'Old median':>12}"
               f"{'New median':>12}{'Change':>11}{'p-value':>10}  Verdict")
     lines = [f"baseline:  {base.path} ({base.label})",
@@ -208,8 +290,7 @@ def report(base, cont, rows, args, only_base, only_cont):
     lines += [fmt_row(r, name_width) for r in rows]
     lines.append("")
 
-    untested = [r for r in rows
-                if r["verdict"] != NOT_GATED and not r["tested"]]
+    untested = [r for r in rows if not r["tested"]]
     if untested:
         sizes = sorted({(r["n_old"], r["n_new"]) for r in untested})
         why = "; ".join(
@@ -222,61 +303,74 @@ def report(base, cont, rows, args, only_base, only_cont):
             f"{args.threshold * 100:g}% threshold ALONE (noise can pass for a "
             f"change); run with --benchmark_repetitions={args.min_reps} or "
             f"more.")
-    for run, who in ((base, "baseline"), (cont, "contender")):
-        if run.failed:
-            lines.append(f"{who}: {run.failed} failed run(s) "
-                         "(error_occurred) left out")
-    skipped = [r for r in rows if r["verdict"] == NOT_GATED]
-    if skipped:
-        lines.append("not gated, no values on one side: " + ", ".join(
-            f"Chain/{r['rules']} {r['metric']} ({r['why']})" for r in skipped))
-    for only, who, other, other_who in (
-            (only_base, "baseline", cont, "contender"),
-            (only_cont, "contender", base, "baseline")):
-        if only:
-            maybe = (f"; absent from the {other_who} or all its repetitions "
-                     "failed there" if other.failed else "")
-            lines.append(f"only in {who} (not compared{maybe}): "
-                         + ", ".join(f"Chain/{k}" for k in only))
+    if base.failed:
+        lines.append(f"baseline: {base.failed} failed run(s) (error_occurred) "
+                     "left out; its other runs of those points are compared")
+    if failed:
+        lines.append("FAILED in the contender (error_occurred): "
+                     + ", ".join(failed.values()))
+    if missing:
+        lines.append("MISSING from the contender (in the baseline): "
+                     + chain_list(missing))
+    if only_cont:
+        lines.append("only in contender (not compared): "
+                     + chain_list(only_cont))
+    lines += observer_note(base, cont, rows)
+    lines += load_note(base, cont)
 
     count = {v: sum(r["verdict"] == v for r in rows)
-             for v in (REGRESSED, IMPROVED, UNCHANGED, NOT_GATED)}
+             for v in (REGRESSED, IMPROVED, UNCHANGED)}
     regressed = sorted({f"Chain/{r['rules']} {r['metric']}" for r in rows
                         if r["verdict"] == REGRESSED},
                        key=lambda s: (int(s.split()[0][6:]), s))
     summary = (f"{count[REGRESSED]} regressed, {count[IMPROVED]} improved, "
                f"{count[UNCHANGED]} unchanged")
-    if count[NOT_GATED]:
-        summary += f", {count[NOT_GATED]} not gated"
+    if failed:
+        summary += f", {len(failed)} failed in the contender"
+    if missing:
+        summary += f", {len(missing)} missing from the contender"
     summary += (f" ({len(rows)} comparisons: "
                 f"{len({r['rules'] for r in rows})} rule counts x "
                 f"{len(args.metrics)} metrics)")
-    lines.append(("FAIL: " if regressed else "PASS: ") + summary)
+    fail = regressed or failed or missing
+    lines.append(("FAIL: " if fail else "PASS: ") + summary)
     if regressed:
         lines.append("regressed: " + ", ".join(regressed))
     return lines
 
 
+def load_both(args):
+    """(baseline, contender, compared rule counts), or InputError when the
+    two cannot be compared: then the gate must not say PASS."""
+    base = gbench_json.load(args.baseline)
+    cont = gbench_json.load(args.contender, need_results=False)
+    check_baseline(base, args.metrics)
+    common = sorted(set(base.rules) & set(cont.rules))
+    check_complete(cont, "contender", common, args.metrics)
+    if not common and not set(base.rules) & set(cont.failures):
+        raise gbench_json.InputError(
+            f"no common rule counts (baseline {base.rules}, contender "
+            f"{cont.rules}): nothing to compare; give two sweeps of nf_bench")
+    return base, cont, common
+
+
 def main(argv=None):
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
-        base = gbench_json.load(args.baseline)
-        cont = gbench_json.load(args.contender)
+        base, cont, common = load_both(args)
     except (UsageError, gbench_json.InputError) as e:
         print(f"gate: {e}", file=sys.stderr)
-        return 2
-    common = sorted(set(base.rules) & set(cont.rules))
-    if not common:
-        print(f"gate: no common rule counts (baseline {base.rules}, "
-              f"contender {cont.rules})", file=sys.stderr)
         return 2
     rows = [compare_point(base, cont, rules, metric, args.threshold,
                           args.alpha, args.min_reps)
             for rules in common for metric in args.metrics]
-    only_base = sorted(set(base.rules) - set(cont.rules))
+    failed = failures(cont)
+    missing = sorted(set(base.rules) - set(cont.rules) - set(failed))
     only_cont = sorted(set(cont.rules) - set(base.rules))
-    print("\n".join(report(base, cont, rows, args, only_base, only_cont)))
-    return 1 if any(r["verdict"] == REGRESSED for r in rows) else 0
+    print("\n".join(report(base, cont, rows, args, failed, missing,
+                            only_cont)))
+    regressed = any(r["verdict"] == REGRESSED for r in rows)
+    return 1 if regressed or failed or missing else 0
 
 
 if __name__ == "__main__":

@@ -10,12 +10,18 @@ One figure, two panels over the rule count:
 With repetitions a point is the median and its error bar spans min-max;
 with one value per point, plain markers and a line. Several inputs are
 overlaid, each labelled kernel · probe · iptables backend. Failed benchmark
-runs are left out and counted in a note on the figure.
+runs are left out and counted in a note on the figure. Points a foreign
+observer watched (the `observers` counter: another BPF program at the hook
+or on nf_hook_slow) are drawn hollow, in both panels, and named in a
+footnote: their hook time includes the observer's cost.
 
 Run it with Debian's Python (it needs python3-matplotlib):
   /usr/bin/python3 tools/plot.py sweep.json [other.json ...] -o out/chain
 writes out/chain.png and out/chain.svg and prints both paths.
-Exit status: 0 written; 1 cannot write; 2 bad input (one `plot: ...` line).
+Exit status: 0 written; 1 cannot write; 2 bad input (one `plot: ...` line):
+what the loader refuses (not JSON, NaN/inf or impossible counters, a rule
+count out of range, ...) and an input with no hook_ns or bits_per_s values
+(nothing to draw: never an empty figure).
 """
 
 import argparse
@@ -62,16 +68,32 @@ def parse_args(argv):
 
 
 def load_runs(paths):
-    """One Run per path, labels made distinct; raises InputError."""
+    """One Run per path, labels made distinct; raises InputError, also for
+    a run with nothing to draw."""
     runs = [gbench_json.load(path) for path in paths]
+    for run in runs:
+        if not any(run.values(n, m) for n in run.rules
+                   for m in ("hook_ns", "bits_per_s")):
+            raise gbench_json.InputError(
+                f"{run.path}: no hook_ns or bits_per_s values: nothing to "
+                "plot; give it the --benchmark_out JSON nf_bench wrote")
     return runs, legend_labels(runs)
+
+
+def plain(text, limit=100):
+    """text as matplotlib draws it, not as mathtext ('$' pairs in a kernel
+    or file name would be parsed as math, and may not parse), and short
+    (a label of thousands of characters overflows the rasterizer)."""
+    if len(text) > limit:
+        text = text[:limit - 1] + "…"
+    return text.replace("$", r"\$")
 
 
 def legend_labels(runs):
     """run.label, plus the file's base name when two labels are equal."""
     labels = [run.label for run in runs]
-    return [f"{label} ({os.path.basename(run.path)})"
-            if labels.count(label) > 1 else label
+    return [plain(f"{label} ({os.path.basename(run.path)})"
+                  if labels.count(label) > 1 else label)
             for label, run in zip(labels, runs)]
 
 
@@ -110,12 +132,29 @@ def plot_series(ax, xs, mids, lows, highs, style, label):
         ax.plot(xs, mids, markersize=4, label=label, **style)
 
 
+def draw_observed(ax, run, xs, mids, style):
+    """Hollow markers over the points a foreign observer watched; the
+    handle for the legend, or None when none was."""
+    seen = [i for i, x in enumerate(xs) if int(x) in run.observed]
+    if not seen:
+        return None
+    (line,) = ax.plot(xs[seen], mids[seen], linestyle="none",
+                      marker=style["marker"], markersize=8,
+                      markerfacecolor="white", markeredgecolor=style["color"],
+                      markeredgewidth=1.5, zorder=3,
+                      label="observed: includes an observer's cost")
+    return line
+
+
 def draw_throughput(ax, runs, labels, styles):
     """Top panel; its legend, above it, names the inputs."""
     for run, label, tag, style in zip(runs, labels, tags(runs), styles):
         series = summarize(run, "bits_per_s", 1e-9)
         if len(series[0]):
             plot_series(ax, *series, style, f"{tag} {label}".strip())
+            observed = draw_observed(ax, run, series[0], series[1], style)
+            if observed is not None:
+                observed.set_label("_nolegend_")  # named in the bottom legend
     ax.set_ylabel("Throughput (Gbit/s)")
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.4)
@@ -161,7 +200,8 @@ def draw_hook_time(ax, runs, styles):
             continue
         plot_series(ax, xs, mids, lows, highs, style, "_nolegend_")
         fit = draw_fit(ax, xs, mids, style)
-        extras = [h for h in (fit, band) if h is not None]
+        observed = draw_observed(ax, run, xs, mids, style)
+        extras = [h for h in (fit, band, observed) if h is not None]
         for handle in extras if tag else ():
             handle.set_label(f"{handle.get_label()} ({tag})")
         handles.extend(extras)
@@ -193,6 +233,14 @@ def caption(runs):
             text += " (" + ", ".join(f"{tag}: {run.failed}" for run, tag in
                                      zip(runs, tags(runs)) if run.failed) + ")"
         text += "."
+    observed = [(tag, run) for run, tag in zip(runs, tags(runs))
+                if run.observed]
+    if observed:
+        text += ("\nHollow markers: points another BPF program watched "
+                 "(their hook time includes its cost): " + "; ".join(
+                     (f"{tag} " if tag else "")
+                     + ", ".join(f"Chain/{n}" for n in sorted(run.observed))
+                     for tag, run in observed) + ".")
     return text
 
 

@@ -5,6 +5,10 @@ Reads nf_bench's Google Benchmark JSON (Chain/<rules> results, through the
 shared loader gbench_json.py), takes the median over repetitions at each rule
 count, and writes:
 
+  * Warnings, first and only when there is something to warn about: points
+    a foreign observer watched (the `observers` counter; their hook_ns
+    includes its cost), and a busy machine at start (other_nf_bench >= 1,
+    cpu_busy_at_start >= 0.25 or load_avg_1m >= cpus, values quoted);
   * Run: kernel, probe and its self-cost, backend, iperf3, duration,
     repetitions, CPUs, date, failed runs left out;
   * Hook time vs rules: least-squares fit hook_ns = a + b*N;
@@ -21,8 +25,10 @@ Run:
     /usr/bin/python3 tools/report.py results/runs/chain-X.json           # stdout
     /usr/bin/python3 tools/report.py results/runs/chain-X.json -o X.md   # file
 Exit 0 on success, 2 with one `report: ...` line on stderr for bad input
-(missing file, not JSON, no Chain results, too few points to fit), 1 if the
-output cannot be written.
+(missing file, not JSON, no Chain results, NaN/inf or impossible counters
+such as hook_ns = 0 or 1e308 as the loader refuses them, too few points to
+fit), 1 if the output cannot be written. Any input gives a report or one of
+these; never a traceback.
 """
 
 import argparse
@@ -83,9 +89,10 @@ def fit_inverse(xs, ys):
 def half_point(c, d):
     """N at which 1/(c + d*N) is half of its value at N = 0: c/d.
 
-    None when the model never halves (d <= 0).
+    None when the model never halves (d <= 0) or has no positive value at
+    N = 0 (c <= 0: it does not describe the data).
     """
-    if not d > 0:
+    if not (d > 0 and c > 0):
         return None
     return c / d
 
@@ -128,7 +135,10 @@ def round_sig(x, digits):
     """x rounded to `digits` significant digits (for extrapolated values)."""
     if x == 0 or not math.isfinite(x):
         return x
-    return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+    try:
+        return round(x, digits - 1 - math.floor(math.log10(abs(x))))
+    except OverflowError:  # rounds up past the largest float: keep it
+        return x
 
 
 def fmt_ns(ns):
@@ -181,7 +191,7 @@ def _number(value):
     """A context value (nf_bench writes them as strings) as a float, or None."""
     try:
         out = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return out if math.isfinite(out) else None
 
@@ -257,6 +267,28 @@ def _run_section(run, duration_s, duration_from):
     return lines
 
 
+def _warnings_section(run):
+    """What makes some numbers below more than the chain's cost; [] if
+    nothing does (or, in files before 2026-12, nothing was recorded)."""
+    lines = []
+    if run.observed:
+        lines.append(
+            "- **Observed points:** another BPF program (at the sender "
+            "namespace's LOCAL_OUT hook, or on nf_hook_slow) was there "
+            "before or after these benchmarks. Their hook_ns includes that "
+            "observer's cost, not only the chain's, and their throughput may "
+            "be lower; re-run without it (stop nf_watch, bpftrace or the "
+            "other netfilter BPF program) for clean numbers:")
+        lines += [f"  - N = {fmt_rules(n)}: {'; '.join(run.observed[n])}"
+                  for n in sorted(run.observed)]
+    load = gbench_json.load_warnings(run)
+    if load:
+        lines.append("- **Busy machine at start:** " + "; ".join(load)
+                     + ". Concurrent load skews throughput and hook times; "
+                     "re-run on an idle machine.")
+    return ["## ⚠ Warnings", ""] + lines + [""] if lines else []
+
+
 def build_report(run):
     """The Markdown text of the report for one loaded Run."""
     hook = medians(run, "hook_ns")
@@ -269,20 +301,20 @@ def build_report(run):
     if len(hook) < 2 or len(bps) < 2:
         raise gbench_json.InputError(
             f"{run.path}: need hook_ns and bits_per_s at two rule counts or "
-            f"more to fit (have {len(hook)} and {len(bps)})")
-    if any(not v > 0 for v in bps.values()):
-        raise gbench_json.InputError(
-            f"{run.path}: bits_per_s is not positive at some rule count")
+            f"more to fit (have {len(hook)} and {len(bps)}); give it a sweep "
+            "nf_bench wrote (--benchmark_out)")
+    # bits_per_s > 0 and every value finite: the loader checked them
 
-    duration_s = _number(run.context.get("duration_s"))
+    duration_s = run.numbers.get("duration_s")  # checked by the loader
     duration_from = "context"
-    if duration_s is None or duration_s <= 0:
+    if duration_s is None:
         duration_s = statistics.median(real.values()) if real else None
         duration_from = "real_time"
 
     out = [f"# nf_bench: what a long OUTPUT chain costs ({run.label})", "",
            f"Source: `{run.path}`. All values are medians over repetitions "
            "at each rule count N.", ""]
+    out += _warnings_section(run)
     out += _run_section(run, duration_s, duration_from)
 
     # ---- Hook time vs rules
@@ -326,6 +358,10 @@ def build_report(run):
     t_lo, t_hi = ty[0], ty[-1]
     drop = t_lo - t_hi
     c, d, r2i = fit_inverse(tx, ty)
+    # 1/c is the fit at N = 0; data far from the model can give c <= 0.
+    fit_zero = (f"{fmt_gbps(1 / c)} at 0 rules" if c > 0 else
+                "c ≤ 0: no positive throughput at 0 rules, the model does not "
+                "describe this data")
     out += ["", "## Throughput", "",
             f"Throughput falls from {fmt_gbps(t_lo)} at {fmt_rules(tx[0])} "
             f"rules to {fmt_gbps(t_hi)} at {fmt_rules(tx[-1])}: "
@@ -336,7 +372,7 @@ def build_report(run):
                f"d = {fmt_sig(d * 1e12 * 1000)} ps per bit per 1000 rules, "
                f"R² = {fmt_r2(r2i)}. So bits_per_s ≈ 1/(c + d·N): c is the "
                f"base cost of sending one bit (the fit's "
-               f"{fmt_gbps(1 / c)} at 0 rules), d what each rule adds to it.")
+               f"{fit_zero}), d what each rule adds to it.")
     if bpc and b > 0:
         size = statistics.median(bpc.values())
         d_hook = b * 1e-9 / (8 * size)  # s per bit per rule
@@ -372,8 +408,9 @@ def build_report(run):
                    f"throughput would be half the fit's 0-rule "
                    f"{fmt_gbps(1 / c)}.")
     else:
-        out.append("Throughput does not fall with the rule count in this "
-                   "data (d ≤ 0): no half-throughput point.")
+        out.append(f"Throughput does not fall to half its "
+                   f"{fmt_rules(tx[0])}-rule value within the data, and the "
+                   "fit gives no half-throughput point (d ≤ 0 or c ≤ 0).")
 
     # ---- Cost in CPU
     out += ["", "## Cost in CPU", ""]

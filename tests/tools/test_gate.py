@@ -11,24 +11,43 @@ to a temporary folder and run gate.py as a subprocess:
     beyond the threshold that the U test cannot tell from noise passes;
   * with 3 repetitions the U test cannot reach p < 0.05, so the gate falls
     back to the threshold alone and says so;
-  * failed runs and rule counts in one file only are reported, not gated;
-  * bad input (not JSON, no Chain results, a missing file, a bad
-    --threshold, an unknown metric, ...) exits 2 with one `gate:` line.
+  * a contender that failed (one repetition is enough) or lacks a point of
+    the baseline fails (exit 1) and is named; failed baseline repetitions
+    are left out and reported; points only in the contender are reported;
+  * bad input exits 2 with one `gate:` line: not JSON, no Chain results, a
+    missing file, a bad --threshold, an unknown metric, JSON nested 100 000
+    deep, NaN/inf/impossible counters in either file, a gated metric
+    missing in some or all runs (a contender with no counters at all), a
+    baseline point that failed in every run, no common rule count;
+  * observed points are marked in the table with a note, and a busy
+    machine (load context) gets a note; the verdict stands;
+  * the gated directions come from the loader's table of quantities;
+  * results/reference.json passes against itself and the real regression
+    results/regression-extra500.json fails.
 
 Run from this folder:
     /usr/bin/python3 -m unittest -v test_gate
 """
 
 import json
+import math
 import os
 import subprocess
 import sys
 import tempfile
 import unittest
 
-GATE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                    "..", "..", "tools", "gate.py")
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOOLS = os.path.normpath(os.path.join(HERE, "..", "..", "tools"))
+RESULTS = os.path.normpath(os.path.join(HERE, "..", "..", "results"))
+GATE = os.path.join(TOOLS, "gate.py")
 RULES = range(0, 3001, 100)
+sys.path.insert(0, TOOLS)
+
+import gate  # noqa: E402
+import gbench_json  # noqa: E402
+
+LABEL = "observed: netfilter bpf prog 812 prio -2147483646"
 
 
 def jitter(rules, rep, seed, amplitude):
@@ -37,9 +56,10 @@ def jitter(rules, rep, seed, amplitude):
     return 1.0 + amplitude * step / 2
 
 
-def entry(rules, rep, reps, hook_ns, bits_per_s, cpu_ms=1930.0):
+def entry(rules, rep, reps, hook_ns, bits_per_s, cpu_ms=1930.0,
+          observers=None):
     name = f"Chain/{rules}/manual_time"
-    return {
+    out = {
         "name": name, "family_index": 0,
         "per_family_instance_index": rules // 100, "run_name": name,
         "run_type": "iteration", "repetitions": reps,
@@ -50,6 +70,11 @@ def entry(rules, rep, reps, hook_ns, bits_per_s, cpu_ms=1930.0):
         "hook_p50_ns": hook_ns, "hook_p99_ns": hook_ns * 2,
         "rules": float(rules),
     }
+    if observers is not None:
+        out["observers"] = float(observers)
+        if observers:
+            out["label"] = LABEL
+    return out
 
 
 def aggregates(entries):
@@ -71,13 +96,16 @@ def aggregates(entries):
 
 
 def sweep(reps=5, hook_scale=1.0, bits_scale=1.0, noise=0.0, seed=0,
-          rules=RULES, fail=(), cpu_scale=1.0):
-    """A sweep: hook_ns grows 4.2 ns per rule, throughput falls with it."""
+          rules=RULES, fail=(), cpu_scale=1.0, observed=None, **context):
+    """A sweep: hook_ns grows 4.2 ns per rule, throughput falls with it.
+    fail: rule counts that failed in every repetition, or (rules, rep)
+    pairs; observed: None (no observers counter, files before 2026-12) or
+    the rule counts whose rows saw an observer; context: added entries."""
     benchmarks = []
     for r in rules:
         entries = []
         for rep in range(reps):
-            if r in fail:
+            if r in fail or (r, rep) in fail:
                 name = f"Chain/{r}/manual_time"
                 benchmarks.append({
                     "name": name, "run_name": name, "run_type": "iteration",
@@ -91,7 +119,9 @@ def sweep(reps=5, hook_scale=1.0, bits_scale=1.0, noise=0.0, seed=0,
             entries.append(entry(r, rep, reps,
                                  (130.0 + 4.2 * r) * hook_scale * j,
                                  (2.1e10 - 3.0e6 * r) * bits_scale / j,
-                                 1930.0 * cpu_scale * j))
+                                 1930.0 * cpu_scale * j,
+                                 None if observed is None
+                                 else int(r in observed)))
         benchmarks += entries
         if entries:
             benchmarks += aggregates(entries)
@@ -99,7 +129,7 @@ def sweep(reps=5, hook_scale=1.0, bits_scale=1.0, noise=0.0, seed=0,
                         "executable": "/work/main/build/nf_bench",
                         "num_cpus": 2, "library_build_type": "release",
                         "kernel": "6.18.44-test", "probe": "bracket",
-                        "iptables_backend": "legacy (libiptc)"},
+                        "iptables_backend": "legacy (libiptc)", **context},
             "benchmarks": benchmarks}
 
 
@@ -147,6 +177,16 @@ class GateTest(unittest.TestCase):
             if (len(cols) >= 7 and cols[0].startswith("Chain/")
                     and cols[6].rstrip("*") == verdict):
                 out.add((cols[0], cols[1]))
+        return out
+
+    def marked(self, result):
+        """{benchmark: side} of the table rows marked [observed: side]."""
+        out = {}
+        for line in result.stdout.splitlines():
+            cols = line.split()
+            if (len(cols) >= 9 and cols[0].startswith("Chain/")
+                    and cols[7] == "[observed:"):
+                out[cols[0]] = cols[8].rstrip("]")
         return out
 
     # --- pass / fail -------------------------------------------------------
@@ -239,29 +279,182 @@ class GateTest(unittest.TestCase):
         self.assertExit(r, 1)
         self.assertIn("cpu_time_s", r.stdout)
 
-    def test_failed_runs_and_missing_points_reported(self):
-        # Chain/300 failed in every contender repetition: the loader drops
-        # the point, so it shows as a rule count in the baseline only.
+    def test_failed_contender_point_fails_and_is_named(self):
+        # Chain/300 failed in every contender repetition: a failure, not a
+        # point "left out" (the gate passed it before).
         r = self.gate(sweep(rules=range(0, 501, 100)),
                       sweep(rules=range(0, 601, 100), fail=(300,)))
-        self.assertExit(r, 0)
-        self.assertIn("contender: 5 failed run(s)", r.stdout)
-        self.assertRegex(r.stdout, r"only in baseline \(not compared[^)]*"
-                                   r"failed[^)]*\): Chain/300\n")
+        self.assertExit(r, 1)
+        self.assertIn("FAILED in the contender (error_occurred): Chain/300 "
+                      "(5 of 5 runs: iperf3 JSON has no \"sum_received\")",
+                      r.stdout)
         self.assertIn("only in contender (not compared): Chain/600",
                       r.stdout)
+        self.assertIn("FAIL: 0 regressed, 0 improved, 10 unchanged, "
+                      "1 failed in the contender", r.stdout)
 
-    def test_point_without_values_not_gated(self):
+    def test_one_failed_contender_repetition_fails(self):
+        r = self.gate(sweep(rules=range(0, 501, 100)),
+                      sweep(rules=range(0, 501, 100), fail=((200, 3),)))
+        self.assertExit(r, 1)
+        self.assertIn("Chain/200 (1 of 5 runs: iperf3", r.stdout)
+        # its other four repetitions are still compared
+        self.assertEqual(self.rows(r, "unchanged"),
+                         {(f"Chain/{k}", m) for k in range(0, 501, 100)
+                          for m in ("hook_ns", "bits_per_s")})
+
+    def test_point_missing_from_contender_fails(self):
+        r = self.gate(sweep(rules=range(0, 501, 100)),
+                      sweep(rules=[0, 100, 200, 400, 500]))
+        self.assertExit(r, 1)
+        self.assertIn("MISSING from the contender (in the baseline): "
+                      "Chain/300", r.stdout)
+        self.assertIn("1 missing from the contender", r.stdout)
+
+    def test_contender_that_failed_everywhere_fails(self):
+        r = self.gate(sweep(rules=[0, 100]), sweep(rules=[0, 100],
+                                                   fail=(0, 100)))
+        self.assertExit(r, 1)
+        self.assertIn("Chain/0 (5 of 5 runs", r.stdout)
+        self.assertIn("Chain/100 (5 of 5 runs", r.stdout)
+
+    def test_failed_baseline_repetition_is_left_out(self):
+        r = self.gate(sweep(rules=range(0, 501, 100), fail=((300, 1),)),
+                      sweep(rules=range(0, 501, 100)))
+        self.assertExit(r, 0)
+        self.assertIn("baseline: 1 failed run(s) (error_occurred) left out",
+                      r.stdout)
+
+    def test_metric_missing_at_one_point_is_bad_input(self):
         cont = sweep(rules=range(0, 501, 100), hook_scale=1.4)
         for b in cont["benchmarks"]:
             if b["run_name"].startswith("Chain/300/"):
                 del b["hook_ns"]
-        r = self.gate(sweep(rules=range(0, 501, 100)), cont)
+        self.assertBadInput(self.gate(sweep(rules=range(0, 501, 100)), cont),
+                            "contender", "cont.json", "Chain/300", "hook_ns",
+                            "missing in 5 of 5 runs")
+
+    def test_metric_missing_in_one_repetition_is_bad_input(self):
+        cont = sweep(rules=range(0, 501, 100))
+        del cont["benchmarks"][10]["bits_per_s"]  # Chain/100, repetition 2
+        self.assertBadInput(self.gate(sweep(rules=range(0, 501, 100)), cont),
+                            "Chain/100", "bits_per_s", "missing in 1 of 5")
+
+    def test_metric_missing_everywhere_is_bad_input(self):
+        cont = sweep()
+        for b in cont["benchmarks"]:
+            b.pop("hook_ns", None)
+        self.assertBadInput(self.gate(sweep(), cont), "hook_ns", "missing")
+
+    def test_contender_without_counters_is_bad_input(self):
+        cont = sweep()
+        for b in cont["benchmarks"]:
+            for key in ("bits_per_s", "bytes_per_call", "hook_calls",
+                        "hook_ns", "hook_p50_ns", "hook_p99_ns", "rules"):
+                b.pop(key, None)
+        self.assertBadInput(self.gate(sweep(), cont), "contender", "missing")
+
+    def test_metric_missing_in_baseline_is_bad_input(self):
+        base = sweep(rules=range(0, 501, 100))
+        for b in base["benchmarks"]:
+            if b["run_name"].startswith("Chain/500/"):
+                del b["bits_per_s"]
+        self.assertBadInput(self.gate(base, sweep(rules=range(0, 501, 100))),
+                            "baseline", "base.json", "Chain/500",
+                            "bits_per_s")
+
+    def test_baseline_point_failed_everywhere_is_bad_input(self):
+        self.assertBadInput(self.gate(sweep(rules=range(0, 501, 100),
+                                            fail=(200,)),
+                                      sweep(rules=range(0, 501, 100))),
+                            "baseline", "Chain/200 failed in all runs",
+                            "sum_received")
+
+    def test_non_finite_counters_are_bad_input(self):
+        for side in ("base", "cont"):
+            for value in (math.nan, math.inf, -math.inf):
+                docs = {"base": sweep(), "cont": sweep()}
+                docs[side]["benchmarks"][2]["hook_ns"] = value
+                self.assertBadInput(self.gate(docs["base"], docs["cont"]),
+                                    f"{side}.json", "Chain/0/manual_time",
+                                    "hook_ns", "not a finite number")
+
+    def test_impossible_counters_are_bad_input(self):
+        for key, value in (("hook_ns", 0.0), ("hook_ns", 1e308),
+                           ("bits_per_s", -1.0), ("rules", -100.0)):
+            cont = sweep()
+            cont["benchmarks"][0][key] = value
+            self.assertBadInput(self.gate(sweep(), cont), "cont.json",
+                                "Chain/0/manual_time", key, "outside")
+
+    def test_deeply_nested_is_bad_input_not_regression(self):
+        deep = self.write("deep.json", "[" * 100000)
+        self.assertBadInput(self.gate(sweep(), deep), "deep.json",
+                            "nested too deep")
+        self.assertBadInput(self.gate(deep, sweep()), "deep.json")
+
+    # --- observers and load -----------------------------------------------
+
+    def test_observed_points_marked_and_noted(self):
+        r = self.gate(sweep(rules=range(0, 501, 100), observed=()),
+                      sweep(rules=range(0, 501, 100), observed=(100, 300)))
+        self.assertExit(r, 0)  # the verdict stands
+        self.assertEqual(self.marked(r), {"Chain/100": "contender",
+                                          "Chain/300": "contender"})
+        self.assertIn(f"Chain/100 (contender: {LABEL})", r.stdout)
+        self.assertIn("includes that observer's cost", r.stdout)
+        self.assertIn("PASS", r.stdout)
+
+    def test_observed_on_both_sides_and_regression_stands(self):
+        r = self.gate(sweep(rules=range(0, 501, 100), observed=(0,)),
+                      sweep(rules=range(0, 501, 100), observed=(0,),
+                            hook_scale=1.4))
         self.assertExit(r, 1)
-        self.assertIn("not gated (no values in contender)", r.stdout)
-        self.assertIn("Chain/300 hook_ns (no values in contender)", r.stdout)
-        self.assertIn("5 regressed, 0 improved, 6 unchanged, 1 not gated",
-                      r.stdout)
+        self.assertEqual(self.marked(r), {"Chain/0": "both"})
+
+    def test_unobserved_files_have_no_marks(self):
+        r = self.gate(sweep(observed=()), sweep())  # counter vs no counter
+        self.assertExit(r, 0)
+        self.assertEqual(self.marked(r), {})
+        self.assertNotIn("observed", r.stdout)
+
+    def test_busy_machine_noted(self):
+        r = self.gate(sweep(load_avg_1m="0.3", cpus="2", other_nf_bench="0",
+                            cpu_busy_at_start="0.02"),
+                      sweep(load_avg_1m="4.1", cpus="2", other_nf_bench="2",
+                            cpu_busy_at_start="0.7"))
+        self.assertExit(r, 0)
+        note = [line for line in r.stdout.splitlines()
+                if line.startswith("load: ")]
+        self.assertEqual(len(note), 1, r.stdout)
+        for fragment in ("contender: other_nf_bench = 2",
+                         "cpu_busy_at_start = 0.7",
+                         "load_avg_1m = 4.1 with cpus = 2"):
+            self.assertIn(fragment, note[0])
+        self.assertNotIn("baseline:", note[0])
+
+    def test_quiet_machine_not_noted(self):
+        r = self.gate(sweep(load_avg_1m="0.3", cpus="2"), sweep())
+        self.assertExit(r, 0)
+        self.assertNotIn("load:", r.stdout)
+
+    def test_directions_come_from_the_loader_table(self):
+        self.assertEqual(gate.DIRECTION,
+                         {q.name: q.worse for q in gbench_json.QUANTITIES
+                          if q.worse})
+        self.assertEqual(gate.DIRECTION["hook_ns"], +1)
+        self.assertEqual(gate.DIRECTION["bits_per_s"], -1)
+
+    # --- the real files -----------------------------------------------------
+
+    def test_reference_files(self):
+        ref = os.path.join(RESULTS, "reference.json")
+        r = self.gate(ref, ref)
+        self.assertExit(r, 0)
+        self.assertIn("62 unchanged (62 comparisons", r.stdout)
+        r = self.gate(ref, os.path.join(RESULTS, "regression-extra500.json"))
+        self.assertExit(r, 1)
+        self.assertIn("REGRESSED", r.stdout)
 
     def test_failed_point_does_not_hide_regression(self):
         r = self.gate(sweep(rules=range(0, 501, 100)),

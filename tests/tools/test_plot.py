@@ -1,6 +1,13 @@
 """Tests of tools/plot.py: the figure it writes from Google Benchmark JSON,
 and how it refuses bad input.
 
+Refused with exit 2 and one `plot:` line, no files written: not Google
+Benchmark JSON, not JSON, no Chain results, a missing file, no inputs,
+benchmarks without counters (alone or among other inputs), a rule count
+out of range (name or counter), an inf counter, JSON nested 100 000 deep.
+Observed points are hollow markers in both panels, in the legend and the
+caption, and the figure keeps exactly two panels. '$' in a label is text.
+
 Run from this folder with Debian's Python (needs python3-matplotlib):
   /usr/bin/python3 -m unittest -v test_plot
 """
@@ -24,6 +31,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import plot  # noqa: E402
+import gbench_doc  # noqa: E402
 
 RULES = (0, 100, 200, 300)
 REPS = 3
@@ -280,6 +288,105 @@ class PlotTest(unittest.TestCase):
         self.assert_refused(
             self.run_plot("-o", os.path.join(self.dir, "out", "x")),
             "no input")
+
+    def test_benchmarks_without_counters_exit_2(self):
+        doc = sweep()
+        for entry in doc["benchmarks"]:
+            for key in counters(0, 0):
+                entry.pop(key, None)
+        path = self.write("bare.json", doc)
+        self.assert_refused(
+            self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
+            "bare.json", "no hook_ns or bits_per_s values")
+        # also when it is one of several inputs
+        good = self.write("good.json", sweep())
+        self.assert_refused(
+            self.run_plot(good, path, "-o",
+                          os.path.join(self.dir, "out", "x")),
+            "bare.json", "no hook_ns or bits_per_s values")
+
+    def test_rule_count_out_of_range_exits_2(self):
+        doc = sweep()
+        name = "Chain/99999999999999999999/manual_time"
+        doc["benchmarks"][0].update(name=name, run_name=name)
+        path = self.write("huge.json", doc)
+        self.assert_refused(
+            self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
+            "huge.json", name, "rule count")
+        doc = sweep()
+        doc["benchmarks"][0]["rules"] = -100.0
+        path = self.write("negative.json", doc)
+        self.assert_refused(
+            self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
+            "negative.json", "Chain/0/manual_time", "rules = -100.0")
+
+    def test_non_finite_counter_exits_2(self):
+        doc = sweep()
+        doc["benchmarks"][1]["bits_per_s"] = float("inf")
+        path = self.write("inf.json", doc)
+        self.assert_refused(
+            self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
+            "inf.json", "Chain/0/manual_time", "bits_per_s",
+            "not a finite number")
+
+    def test_deeply_nested_exits_2(self):
+        path = self.write("deep.json", "[" * 100000)
+        self.assert_refused(
+            self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
+            "deep.json", "nested too deep")
+
+    def test_dollar_signs_in_labels_are_text(self):
+        # '$...$' would be parsed as mathtext, and '\frac{' does not parse.
+        path = self.write("d.json", sweep(kernel="6.1$\\frac{$"))
+        prefix = os.path.join(self.dir, "dollar")
+        svg = self.assert_written(self.run_plot(path, "-o", prefix), prefix)
+        self.assertIn("6.1$\\frac{$", svg)
+
+    def test_very_long_label_is_shortened(self):
+        # Found by test_fuzz_tools: a 5000-character kernel name made the
+        # rasterizer overflow (RuntimeError from draw_glyphs_to_bitmap).
+        path = self.write("long.json", sweep(kernel="k" * 5000))
+        prefix = os.path.join(self.dir, "long")
+        self.assert_written(self.run_plot(path, "-o", prefix), prefix)
+        runs, labels = plot.load_runs([path])
+        self.assertLessEqual(len(labels[0]), 100)
+        self.assertTrue(labels[0].endswith("…"))
+
+    # --- observed points -----------------------------------------------
+
+    def test_observed_points_hollow_in_both_panels(self):
+        doc = gbench_doc.doc(observed=(100, 300), with_observers=True)
+        runs, labels = plot.load_runs([self.write("o.json", doc)])
+        fig = plot.build_figure(runs, labels)
+        self.assertEqual(len(fig.axes), 2)
+        for ax in fig.axes:
+            hollow = [line for line in ax.lines
+                      if line.get_markerfacecolor() in ("white", "w")]
+            self.assertEqual(len(hollow), 1, ax)
+            self.assertEqual(list(hollow[0].get_xdata()), [100, 300])
+        legend = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+        self.assertTrue(any("observer" in t for t in legend), legend)
+        caption = " ".join(t.get_text() for t in fig.texts)
+        self.assertIn("Hollow markers", caption)
+        self.assertIn("Chain/100, Chain/300", caption)
+
+    def test_observed_figure_keeps_two_panels(self):
+        doc = gbench_doc.doc(observed=(0,), with_observers=True)
+        path = self.write("o.json", doc)
+        prefix = os.path.join(self.dir, "observed")
+        svg = self.assert_written(self.run_plot(path, "-o", prefix), prefix)
+        self.assertEqual(re.findall(r'<g id="(axes_\d+)">', svg),
+                         ["axes_1", "axes_2"])
+        self.assertIn("Hollow markers", svg)
+
+    def test_unobserved_has_no_hollow_markers(self):
+        doc = gbench_doc.doc(with_observers=True)
+        runs, labels = plot.load_runs([self.write("u.json", doc)])
+        fig = plot.build_figure(runs, labels)
+        for ax in fig.axes:
+            self.assertFalse([line for line in ax.lines
+                              if line.get_markerfacecolor() in ("white", "w")])
+        self.assertNotIn("Hollow", " ".join(t.get_text() for t in fig.texts))
 
 
 if __name__ == "__main__":

@@ -8,8 +8,14 @@ What they check:
   * the report of a small synthetic Google Benchmark file (3 repetitions, one
     failed run, median aggregates) has every section and the numbers computed
     from that data, formatted as the report formats them;
-  * bad input (not JSON, JSON without Chain results, missing file) exits 2
-    with one `report: ...` line on stderr and nothing on stdout.
+  * bad input exits 2 with one `report: ...` line on stderr and nothing on
+    stdout, never a traceback: not JSON, JSON without Chain results, a
+    missing file, NaN/inf counters, hook_ns = 0 or 1e308, bits_per_s = 0, an
+    impossible rule count, JSON nested 100 000 deep;
+  * a "Warnings" section, only when needed, names the observed points with
+    their labels (their hook_ns includes the observer's cost) and quotes a
+    busy machine's load context; results/reference.json has none;
+  * an inverse fit with c <= 0 gives no negative throughput or half point.
 
 Run from this folder (no root needed):
     /usr/bin/python3 -m unittest -v test_report
@@ -30,6 +36,7 @@ REPORT = os.path.join(TOOLS, "report.py")
 sys.path.insert(0, TOOLS)
 
 import report  # noqa: E402
+import gbench_doc  # noqa: E402
 
 RULES = list(range(0, 1001, 100))
 REPS = 3
@@ -294,6 +301,120 @@ class BadInputTest(unittest.TestCase):
                  "bits_per_s": 1e10}]}, f)
             f.flush()
             self.assertIn("two rule counts", self.run_report(f.name))
+
+    def write_doc(self, doc, text=None):
+        f = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+        self.addCleanup(os.unlink, f.name)
+        with f:
+            f.write(text if text is not None else json.dumps(doc))
+        return f.name
+
+    def test_non_finite_counters(self):
+        for value in (math.nan, math.inf, -math.inf):
+            doc = gbench_doc.doc()
+            doc["benchmarks"][8]["hook_ns"] = value  # Chain/100, rep 1
+            line = self.run_report(self.write_doc(doc))
+            for word in ("Chain/100/manual_time", "hook_ns",
+                         "not a finite number"):
+                self.assertIn(word, line)
+
+    def test_impossible_counters(self):
+        for key, value in (("hook_ns", 0.0), ("hook_ns", 1e308),
+                           ("hook_ns", -3.0), ("bits_per_s", 0.0),
+                           ("rules", -100.0), ("rules", 1e20)):
+            doc = gbench_doc.doc()
+            doc["benchmarks"][0][key] = value
+            line = self.run_report(self.write_doc(doc))
+            for word in ("Chain/0/manual_time", key, "outside"):
+                self.assertIn(word, line)
+
+    def test_rule_count_out_of_range(self):
+        doc = gbench_doc.doc()
+        name = "Chain/99999999999999999999/manual_time"
+        doc["benchmarks"][0].update(name=name, run_name=name)
+        self.assertIn("rule count", self.run_report(self.write_doc(doc)))
+
+    def test_impossible_duration(self):
+        # Found by test_fuzz_tools: round() of 1.8e308 overflowed.
+        line = self.run_report(self.write_doc(gbench_doc.doc(
+            duration_s="1.7976931348623157e308")))
+        self.assertIn("context: duration_s", line)
+
+    def test_round_sig_never_overflows(self):
+        self.assertEqual(report.round_sig(1.7976931348623157e308, 2),
+                         1.7976931348623157e308)
+
+    def test_deeply_nested(self):
+        self.assertIn("nested too deep",
+                      self.run_report(self.write_doc(None, "[" * 100000)))
+
+
+class WarningsTest(unittest.TestCase):
+    def run_report(self, doc):
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            json.dump(doc, f)
+            f.flush()
+            proc = subprocess.run([sys.executable, REPORT, f.name],
+                                  capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stderr, "")
+        return proc.stdout
+
+    def section(self, text):
+        """The Warnings section's text, or None."""
+        if "## ⚠ Warnings" not in text:
+            return None
+        return text.split("## ⚠ Warnings", 1)[1].split("\n## ", 1)[0]
+
+    def test_observed_points_warned(self):
+        text = self.run_report(gbench_doc.doc(observed=(100, 300),
+                                              with_observers=True))
+        warn = self.section(text)
+        self.assertIsNotNone(warn, text)
+        self.assertLess(text.index("## ⚠ Warnings"), text.index("## Run"))
+        self.assertIn("hook_ns includes that observer's cost", warn)
+        label = "observed: netfilter bpf prog 812 prio -2147483646"
+        self.assertIn(f"N = 100: {label}", warn)
+        self.assertIn(f"N = 300: {label}", warn)
+        self.assertNotIn("N = 200", warn)
+        self.assertNotIn("Busy", warn)
+
+    def test_busy_machine_warned_with_values(self):
+        for ctx, fragment in (
+                ({"other_nf_bench": "1"}, "other_nf_bench = 1"),
+                ({"cpu_busy_at_start": "0.25"}, "cpu_busy_at_start = 0.25"),
+                ({"load_avg_1m": "2.0", "cpus": "2"},
+                 "load_avg_1m = 2 with cpus = 2"),
+                ({"load_avg_1m": "3.1"}, "load_avg_1m = 3.1 with cpus = 2")):
+            warn = self.section(self.run_report(gbench_doc.doc(**ctx)))
+            self.assertIsNotNone(warn, ctx)
+            self.assertIn("Busy machine at start", warn)
+            self.assertIn(fragment, warn)
+
+    def test_quiet_run_has_no_warnings(self):
+        text = self.run_report(gbench_doc.doc(
+            with_observers=True, other_nf_bench="0", cpu_busy_at_start="0.2",
+            load_avg_1m="1.9", cpus="2"))
+        self.assertIsNone(self.section(text))
+
+    def test_reference_has_no_warnings(self):
+        proc = subprocess.run(
+            [sys.executable, REPORT, os.path.join(HERE, "..", "..", "results",
+                                                  "reference.json")],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIsNone(self.section(proc.stdout))
+        self.assertIn("4.27 ns per rule", proc.stdout)
+
+    def test_inverse_fit_without_positive_intercept(self):
+        # 1/bits_per_s of 1e10, 1e10, 1e7 fits with c < 0: no 1/c to quote.
+        doc = gbench_doc.doc(rules=(0, 100, 200), reps=1)
+        for b, v in zip(doc["benchmarks"], (1e10, 1e10, 1e7)):
+            b["bits_per_s"] = v
+        text = self.run_report(doc)
+        self.assertIn("c ≤ 0", text)
+        self.assertNotIn("fit's -", text)
+        self.assertNotIn("c/d at -", text)
 
 
 if __name__ == "__main__":

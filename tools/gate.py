@@ -28,6 +28,7 @@ so. Run the sweep with --benchmark_repetitions=5 (or more) for the U test.
 How:
     tools/gate.py BASELINE.json CONTENDER.json [--threshold=0.10]
         [--alpha=0.05] [--metrics=hook_ns,bits_per_s] [--min-reps=5]
+        [--rules=0,500,3000]   (gate only these rule counts, on both sides)
 
 Exit 0: every point of the baseline was compared and none regressed.
 Exit 1: something regressed, a point of the baseline is missing from the
@@ -204,6 +205,11 @@ def parse_args(argv):
                         help="repetitions per side needed for the U test; "
                              "below it the threshold alone decides "
                              "(default %(default)s)")
+    parser.add_argument("--rules", default="",
+                        help="comma-separated rule counts to gate, e.g. "
+                             "0,500,3000: both files are cut to these (each "
+                             "must be in the baseline); default: every rule "
+                             "count of the baseline")
     args = parser.parse_args(argv)
 
     def number(flag, text, ok, kind=float):
@@ -227,7 +233,22 @@ def parse_args(argv):
             raise UsageError(f"unknown metric {m!r} (known: "
                              + ", ".join(DIRECTION) + ")")
     args.metrics = list(dict.fromkeys(metrics))
+    args.rules = parse_rules(args.rules)
     return args
+
+
+def parse_rules(text):
+    """The --rules set, or None for all."""
+    if not text.strip():
+        return None
+    try:
+        rules = {int(r) for r in text.split(",") if r.strip()}
+    except ValueError:
+        rules = set()
+    if not rules or min(rules) < 0:
+        raise UsageError(f"bad --rules={text!r}: give rule counts like "
+                         "0,500,3000")
+    return rules
 
 
 def failures(cont):
@@ -344,6 +365,14 @@ def load_both(args):
     two cannot be compared: then the gate must not say PASS."""
     base = gbench_json.load(args.baseline)
     cont = gbench_json.load(args.contender, need_results=False)
+    if args.rules is not None:
+        absent = sorted(args.rules - set(base.rules) - set(base.failures))
+        if absent:
+            raise gbench_json.InputError(
+                f"baseline {base.path} has no {chain_list(absent)} (from "
+                f"--rules): gate rule counts the baseline measured")
+        base.restrict(args.rules)
+        cont.restrict(args.rules)
     check_baseline(base, args.metrics)
     common = sorted(set(base.rules) & set(cont.rules))
     check_complete(cont, "contender", common, args.metrics)

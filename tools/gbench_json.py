@@ -161,6 +161,12 @@ class Run:
     def values(self, rules, metric):
         return self.points.get(rules, {}).get(metric, [])
 
+    def restrict(self, keep):
+        """Forgets every rule count not in `keep` (a gate on a subset)."""
+        for table in (self.points, self.reps, self.failures, self.observed):
+            for rules in [r for r in table if r not in keep]:
+                del table[rules]
+
     @property
     def label(self):
         """What tells this run apart in a legend: kernel, probe, backend."""

@@ -311,6 +311,22 @@ class GateTest(unittest.TestCase):
                       "Chain/300", r.stdout)
         self.assertIn("1 missing from the contender", r.stdout)
 
+    def test_rules_gates_a_named_subset_of_the_baseline(self):
+        base, cont = sweep(rules=range(0, 501, 100)), sweep(rules=[0, 300])
+        r = self.gate(base, cont, "--rules=0,300")
+        self.assertExit(r, 0)
+        self.assertNotIn("MISSING", r.stdout)
+        self.assertIn("2 rule counts", r.stdout)
+        # within the subset a missing point still fails
+        r = self.gate(base, cont, "--rules=0,100,300")
+        self.assertExit(r, 1)
+        self.assertIn("MISSING from the contender (in the baseline): "
+                      "Chain/100", r.stdout)
+        # a rule count the baseline never measured is bad input
+        self.assertBadInput(self.gate(base, cont, "--rules=0,700"),
+                            "Chain/700", "--rules")
+        self.assertBadInput(self.gate(base, cont, "--rules=zero"), "--rules")
+
     def test_contender_that_failed_everywhere_fails(self):
         r = self.gate(sweep(rules=[0, 100]), sweep(rules=[0, 100],
                                                    fail=(0, 100)))

@@ -275,8 +275,9 @@ def _warnings_section(run):
         lines.append(
             "- **Observed points:** another BPF program (at the sender "
             "namespace's LOCAL_OUT hook, or on nf_hook_slow) was there "
-            "before or after these benchmarks. Their hook_ns includes that "
-            "observer's cost, not only the chain's, and their throughput may "
+            "before, during or after these benchmarks. Their hook_ns "
+            "includes that observer's cost, not only the chain's, and their "
+            "throughput may "
             "be lower; re-run without it (stop nf_watch, bpftrace or the "
             "other netfilter BPF program) for clean numbers:")
         lines += [f"  - N = {fmt_rules(n)}: {'; '.join(run.observed[n])}"

@@ -343,7 +343,7 @@ class PlotTest(unittest.TestCase):
         self.assertIn("6.1$\\frac{$", svg)
 
     def test_very_long_label_is_shortened(self):
-        # Found by test_fuzz_tools: a 5000-character kernel name made the
+        # Found by test_fuzz: a 5000-character kernel name made the
         # rasterizer overflow (RuntimeError from draw_glyphs_to_bitmap).
         path = self.write("long.json", sweep(kernel="k" * 5000))
         prefix = os.path.join(self.dir, "long")

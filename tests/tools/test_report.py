@@ -335,7 +335,7 @@ class BadInputTest(unittest.TestCase):
         self.assertIn("rule count", self.run_report(self.write_doc(doc)))
 
     def test_impossible_duration(self):
-        # Found by test_fuzz_tools: round() of 1.8e308 overflowed.
+        # Found by test_fuzz: round() of 1.8e308 overflowed.
         line = self.run_report(self.write_doc(gbench_doc.doc(
             duration_s="1.7976931348623157e308")))
         self.assertIn("context: duration_s", line)

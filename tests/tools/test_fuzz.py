@@ -29,7 +29,7 @@ case names the seed, the case number and the mutations, and keeps its input
 files in a folder it names.
 
 Run from this folder:
-    /usr/bin/python3 -m unittest -v test_fuzz_tools
+    /usr/bin/python3 -m unittest -v test_fuzz
 """
 
 import contextlib

@@ -1,6 +1,5 @@
 // nf_bench: Google Benchmark runner for what a long iptables chain costs.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>

@@ -81,7 +81,6 @@ static __always_inline void read_hook(const struct nf_hook_entries *e, __u32 n,
 	bpf_probe_read_kernel(&entry, sizeof(entry), (void *)(hooks + i * sizeof(entry)));
 	bpf_probe_read_kernel(&ops, sizeof(ops),
 			      (void *)(hooks + n * sizeof(entry) + i * sizeof(ops)));
-	out->function = (__u64)entry.hook;
 	out->priority = BPF_CORE_READ(ops, priority);
 	out->type = BPF_CORE_READ_BITFIELD_PROBED(ops, hook_ops_type);
 	/* a BPF hook's private data is its program */

@@ -45,19 +45,16 @@ struct hook_proc_stats {
 
 /* The hooks registered at IPv4 LOCAL_OUT of the namespace, as one walk the
  * probe timed found them: how nf_bench finds observers (another BPF program
- * in the same walk) and says what it measured. The user side raises
- * snapshot_request; the next walk copies the list and sets generation to it. */
+ * in the same walk). The user side raises snapshot_request; the next walk
+ * copies the list and sets generation to it. */
 #define HOOK_SNAP_MAX 24
-/* enum nf_hook_ops_type (NF_HOOK_OP_BPF since Linux 6.4) */
-#define HOOK_TYPE_NF_TABLES 1
+/* enum nf_hook_ops_type: NF_HOOK_OP_BPF (Linux >= 6.4) */
 #define HOOK_TYPE_BPF 2
 
 struct hook_snapshot_entry {
-	unsigned long long function; /* address of the hook function */
 	int priority;
-	unsigned int type;        /* HOOK_TYPE_*, or 0 */
+	unsigned int type;        /* enum nf_hook_ops_type */
 	unsigned int bpf_prog_id; /* HOOK_TYPE_BPF: the program's id */
-	unsigned int pad;
 };
 
 struct hook_snapshot {

@@ -76,6 +76,20 @@ def benchmarks_by_rules(report):
     return out
 
 
+def sender_netns_inode(stderr, timeout_s):
+    """The inode of a running nf_bench's sender namespace, from the
+    `sender_netns: N` line of its console context on `stderr` (printed
+    before any benchmark runs); None when it does not come in time."""
+    deadline = time.monotonic() + timeout_s
+    for line in stderr:
+        match = re.match(r"sender_netns: (\d+)", line)
+        if match:
+            return int(match.group(1))
+        if time.monotonic() > deadline:
+            break
+    return None
+
+
 def nonempty_lines(text):
     return [line for line in text.splitlines() if line.strip()]
 

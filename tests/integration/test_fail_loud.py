@@ -20,7 +20,6 @@ Run (as root), from this folder:
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -33,7 +32,8 @@ if os.geteuid() != 0:
 
 from nf_bench_helpers import (  # noqa: E402
     NF_BENCH, NF_WATCH, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S, benchmarks_by_rules,
-    netfilter_link_count, nonempty_lines, note, run_nf_bench, stop_process)
+    netfilter_link_count, nonempty_lines, note, run_nf_bench, sender_netns_inode,
+    stop_process)
 
 # Bad values of Google Benchmark's flags, as (argument or environment, value).
 BAD_BENCHMARK_FLAGS = (
@@ -205,14 +205,7 @@ class FailLoudTest(unittest.TestCase):
         """/proc/PID/fd/N of the running nf_bench's sender namespace, from
         the sender_netns line of its context (printed before any benchmark
         runs)."""
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        inode = None
-        while inode is None and time.monotonic() < deadline:
-            line = bench.stderr.readline()
-            if not line:
-                break
-            match = re.match(r"sender_netns: (\d+)", line)
-            inode = match and match.group(1)
+        inode = sender_netns_inode(bench.stderr, STARTUP_TIMEOUT_S)
         self.assertIsNotNone(inode, "no sender_netns in the context")
         for fd in os.listdir(f"/proc/{bench.pid}/fd"):
             path = f"/proc/{bench.pid}/fd/{fd}"

@@ -1,6 +1,3 @@
-#include "chain_benchmark.h"
-
-#include <algorithm>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -8,24 +5,18 @@
 
 #include <fmt/core.h>
 
-#include "../fixtures/errors.h"
-#include "../fixtures/observers.h"
+#include "counters.h"
+#include "errors.h"
+#include "observers.h"
+#include "suite.h"
 
 namespace nfb {
 
 namespace {
 
-int g_failed_runs = 0;
-
 // How often to look for observers while a benchmark runs: often enough to
 // catch a tool run for a few seconds, rarely enough to cost nothing.
 constexpr std::chrono::milliseconds kObserverPollPeriod(500);
-
-// Records the failure instead of a number, and remembers it for the exit code.
-void fail_run(benchmark::State &state, const std::string &message) {
-  ++g_failed_runs;
-  state.SkipWithError(message.c_str());
-}
 
 // One iperf3 run and what the probe saw during it.
 struct Measured {
@@ -57,12 +48,40 @@ Measured measure_one_run(BenchEnvironment &env) {
   }
 }
 
+// Commits `rules` rules in one go and checks the kernel holds them.
+void commit_chain(BenchEnvironment &env, std::size_t rules) {
+  env.chain().set_rule_count(rules);
+  const std::size_t in_kernel = env.chain().count_rules_in_kernel();
+  if (in_kernel != rules)
+    throw SetupError(fmt::format("OUTPUT holds {} rules after committing {}",
+                                 in_kernel, rules));
+}
+
+// Every iteration's run, summed; Google Benchmark gets each run's time.
+Measured measure_iterations(benchmark::State &state, BenchEnvironment &env) {
+  Measured sum;
+  for (auto _ : state) {
+    const Measured m = measure_one_run(env);
+    sum.hook += m.hook;
+    sum.received.bytes += m.received.bytes;
+    sum.received.seconds += m.received.seconds;
+    state.SetIterationTime(m.wall_s);
+  }
+  // Never record a number the kernel did not produce.
+  if (sum.hook.calls == 0 || sum.received.seconds <= 0 ||
+      sum.received.bytes <= 0)
+    throw SetupError(
+        fmt::format("nothing measured: {} hook calls, {} bytes received",
+                    sum.hook.calls, sum.received.bytes));
+  return sum;
+}
+
 // Marks a point some other BPF program watched: a counter, the label, and a
 // warning (once per change, not per repetition).
 void record_observers(benchmark::State &state, std::size_t rules,
                       const std::vector<std::string> &observers) {
   static std::string last_warned;
-  state.counters["observers"] = static_cast<double>(observers.size());
+  set_counter(state, "observers", static_cast<double>(observers.size()));
   if (observers.empty())
     return;
   std::string list;
@@ -78,85 +97,59 @@ void record_observers(benchmark::State &state, std::size_t rules,
   last_warned = list;
 }
 
-} // namespace
+void record_counters(benchmark::State &state, const Measured &m,
+                     std::size_t rules) {
+  set_counter(state, "bits_per_s", m.received.bytes * 8 / m.received.seconds);
+  set_counter(state, "hook_ns", m.hook.mean_ns());
+  set_counter(state, "hook_p50_ns", m.hook.percentile_ns(0.50));
+  set_counter(state, "hook_p99_ns", m.hook.percentile_ns(0.99));
+  set_counter(state, "hook_calls", static_cast<double>(m.hook.calls));
+  set_counter(state, "bytes_per_call", m.hook.bytes_per_call());
+  set_counter(state, "hook_unpaired", static_cast<double>(m.hook.unpaired));
+  set_counter(state, "rules", static_cast<double>(rules));
+}
 
-int failed_benchmark_runs() { return g_failed_runs; }
-
-void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env) {
-  // The chain holds the benchmark's rule count plus --extra_rules.
-  const auto rules = static_cast<std::size_t>(state.range(0)) +
-                     static_cast<std::size_t>(env.options().extra_rules);
-  try {
-    env.chain().set_rule_count(rules);
-    const std::size_t in_kernel = env.chain().count_rules_in_kernel();
-    if (in_kernel != rules)
-      throw SetupError(fmt::format("OUTPUT holds {} rules after committing {}",
-                                   in_kernel, rules));
-  } catch (const std::exception &e) {
-    fail_run(state, e.what());
-    return;
-  }
-
-  std::vector<std::string> observers;
-  try {
-    observers = env.find_observers(true);
-  } catch (const std::exception &e) {
-    fail_run(state, e.what());
-    return;
-  }
+void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env,
+                         std::size_t rules) {
+  commit_chain(env, rules);
+  std::vector<std::string> observers = env.find_observers(true);
   ObserverPoll poll([&env] { return env.find_observers(false); },
                     kObserverPollPeriod);
-  HookTotals hook;
-  ReceivedTotals received;
-  for (auto _ : state) {
-    try {
-      const Measured m = measure_one_run(env);
-      hook += m.hook;
-      received.bytes += m.received.bytes;
-      received.seconds += m.received.seconds;
-      state.SetIterationTime(m.wall_s);
-    } catch (const std::exception &e) {
-      fail_run(state, e.what());
-      break;
-    }
-  }
-  if (state.error_occurred())
-    return;
-  try {
-    merge_observers(observers, poll.stop());
-    merge_observers(observers, env.find_observers(true));
-  } catch (const std::exception &e) {
-    fail_run(state, e.what());
-    return;
-  }
-  // Never record a number the kernel did not produce.
-  if (hook.calls == 0 || received.seconds <= 0 || received.bytes <= 0) {
-    fail_run(state,
-             fmt::format("nothing measured: {} hook calls, {} bytes received",
-                         hook.calls, received.bytes));
-    return;
-  }
-
-  using benchmark::Counter;
-  state.counters["bits_per_s"] = received.bytes * 8 / received.seconds;
-  state.counters["hook_ns"] = hook.mean_ns();
-  state.counters["hook_p50_ns"] = hook.percentile_ns(0.50);
-  state.counters["hook_p99_ns"] = hook.percentile_ns(0.99);
-  state.counters["hook_calls"] =
-      Counter(static_cast<double>(hook.calls), Counter::kAvgIterations);
-  state.counters["bytes_per_call"] = hook.bytes_per_call();
-  // Walks the probe could not pair (nested or migrated) and left out.
-  state.counters["hook_unpaired"] =
-      Counter(static_cast<double>(hook.unpaired), Counter::kAvgIterations);
-  state.counters["rules"] = static_cast<double>(rules);
+  const Measured m = measure_iterations(state, env);
+  merge_observers(observers, poll.stop());
+  merge_observers(observers, env.find_observers(true));
+  record_counters(state, m, rules);
   record_observers(state, rules, observers);
 }
 
-void register_chain_benchmarks(const std::unique_ptr<BenchEnvironment> &env) {
+} // namespace
+
+BenchEnvironment &Suite::env() {
+  if (!env_)
+    env_.emplace(options_);
+  return *env_;
+}
+
+void Suite::fail(benchmark::State &state, const std::string &message) {
+  ++failed_runs_;
+  state.SkipWithError(message.c_str());
+}
+
+void register_chain_benchmarks(Suite &suite) {
   benchmark::RegisterBenchmark(
-      "Chain",
-      [&env](benchmark::State &state) { run_chain_benchmark(state, *env); })
-      ->DenseRange(0, kChainMaxRules, kChainRuleStep)
+      std::string(kChainFamily.name).c_str(),
+      [&suite](benchmark::State &state) {
+        // The chain holds the benchmark's rule count plus --extra_rules.
+        const auto rules =
+            static_cast<std::size_t>(state.range(0)) +
+            static_cast<std::size_t>(suite.options().extra_rules);
+        try {
+          run_chain_benchmark(state, suite.env(), rules);
+        } catch (const std::exception &e) {
+          suite.fail(state, e.what());
+        }
+      })
+      ->DenseRange(kChainFamily.first, kChainFamily.last, kChainFamily.step)
       ->UseManualTime()
       ->Unit(benchmark::kMillisecond);
 }

@@ -7,9 +7,9 @@
 
 #include <chrono>
 
-#include "../fixtures/errors.h"
-#include "../fixtures/observers.h"
-#include "../fixtures/unique_fd.h"
+#include "errors.h"
+#include "observers.h"
+#include "unique_fd.h"
 
 namespace nfb {
 
@@ -80,9 +80,11 @@ BenchEnvironment::BenchEnvironment(const Options &options)
 }
 
 ReceivedTotals BenchEnvironment::run_client() const {
-  return run_iperf_client(
-      topology_.sender(),
-      {TopologyAddresses::receiver, server_.port(), options_.duration_s});
+  return run_iperf_client(topology_.sender(),
+                          {.server_address = TopologyAddresses::receiver,
+                           .port = server_.port(),
+                           .duration_s = options_.duration_s,
+                           .print_unreadable_json = options_.debug});
 }
 
 std::vector<std::string> BenchEnvironment::find_observers(bool send_packets) {

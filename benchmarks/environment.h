@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "../fixtures/hook_probe.h"
-#include "../fixtures/iperf_client.h"
-#include "../fixtures/iperf_server.h"
-#include "../fixtures/rule_chain.h"
-#include "../fixtures/topology.h"
+#include "hook_probe.h"
+#include "iperf_client.h"
+#include "iperf_server.h"
 #include "options.h"
+#include "rule_chain.h"
+#include "topology.h"
 
 namespace nfb {
 

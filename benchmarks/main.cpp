@@ -4,7 +4,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -15,13 +17,13 @@
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
 
-#include "../fixtures/errors.h"
-#include "../fixtures/host_load.h"
-#include "../fixtures/iperf_client.h"
-#include "../fixtures/observers.h"
-#include "chain_benchmark.h"
-#include "environment.h"
+#include "counters.h"
+#include "errors.h"
+#include "host_load.h"
+#include "iperf_client.h"
+#include "observers.h"
 #include "options.h"
+#include "suite.h"
 
 namespace {
 
@@ -37,6 +39,9 @@ public:
   void ReportRuns(const std::vector<Run> &) override {}
   void Finalize() override {}
   std::string messages() const { return messages_.str(); }
+  // What --benchmark_list_tests printed: set when Google Benchmark listed
+  // instead of running.
+  std::string listing() const { return listing_.str(); }
 
 private:
   std::ostringstream listing_, messages_;
@@ -103,17 +108,26 @@ int open_for_writing_error(const std::string &path) {
   return 0;
 }
 
-// A filter that selects nothing (or is not a regular expression): say so
-// before building anything, instead of Google Benchmark's exit 0.
-std::size_t count_selected(const nfb::Options &options, std::string &why) {
+// What the filter selects, found without running anything: a filter that
+// selects nothing (or is not a regular expression) is refused before any
+// set-up, instead of Google Benchmark's exit 0.
+struct Selection {
+  std::size_t count = 0;
+  std::string why;     // Google Benchmark's message when count is 0
+  std::string listing; // what --benchmark_list_tests printed, if given
+};
+
+Selection select_benchmarks(const nfb::Options &options) {
   CountOnlyReporter display, file;
   const bool with_file = !options.benchmark_out.empty();
-  const std::size_t n =
+  Selection s;
+  s.count =
       benchmark::RunSpecifiedBenchmarks(&display, with_file ? &file : nullptr);
-  why = display.messages();
-  while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
-    why.pop_back();
-  return n;
+  s.why = display.messages();
+  while (!s.why.empty() && (s.why.back() == '\n' || s.why.back() == ' '))
+    s.why.pop_back();
+  s.listing = display.listing();
+  return s;
 }
 
 int no_benchmark_selected(const std::string &why) {
@@ -125,28 +139,29 @@ int no_benchmark_selected(const std::string &why) {
 void add_context(nfb::BenchEnvironment &env, const nfb::Options &options,
                  const nfb::HostLoad &load) {
   using benchmark::AddCustomContext;
+  using nfb::add_context_number;
   AddCustomContext("kernel", nfb::kernel_release());
-  AddCustomContext("probe", nfb::to_string(env.probe().kind()));
+  AddCustomContext("probe", std::string(env.probe().strategy().name));
   AddCustomContext("probe_self_ns",
                    fmt::format("{:.1f}", env.probe_self_cost().ns));
   AddCustomContext("probe_self_method", env.probe_self_cost().method);
   AddCustomContext("iptables_backend", "legacy (libiptc)");
   AddCustomContext("iperf3", nfb::iperf_version());
-  AddCustomContext("duration_s", std::to_string(options.duration_s));
+  add_context_number("duration_s", std::to_string(options.duration_s));
   // Where to point nf_watch or a bpftrace script at the same traffic.
   AddCustomContext("sender_netns",
                    std::to_string(env.topology().sender().inode()));
-  AddCustomContext("extra_rules", std::to_string(options.extra_rules));
+  add_context_number("extra_rules", std::to_string(options.extra_rules));
   // What else ran: other runs and load skew the numbers (the report warns).
-  AddCustomContext("load_avg_1m", fmt::format("{:.2f}", load.load_avg_1m));
-  AddCustomContext("cpus", std::to_string(load.cpus));
-  AddCustomContext("other_nf_bench", std::to_string(load.other_nf_bench));
-  AddCustomContext("cpu_busy_at_start", fmt::format("{:.3f}", load.cpu_busy));
+  add_context_number("load_avg_1m", fmt::format("{:.2f}", load.load_avg_1m));
+  add_context_number("cpus", std::to_string(load.cpus));
+  add_context_number("other_nf_bench", std::to_string(load.other_nf_bench));
+  add_context_number("cpu_busy_at_start", fmt::format("{:.3f}", load.cpu_busy));
   AddCustomContext("observer_scan", nfb::observer_scan_coverage());
 }
 
 // Runs the benchmarks; 0, or the exit status with its message printed.
-int run_and_check(const nfb::Options &options) {
+int run_and_check(const nfb::Options &options, const nfb::Suite &suite) {
   std::unique_ptr<CheckedFileReporter> file;
   if (!options.benchmark_out.empty())
     file = std::make_unique<CheckedFileReporter>(options.benchmark_out_format);
@@ -165,11 +180,32 @@ int run_and_check(const nfb::Options &options) {
                                options.benchmark_out,
                                std::strerror(file->error())));
   // Google Benchmark exits 0 even when every run failed; scripts need to know.
-  if (int failed = nfb::failed_benchmark_runs())
+  if (int failed = suite.failed_runs())
     return fail(1, fmt::format("{} benchmark run(s) failed (see their error "
                                "messages above)",
                                failed));
   return 0;
+}
+
+// Builds what the benchmarks share and runs them (root only).
+int set_up_and_run(const nfb::Options &options, nfb::Suite &suite) {
+  if (!options.benchmark_out.empty())
+    if (int err = open_for_writing_error(options.benchmark_out))
+      return fail(2, fmt::format("cannot write --benchmark_out={} ({}): "
+                                 "choose a writable file",
+                                 options.benchmark_out, std::strerror(err)));
+  // Before set-up: what else this host runs now, not what nf_bench adds.
+  const nfb::HostLoad load =
+      nfb::sample_host_load(std::chrono::milliseconds(250));
+  // Everything it creates is held by file descriptors or dies with this
+  // process (see fixtures/netns.h, iperf_server.h), so SIGINT, SIGTERM and
+  // kill -9 leave nothing behind with their default actions.
+  try {
+    add_context(suite.env(), options, load);
+  } catch (const std::exception &e) {
+    return fail(1, e.what());
+  }
+  return run_and_check(options, suite);
 }
 
 } // namespace
@@ -181,44 +217,32 @@ int main(int argc, char **argv) {
   } catch (const std::exception &e) {
     return fail(2, e.what());
   }
+  if (options.print_schema) {
+    fmt::print("{}", nfb::schema_json());
+    return 0;
+  }
   benchmark::Initialize(&argc, argv, [] {
     fmt::print("{}", nfb::options_help());
     benchmark::PrintDefaultHelp();
   });
   if (benchmark::ReportUnrecognizedArguments(argc, argv))
     return 2;
+  // Process set-up: a server gone mid-test must not kill the client.
+  std::signal(SIGPIPE, SIG_IGN);
+  options.debug = std::getenv("NF_BENCH_DEBUG") != nullptr;
+  nfb::show_libbpf_messages(options.debug);
 
-  std::unique_ptr<nfb::BenchEnvironment> env;
-  nfb::register_chain_benchmarks(env);
-  std::string why;
-  if (options.list_only) {
-    if (count_selected(options, why) == 0)
-      return no_benchmark_selected(why);
-    benchmark::RunSpecifiedBenchmarks();
+  nfb::Suite suite(options);
+  nfb::register_chain_benchmarks(suite);
+  const Selection selected = select_benchmarks(options);
+  if (selected.count == 0)
+    return no_benchmark_selected(selected.why);
+  if (!selected.listing.empty()) { // --benchmark_list_tests: no root needed
+    fmt::print("{}", selected.listing);
     return 0;
   }
   if (::geteuid() != 0)
     return fail(1, "needs root (it creates network namespaces, iptables rules "
                    "and BPF programs): run it as root");
-  if (!options.benchmark_out.empty())
-    if (int err = open_for_writing_error(options.benchmark_out))
-      return fail(2, fmt::format("cannot write --benchmark_out={} ({}): "
-                                 "choose a writable file",
-                                 options.benchmark_out, std::strerror(err)));
-  if (count_selected(options, why) == 0)
-    return no_benchmark_selected(why);
-
-  // Before set-up: what else this host runs now, not what nf_bench adds.
-  const nfb::HostLoad load =
-      nfb::sample_host_load(std::chrono::milliseconds(250));
-  // Everything it creates is held by file descriptors or dies with this
-  // process (see fixtures/netns.h, iperf_server.h), so SIGINT, SIGTERM and
-  // kill -9 leave nothing behind with their default actions.
-  try {
-    env = std::make_unique<nfb::BenchEnvironment>(options);
-  } catch (const std::exception &e) {
-    return fail(1, e.what());
-  }
-  add_context(*env, options, load);
-  return run_and_check(options);
+  return set_up_and_run(options, suite);
 }

@@ -1,7 +1,6 @@
 #include "options.h"
 
 #include <cctype>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <initializer_list>
@@ -12,39 +11,11 @@
 
 #include <fmt/core.h>
 
+#include "schema.h"
+
 namespace nfb {
 
 namespace {
-
-// The user's text as a one-line message can quote it: a control character
-// (a newline inside a quoted shell argument) shown as \xNN.
-std::string printable(std::string_view text) {
-  std::string shown;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f)
-      shown += fmt::format("\\x{:02x}", byte);
-    else
-      shown += c;
-  }
-  return shown;
-}
-
-// Google Benchmark's reading of a bool flag: bare or any value but a false one.
-bool is_true_flag(std::string_view arg, std::string_view name) {
-  if (arg == name)
-    return true;
-  if (arg.substr(0, name.size()) != name || arg.size() <= name.size() ||
-      arg[name.size()] != '=')
-    return false;
-  std::string value(arg.substr(name.size() + 1));
-  for (auto &c : value)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (value.size() == 1)
-    return std::isalnum(static_cast<unsigned char>(value[0])) && value != "0" &&
-           value != "f" && value != "n";
-  return !(value == "false" || value == "no" || value == "off");
-}
 
 // Google Benchmark reads BENCHMARK_<FLAG> from the environment as a default.
 std::string env_name(std::string_view flag) {
@@ -141,28 +112,6 @@ void check_benchmark_flags(int argc, char **argv, Options &o) {
 
 } // namespace
 
-int parse_int_flag(std::string_view flag, std::string_view text, int lo, int hi,
-                   std::string_view what) {
-  int value = 0;
-  auto [end, ec] =
-      std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < lo ||
-      value > hi)
-    throw std::invalid_argument(
-        fmt::format("{} wants {} from {} to {}, not '{}'", flag, what, lo, hi,
-                    printable(text)));
-  return value;
-}
-
-ProbeKind parse_probe_flag(std::string_view text) {
-  auto kind = parse_probe_kind(text);
-  if (!kind)
-    throw std::invalid_argument(
-        fmt::format("--probe wants auto, fentry, kprobe or bracket, not '{}'",
-                    printable(text)));
-  return *kind;
-}
-
 Options take_options(int *argc, char **argv) {
   Options o;
   int kept = 1;
@@ -176,13 +125,13 @@ Options take_options(int *argc, char **argv) {
                                      kMaxExtraRules, "a rule count");
     } else if (arg.substr(0, 8) == "--probe=") {
       o.probe = parse_probe_flag(arg.substr(8));
+    } else if (arg == "--print_schema") {
+      o.print_schema = true;
     } else if (arg == "--duration" || arg == "--probe" ||
                arg == "--extra_rules") {
       throw std::invalid_argument(
           fmt::format("{} wants a value: {}=VALUE", arg, arg));
     } else {
-      if (is_true_flag(arg, "--benchmark_list_tests"))
-        o.list_only = true;
       argv[kept++] = argv[i];
     }
   }
@@ -193,18 +142,27 @@ Options take_options(int *argc, char **argv) {
 }
 
 std::string options_help() {
+  std::string probes;
+  for (const auto &p : kProbeStrategies)
+    probes +=
+        fmt::format("                       {:8} {}\n", p.name, p.summary);
   return fmt::format(
       "nf_bench: what a long iptables OUTPUT chain costs (run as root)\n"
       "  --duration=SECONDS   length of one iperf3 run = one iteration "
       "(1..{}, default 2)\n"
-      "  --probe=KIND         auto (default), fentry, kprobe or bracket\n"
+      "  --probe=KIND         {} (default auto: the first that attaches)\n"
+      "{}"
       "  --extra_rules=N      N more never-matching rules in every chain, "
       "e.g. to\n"
       "                       produce a known regression (default 0)\n"
+      "  --print_schema       print the counters, families and probes nf_bench "
+      "writes\n"
+      "                       and takes, as JSON (what tools/nf_schema.py "
+      "mirrors)\n"
       "  NF_BENCH_DEBUG=1     print libbpf's messages (verifier logs)\n"
-      "Benchmarks: Chain/<rules> for rules = 0, 100, ... 3000\n"
+      "Benchmarks: {}\n"
       "Google Benchmark's own flags follow.\n\n",
-      kMaxDurationS);
+      kMaxDurationS, probe_choices(), probes, describe_families());
 }
 
 } // namespace nfb

@@ -4,15 +4,16 @@
 #include <string>
 #include <string_view>
 
-#include "../fixtures/hook_probe.h"
+#include "flags.h"
 
 namespace nfb {
 
 struct Options {
-  int duration_s = 2;                // one iperf3 client run per iteration
-  ProbeKind probe = ProbeKind::Auto; // --probe
-  int extra_rules = 0;    // --extra_rules: added to every Chain/<rules>
-  bool list_only = false; // --benchmark_list_tests: no root needed
+  int duration_s = 2;                   // one iperf3 client run per iteration
+  const ProbeStrategy *probe = nullptr; // --probe; nullptr: auto
+  int extra_rules = 0;       // --extra_rules: added to every Chain/<rules>
+  bool print_schema = false; // --print_schema: no benchmark, no root
+  bool debug = false;        // NF_BENCH_DEBUG set (main reads it)
   // Google Benchmark's result file, as it will read its flags (left in argv).
   std::string benchmark_out;
   std::string benchmark_out_format = "json";
@@ -33,11 +34,5 @@ inline constexpr double kMaxMinTimeS = 86400;
 Options take_options(int *argc, char **argv);
 
 std::string options_help();
-
-// Flag values, shared with nf_watch; each throws a one-line
-// std::invalid_argument naming the flag and what it wants.
-int parse_int_flag(std::string_view flag, std::string_view text, int lo, int hi,
-                   std::string_view what);
-ProbeKind parse_probe_flag(std::string_view text);
 
 } // namespace nfb

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* Time per skb spent in the IPv4 LOCAL_OUT netfilter hook of one network
  * namespace. Three attachment strategies share one map; the user side
  * (fixtures/hook_probe.cpp) autoloads only the pair it chose:
@@ -104,31 +104,6 @@ static __always_inline void maybe_snapshot(const struct nf_hook_state *state)
 	snapshot.generation = request; /* last: the user side waits for it */
 }
 
-static __always_inline __u32 log2_floor(__u64 v)
-{
-	__u32 r = 0, shift;
-
-	shift = (v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
-	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
-	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
-	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
-	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
-	return r | (v >> 1);
-}
-
-/* See hook_latency.h; fixtures/hook_stats.cpp mirrors it for the user side. */
-static __always_inline __u32 hist_slot(__u64 ns)
-{
-	if (ns < HOOK_HIST_SUB)
-		return ns;
-	__u32 k = log2_floor(ns);
-	if (k > HOOK_HIST_MAX_LOG2)
-		return HOOK_HIST_SLOTS - 1;
-	__u32 sub = (ns >> (k - HOOK_HIST_SUB_BITS)) & (HOOK_HIST_SUB - 1);
-	__u32 slot = (k - HOOK_HIST_SUB_BITS + 1) * HOOK_HIST_SUB + sub;
-	return slot < HOOK_HIST_SLOTS ? slot : HOOK_HIST_SLOTS - 1;
-}
-
 static __always_inline void on_entry(__u64 skb, __u32 len)
 {
 	__u32 zero = 0;
@@ -179,7 +154,7 @@ static __always_inline void on_exit(__u64 skb)
 	s->bytes += slot->len;
 	/* Check the very register that indexes: older verifiers (6.1) lose the
 	 * bound when clang checks one copy and indexes with another. */
-	__u64 bucket = hist_slot(delta);
+	__u32 bucket = hook_hist_slot(delta);
 	asm volatile("" : "+r"(bucket));
 	if (bucket < HOOK_HIST_SLOTS)
 		s->hist[bucket]++;

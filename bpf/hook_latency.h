@@ -1,4 +1,7 @@
-/* Types shared by hook_latency.bpf.c and the user side (fixtures/hook_probe). */
+// SPDX-License-Identifier: GPL-2.0-only
+/* Types and the histogram's slot function, shared by hook_latency.bpf.c and
+ * the user side (fixtures/hook_probe, fixtures/hook_stats): one definition,
+ * tested in tests/unit/hook_stats_test.cpp. Plain C for both compilers. */
 #ifndef NF_BENCH_HOOK_LATENCY_H
 #define NF_BENCH_HOOK_LATENCY_H
 
@@ -16,6 +19,34 @@
 #define HOOK_HIST_MAX_LOG2 35
 #define HOOK_HIST_SLOTS \
 	((HOOK_HIST_MAX_LOG2 - HOOK_HIST_SUB_BITS + 2) * HOOK_HIST_SUB)
+
+/* floor(log2(v)) for v > 0, branch-free (the verifier needs no loop). */
+static inline __attribute__((always_inline)) unsigned int
+hook_log2_floor(unsigned long long v)
+{
+	unsigned int r = 0, shift;
+
+	shift = (unsigned int)(v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
+	shift = (unsigned int)(v > 0xFFFF) << 4; v >>= shift; r |= shift;
+	shift = (unsigned int)(v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (unsigned int)(v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (unsigned int)(v > 0x3) << 1; v >>= shift; r |= shift;
+	return r | (unsigned int)(v >> 1);
+}
+
+/* The slot of a walk that took `ns` nanoseconds (layout above). */
+static inline __attribute__((always_inline)) unsigned int
+hook_hist_slot(unsigned long long ns)
+{
+	if (ns < HOOK_HIST_SUB)
+		return (unsigned int)ns;
+	unsigned int k = hook_log2_floor(ns);
+	if (k > HOOK_HIST_MAX_LOG2)
+		return HOOK_HIST_SLOTS - 1;
+	unsigned int sub =
+		(unsigned int)(ns >> (k - HOOK_HIST_SUB_BITS)) & (HOOK_HIST_SUB - 1);
+	return (k - HOOK_HIST_SUB_BITS + 1) * HOOK_HIST_SUB + sub;
+}
 
 /* One per CPU (BPF_MAP_TYPE_PERCPU_ARRAY, key 0): no atomics on the hot path;
  * the user side sums the CPUs. Counters only grow; readers take differences. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (tests/fuzz/: clang, ASan+UBSan, only the pure
-# library nf_bench_core) into build-fuzz/ (or $NF_BENCH_FUZZ_BUILD) and runs
+# libraries nf_bench_pure, nf_bench_options) into build-fuzz/ (or $NF_BENCH_FUZZ_BUILD) and runs
 # each for NF_BENCH_FUZZ_SECONDS (default 30) from its seed corpus
 # (tests/fuzz/corpus/<target>/). Arguments: the targets to run (default all).
 # Exits 1 if any target crashed, naming the reproducer.

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <map>
 #include <optional>
@@ -31,30 +32,35 @@
 
 #include <fmt/core.h>
 
-#include "../benchmarks/options.h"
-#include "../fixtures/errors.h"
-#include "../fixtures/hook_probe.h"
-#include "../fixtures/netns.h"
+#include "errors.h"
+#include "flags.h"
+#include "hook_probe.h"
+#include "netns.h"
 
 namespace {
 
 std::atomic<bool> g_stop{false};
 
 struct WatchOptions {
-  std::string netns_path; // empty: our own namespace
-  nfb::ProbeKind probe = nfb::ProbeKind::Auto;
+  std::string netns_path;                    // empty: our own namespace
+  const nfb::ProbeStrategy *probe = nullptr; // nullptr: auto
   int interval_s = 1;
   int count = 0; // 0: until Ctrl-C
   int top = 10;
 };
 
-constexpr const char *kUsage =
-    "usage: nf_watch [--netns=PATH] [--probe=auto|fentry|kprobe|bracket]\n"
-    "                [--interval=SECONDS] [--count=N] [--top=N]\n"
-    "Prints, every interval until Ctrl-C (or N times), the IPv4 LOCAL_OUT\n"
-    "netfilter hook calls per second, mean/p50/p99 time per call, and the\n"
-    "processes that sent the packets, for the namespace PATH names\n"
-    "(/proc/PID/ns/net, /run/netns/NAME; default: this one). Needs root.\n";
+std::string usage() {
+  return fmt::format(
+      "usage: nf_watch [--netns=PATH] [--probe=KIND] [--interval=SECONDS]\n"
+      "                [--count=N] [--top=N]\n"
+      "Prints, every interval until Ctrl-C (or N times), the IPv4 LOCAL_OUT\n"
+      "netfilter hook calls per second, mean/p50/p99 time per call, and the\n"
+      "processes that sent the packets, for the namespace PATH names\n"
+      "(/proc/PID/ns/net, /run/netns/NAME; default: this one). Needs root.\n"
+      "KIND: {} (default auto: the first that attaches).\n"
+      "NF_BENCH_DEBUG=1 prints libbpf's messages (verifier logs).\n",
+      nfb::probe_choices());
+}
 
 constexpr const char *kNetnsHint = "give /proc/PID/ns/net or /run/netns/NAME";
 
@@ -147,13 +153,60 @@ void print_interval(const nfb::HookTotals &delta, double seconds,
                          static_cast<double>(rows[i].calls)));
 }
 
+// The namespace --netns= names, or nullopt for this one; exit status 2
+// (not a network namespace) or 1 (cannot open it) with the message printed.
+std::optional<nfb::Netns> open_watched(const std::string &path, int &status) {
+  status = 0;
+  try {
+    if (!path.empty())
+      return nfb::Netns::open(path);
+  } catch (const nfb::NotANetns &e) {
+    fmt::print(stderr, "nf_watch: --netns={}: {}\n", e.what(), kNetnsHint);
+    status = 2;
+  } catch (const std::exception &e) { // e.g. "PATH: Permission denied"
+    fmt::print(stderr, "nf_watch: --netns={}\n", e.what());
+    status = 1;
+  }
+  return std::nullopt;
+}
+
+// Prints an interval's report until Ctrl-C or --count. Throws SetupError.
+void watch(const WatchOptions &options, const nfb::Netns &ns) {
+  auto probe = nfb::HookProbe::attach(options.probe, ns, {.per_process = true});
+  fmt::print("nf_watch: probe {} on IPv4 LOCAL_OUT of netns {} ({}); "
+             "Ctrl-C to end\n",
+             probe->strategy().name, ns.inode(),
+             options.netns_path.empty() ? "this one" : options.netns_path);
+  std::fflush(stdout);
+  auto totals = probe->read();
+  auto processes = by_process(probe->read_processes());
+  auto last = std::chrono::steady_clock::now();
+  for (int printed = 0;
+       !g_stop && (options.count == 0 || printed < options.count); ++printed) {
+    // Sleep in short steps so Ctrl-C ends the wait at once.
+    const auto until = last + std::chrono::seconds(options.interval_s);
+    while (!g_stop && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const auto now = std::chrono::steady_clock::now();
+    const std::chrono::duration<double> elapsed = now - last;
+    auto totals_now = probe->read();
+    auto processes_now = by_process(probe->read_processes());
+    print_interval(totals_now - totals, elapsed.count(), processes_now,
+                   processes, options.top);
+    std::fflush(stdout);
+    totals = totals_now;
+    processes = std::move(processes_now);
+    last = now;
+  }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i)
     if (std::string_view(argv[i]) == "--help" ||
         std::string_view(argv[i]) == "-h") {
-      fmt::print("{}", kUsage);
+      fmt::print("{}", usage());
       return 0;
     }
   WatchOptions options;
@@ -168,6 +221,7 @@ int main(int argc, char **argv) {
                        "as root\n");
     return 1;
   }
+  nfb::show_libbpf_messages(std::getenv("NF_BENCH_DEBUG") != nullptr);
   // Ctrl-C and SIGTERM end the loop; the destructors then detach the probe.
   struct sigaction stop {};
   stop.sa_handler = [](int) { g_stop = true; };
@@ -176,49 +230,13 @@ int main(int argc, char **argv) {
 
   // A --netns= path that is no network namespace is bad input (exit 2),
   // found before anything is attached.
-  std::optional<nfb::Netns> watched;
+  int status = 0;
+  std::optional<nfb::Netns> watched = open_watched(options.netns_path, status);
+  if (status)
+    return status;
   try {
-    if (!options.netns_path.empty())
-      watched = nfb::Netns::open(options.netns_path);
-  } catch (const nfb::NotANetns &e) {
-    fmt::print(stderr, "nf_watch: --netns={}: {}\n", e.what(), kNetnsHint);
-    return 2;
-  } catch (const std::exception &e) { // e.g. "PATH: Permission denied"
-    fmt::print(stderr, "nf_watch: --netns={}\n", e.what());
-    return 1;
-  }
-
-  try {
-    nfb::Netns ns = watched ? std::move(*watched) : nfb::Netns::current();
-    auto probe =
-        nfb::HookProbe::attach(options.probe, ns, {.per_process = true});
-    fmt::print("nf_watch: probe {} on IPv4 LOCAL_OUT of netns {} ({}); "
-               "Ctrl-C to end\n",
-               nfb::to_string(probe->kind()), ns.inode(),
-               options.netns_path.empty() ? "this one" : options.netns_path);
-    std::fflush(stdout);
-
-    auto totals = probe->read();
-    auto processes = by_process(probe->read_processes());
-    auto last = std::chrono::steady_clock::now();
-    for (int printed = 0;
-         !g_stop && (options.count == 0 || printed < options.count);) {
-      // Sleep in short steps so Ctrl-C ends the wait at once.
-      const auto until = last + std::chrono::seconds(options.interval_s);
-      while (!g_stop && std::chrono::steady_clock::now() < until)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      const auto now = std::chrono::steady_clock::now();
-      const std::chrono::duration<double> elapsed = now - last;
-      auto totals_now = probe->read();
-      auto processes_now = by_process(probe->read_processes());
-      print_interval(totals_now - totals, elapsed.count(), processes_now,
-                     processes, options.top);
-      std::fflush(stdout);
-      totals = totals_now;
-      processes = std::move(processes_now);
-      last = now;
-      ++printed;
-    }
+    const nfb::Netns ns = watched ? std::move(*watched) : nfb::Netns::current();
+    watch(options, ns);
   } catch (const std::exception &e) {
     fmt::print(stderr, "nf_watch: {}\n", e.what());
     return 1;

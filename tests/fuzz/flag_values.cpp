@@ -8,8 +8,8 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "../../benchmarks/options.h"
 #include "check.h"
+#include "options.h"
 
 using nfb::fuzz::is_one_line;
 using nfb::fuzz::require;
@@ -52,8 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data,
   int_flag(text, 1, 0);
 
   try {
-    const nfb::ProbeKind kind = nfb::parse_probe_flag(text);
-    require(text == nfb::to_string(kind), "parse_probe_flag takes only names");
+    const nfb::ProbeStrategy *strategy = nfb::parse_probe_flag(text);
+    require(text == (strategy ? strategy->name : nfb::kAutoProbe),
+            "parse_probe_flag takes only names");
   } catch (const std::invalid_argument &e) {
     require(is_one_line(e.what()), "parse_probe_flag's error is one line");
   }

@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "../../fixtures/iperf_json.h"
 #include "check.h"
+#include "iperf_json.h"
 
 using nfb::fuzz::is_one_line;
 using nfb::fuzz::require;

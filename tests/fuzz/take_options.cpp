@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "../../benchmarks/options.h"
 #include "check.h"
+#include "options.h"
 
 using nfb::fuzz::is_one_line;
 using nfb::fuzz::require;

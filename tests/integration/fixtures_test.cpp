@@ -1,8 +1,8 @@
 // Root-only tests of the kernel-facing fixtures, in-process: the topology
 // comes up inside its own namespaces and leaves nothing when it goes; the
 // chain holds exactly N rules after one commit, as iptables itself reads it.
-#include "../../fixtures/rule_chain.h"
-#include "../../fixtures/topology.h"
+#include "rule_chain.h"
+#include "topology.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

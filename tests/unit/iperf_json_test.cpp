@@ -1,4 +1,4 @@
-#include "../../fixtures/iperf_json.h"
+#include "iperf_json.h"
 
 #include <gtest/gtest.h>
 

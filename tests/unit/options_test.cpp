@@ -1,4 +1,4 @@
-#include "../../benchmarks/options.h"
+#include "options.h"
 
 #include <gtest/gtest.h>
 
@@ -29,9 +29,9 @@ TEST(Options, Defaults) {
   Argv a({"nf_bench"});
   Options o = take_options(&a.argc, a.pointers.data());
   EXPECT_EQ(o.duration_s, 2);
-  EXPECT_EQ(o.probe, ProbeKind::Auto);
+  EXPECT_EQ(o.probe, nullptr); // auto
   EXPECT_EQ(o.extra_rules, 0);
-  EXPECT_FALSE(o.list_only);
+  EXPECT_FALSE(o.print_schema);
   EXPECT_EQ(a.argc, 1);
 }
 
@@ -41,37 +41,28 @@ TEST(Options, TakesItsOwnAndLeavesBenchmarkFlags) {
   Options o = take_options(&a.argc, a.pointers.data());
   EXPECT_EQ(o.duration_s, 5);
   EXPECT_EQ(o.extra_rules, 500);
-  EXPECT_EQ(o.probe, ProbeKind::Bracket);
+  ASSERT_NE(o.probe, nullptr);
+  EXPECT_EQ(o.probe->name, "bracket");
   EXPECT_EQ(a.remaining(), (std::vector<std::string>{
                                "nf_bench", "--benchmark_filter=Chain/3000",
                                "--benchmark_repetitions=3"}));
   EXPECT_EQ(a.pointers[static_cast<std::size_t>(a.argc)], nullptr);
 }
 
-TEST(Options, EveryProbeKindRoundTrips) {
-  for (auto kind : {ProbeKind::Auto, ProbeKind::Fentry, ProbeKind::Kprobe,
-                    ProbeKind::Bracket})
-    EXPECT_EQ(parse_probe_kind(to_string(kind)), kind);
-  EXPECT_FALSE(parse_probe_kind("kretprobe"));
+TEST(Options, EveryProbeStrategyParsesByItsName) {
+  EXPECT_EQ(parse_probe_flag("auto"), nullptr);
+  for (const auto &strategy : kProbeStrategies)
+    EXPECT_EQ(parse_probe_flag(strategy.name), &strategy);
+  EXPECT_THROW(parse_probe_flag("kretprobe"), std::invalid_argument);
 }
 
-TEST(Options, ListTestsNeedsNoEnvironment) {
-  // Read as Google Benchmark reads bool flags.
-  for (const char *flag :
-       {"--benchmark_list_tests", "--benchmark_list_tests=true",
-        "--benchmark_list_tests=True", "--benchmark_list_tests=on",
-        "--benchmark_list_tests=y", "--benchmark_list_tests=1",
-        "--benchmark_list_tests="}) {
-    Argv a({"nf_bench", flag});
-    EXPECT_TRUE(take_options(&a.argc, a.pointers.data()).list_only) << flag;
-  }
-  for (const char *flag :
-       {"--benchmark_list_tests=false", "--benchmark_list_tests=FALSE",
-        "--benchmark_list_tests=0", "--benchmark_list_tests=off",
-        "--benchmark_list_tests=n", "--benchmark_list_tests_x"}) {
-    Argv a({"nf_bench", flag});
-    EXPECT_FALSE(take_options(&a.argc, a.pointers.data()).list_only) << flag;
-  }
+TEST(Options, HelpNamesEveryProbeAndTheSweep) {
+  const std::string help = options_help();
+  for (const auto &strategy : kProbeStrategies)
+    EXPECT_NE(help.find(strategy.name), std::string::npos) << strategy.name;
+  EXPECT_NE(help.find("Chain/<rules> for rules = 0, 100, ... 3000"),
+            std::string::npos)
+      << help;
 }
 
 TEST(Options, RejectsBadValues) {

@@ -1,4 +1,4 @@
-#include "../../fixtures/rule_set.h"
+#include "rule_set.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,30 @@
+#include "counters.h"
+
+#include <stdexcept>
+
+namespace nfb {
+
+namespace {
+
+const Quantity &quantity(std::string_view name) {
+  for (const auto &q : kQuantities)
+    if (q.name == name)
+      return q;
+  throw std::logic_error("unreachable: CounterName/ContextName checked it");
+}
+
+} // namespace
+
+void set_counter(benchmark::State &state, CounterName name, double value) {
+  const Quantity &q = quantity(name.name);
+  const auto flags = q.aggregation == Aggregation::AvgIterations
+                         ? benchmark::Counter::kAvgIterations
+                         : benchmark::Counter::kDefaults;
+  state.counters[std::string(q.name)] = benchmark::Counter(value, flags);
+}
+
+void add_context_number(ContextName name, const std::string &text) {
+  benchmark::AddCustomContext(std::string(name.name), text);
+}
+
+} // namespace nfb

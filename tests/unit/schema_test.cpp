@@ -1,0 +1,56 @@
+#include "schema.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "probe_strategy.h"
+
+namespace nfb {
+namespace {
+
+TEST(Schema, NamesAreUniqueAndRangesSane) {
+  std::set<std::string_view> names;
+  for (const auto &q : kQuantities) {
+    EXPECT_TRUE(names.insert(q.name).second) << q.name;
+    EXPECT_LT(q.low, q.high) << q.name;
+    EXPECT_TRUE(q.worse >= -1 && q.worse <= 1) << q.name;
+    EXPECT_EQ(q.where == Where::Context, q.aggregation == Aggregation::Context)
+        << q.name;
+  }
+}
+
+TEST(Schema, EveryFamilyArgumentIsARowCounter) {
+  for (const auto &f : kFamilies) {
+    EXPECT_TRUE(declared(f.arg, Where::Row)) << f.name;
+    EXPECT_EQ((f.last - f.first) % f.step, 0) << f.name;
+  }
+}
+
+TEST(Schema, PrintedJsonHoldsTheTables) {
+  const auto j = nlohmann::json::parse(schema_json());
+  ASSERT_EQ(j["quantities"].size(), std::size(kQuantities));
+  EXPECT_EQ(j["quantities"][0]["name"], std::string(kQuantities[0].name));
+  ASSERT_EQ(j["probes"].size(), std::size(kProbeStrategies));
+  EXPECT_EQ(j["families"][0]["first"], kChainFamily.first);
+  EXPECT_EQ(j["families"][0]["args"][0], std::string(kChainFamily.arg));
+}
+
+TEST(ProbeStrategies, NamesAreUniqueAndNotAuto) {
+  std::set<std::string_view> names;
+  for (const auto &s : kProbeStrategies) {
+    EXPECT_TRUE(names.insert(s.name).second) << s.name;
+    EXPECT_NE(s.name, kAutoProbe);
+    EXPECT_EQ(find_probe_strategy(s.name), &s);
+    // The error names the others to try, never itself.
+    const std::string missing = probe_missing_feature(s);
+    EXPECT_EQ(missing.find("--probe=" + std::string(s.name)), std::string::npos)
+        << missing;
+  }
+}
+
+} // namespace
+} // namespace nfb

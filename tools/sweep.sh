@@ -11,8 +11,7 @@ build=${NF_BENCH_BUILD:-$root/build}
 
 # shellcheck source=SCRIPTDIR/lib/as_root.sh
 source "$root/tools/lib/as_root.sh"
-as_root "$0" "$@"
-"$root/tools/build.sh"
+as_root_and_build "$0" "$@"
 
 mkdir -p "$root/results/runs"
 stem="$root/results/runs/chain-$(uname -r)-$(date +%Y%m%d-%H%M%S)"

@@ -2,7 +2,7 @@
 # tools/test.sh): the rest of the script runs as root, with or without sudo.
 #
 #   source "$root/tools/lib/as_root.sh"
-#   as_root "$0" "$@"
+#   as_root "$0" "$@"        # or as_root_and_build: then tools/build.sh
 #
 # As root: returns. Otherwise, when sudo is installed, runs the script again
 # through sudo with the same arguments (and the NF_BENCH_*/NF_VM_* variables,
@@ -28,4 +28,10 @@ as_root() {
   echo "$name: needs root (namespaces, iptables, eBPF) and sudo is not" \
     "installed: run it as root, e.g. su -c '${cmd//\'/\'\\\'\'}'" >&2
   exit 1
+}
+
+# as_root, then the build (tools/build.sh: installs what is missing, builds).
+as_root_and_build() {
+  as_root "$@"
+  "$(dirname "${BASH_SOURCE[0]}")/../build.sh"
 }

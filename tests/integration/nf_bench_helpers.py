@@ -1,6 +1,6 @@
 """Running nf_bench and nf_watch and reading what they print: where the
 binaries are, how to run them (bounded, cleaned up), their JSON report and
-console lines. Readings of the host (to
+console lines, the probe strategies nf_bench has. Readings of the host (to
 prove a run left nothing) are in hoststate.py.
 """
 
@@ -22,6 +22,7 @@ NF_WATCH = os.environ.get("NF_WATCH") or os.path.join(
 RUN_TIMEOUT_S = 120     # the longest any single nf_bench run may take
 CLEANUP_TIMEOUT_S = 10  # how long the kernel may take to free what a run held
 STARTUP_TIMEOUT_S = 10  # how long a run may take to fork its server and attach
+SCHEMA_TIMEOUT_S = 30   # nf_bench --print_schema sets nothing up
 IPERF_PORT = 5201       # the iperf3 server's port in the receiver namespace
 
 RULE_COUNTS = list(range(0, 3001, 100))
@@ -32,7 +33,6 @@ CONTEXT_KEYS = ("kernel", "probe", "probe_self_ns", "probe_self_method",
 COUNTER_KEYS = ("bits_per_s", "hook_ns", "hook_p50_ns", "hook_p99_ns",
                 "hook_calls", "bytes_per_call", "hook_unpaired", "rules",
                 "observers")
-PROBE_KINDS = ("fentry", "kprobe", "bracket")
 
 
 def note(message):
@@ -58,6 +58,13 @@ def stop_process(proc, timeout_s=RUN_TIMEOUT_S):
 
 
 # --- nf_bench --------------------------------------------------------------
+
+def probe_names():
+    """nf_bench's probe strategies, from `nf_bench --print_schema`."""
+    return [probe["name"] for probe in json.loads(subprocess.run(
+        [NF_BENCH, "--print_schema"], capture_output=True, text=True,
+        check=True, timeout=SCHEMA_TIMEOUT_S).stdout)["probes"]]
+
 
 def run_nf_bench(*args, user=None, timeout_s=RUN_TIMEOUT_S):
     """Runs nf_bench to completion (killed after timeout_s): CompletedProcess

@@ -11,9 +11,9 @@ What they check:
   * bad flags exit 2 with one `nf_bench:` line; the benchmark list is
     Chain/0..3000 step 100;
   * a user who is not root gets exit 1 and a message mentioning root;
-  * each forced probe (--probe=fentry|kprobe|bracket) either measures or
-    fails with `--probe=<kind> cannot attach` and changes nothing; auto
-    always attaches something.
+  * each forced probe (every strategy `nf_bench --print_schema` lists)
+    either measures or fails with `--probe=<kind> cannot attach` and changes
+    nothing; auto always attaches one of them.
 
 Run (as root), from this folder:
     NF_BENCH=/path/to/nf_bench /usr/bin/python3 -m unittest -v test_nf_bench
@@ -43,9 +43,9 @@ from hoststate import (
     pids_referring_to, wait_until)
 from nf_bench_helpers import (
     CLEANUP_TIMEOUT_S, CONTEXT_KEYS, COUNTER_KEYS, IPERF_PORT, NF_BENCH,
-    NF_WATCH, PROBE_KINDS, RULE_COUNTS, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S,
+    NF_WATCH, RULE_COUNTS, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S,
     benchmarks_by_rules, failed_benchmarks, note, parse_json_run,
-    run_nf_bench, run_nf_bench_json, skip_without,
+    probe_names, run_nf_bench, run_nf_bench_json, skip_without,
     start_nf_bench, stop_process, watch_counts)
 
 
@@ -226,8 +226,11 @@ class NfBenchTest(unittest.TestCase):
 
     # 6
     def test_forced_probes(self):
+        kinds = probe_names()
+        self.assertTrue(kinds, "nf_bench --print_schema lists no probe")
+        note(f"probes nf_bench has: {', '.join(kinds)}")
         attached = []
-        for kind in PROBE_KINDS:
+        for kind in kinds:
             with self.subTest(probe=kind):
                 links_before = host_netfilter_link_count()
                 host_links_before = host_link_names()
@@ -254,7 +257,7 @@ class NfBenchTest(unittest.TestCase):
         report = run_nf_bench_json(self, "--probe=auto",
                                    "--benchmark_filter=^Chain/0/",
                                    "--duration=1")
-        self.assertIn(report["context"]["probe"], PROBE_KINDS)
+        self.assertIn(report["context"]["probe"], kinds)
         self.assertGreater(benchmarks_by_rules(report)[0]["hook_calls"], 0)
         note(f"--probe=auto picked {report['context']['probe']}")
 

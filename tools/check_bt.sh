@@ -5,6 +5,10 @@
 #
 # USAGE: tools/check_bt.sh [SCRIPT.bt ...]     (default: bpf/*.bt of this repo)
 #
+# Each script must also look like bpftrace's own tools: line 1 the shebang,
+# line 2 the SPDX line, a USAGE line, and real example output beside it in
+# <script>_example.txt (with the command that made it: `# ./<script> ...`).
+#
 # Each script is compiled with `bpftrace --emit-elf` (a dry run: programs are
 # generated and written to an ELF file, nothing is loaded or attached), with
 # every positional parameter it uses set to 0. Prints one OK line per script;
@@ -83,6 +87,21 @@ for script in "$@"; do
 	name=$(basename "$script")
 	if [ ! -r "$script" ]; then
 		echo "FAIL $name: cannot read $script"
+		fail=1
+		continue
+	fi
+	header_fail=""
+	[ "$(sed -n 1p "$script")" = "#!/usr/bin/env bpftrace" ] ||
+		header_fail+=" line 1 is not '#!/usr/bin/env bpftrace';"
+	sed -n 2p "$script" | grep -qE '^// SPDX-License-Identifier: [A-Za-z0-9.+-]+$' ||
+		header_fail+=" line 2 is not '// SPDX-License-Identifier: ...';"
+	grep -qE "^// USAGE: $name( |\$)" "$script" ||
+		header_fail+=" no '// USAGE: $name ...' line;"
+	example="${script%.bt}_example.txt"
+	grep -qF "# ./$name" "$example" 2>/dev/null ||
+		header_fail+=" no $(basename "$example") with a '# ./$name ...' run;"
+	if [ -n "$header_fail" ]; then
+		echo "FAIL $name:$header_fail"
 		fail=1
 		continue
 	fi

@@ -7,11 +7,9 @@ iptables-legacy rule so the IPv4 LOCAL_OUT hook has a table to walk (without
 any hook, nf_hook_slow() is not even called), and on request it sends an
 exact number of UDP datagrams to itself on 127.0.0.1. Each datagram is one
 walk of that namespace's LOCAL_OUT hook; nothing else in the namespace sends
-IPv4.
+IPv4. nf_bench_helpers.watch_counts runs nf_watch on one of them.
 """
 
-import re
-import signal
 import subprocess
 
 # Runs inside the namespace: set up, say "ready", then for every number read
@@ -76,39 +74,3 @@ class TrafficNamespace:
     def __exit__(self, *exc):
         self.close()
 
-
-_TOTAL = re.compile(r"hook calls (\d+) \(")
-_ROW = re.compile(r"^\s+(\d+)\s+(\S+)\s+\d+\s+\S+ \S+$")
-
-
-def watch_counts(nf_watch, probe, watched, others, datagrams, timeout_s=120):
-    """Runs nf_watch on `watched`, sends `datagrams` there and twice as many in
-    each of `others`, then stops it with SIGINT (it prints the interval so
-    far). Returns (total hook calls it printed, {pid: comm} of its rows,
-    nf_watch's whole output)."""
-    watch = subprocess.Popen(
-        [nf_watch, f"--netns={watched.netns_path}", f"--probe={probe}",
-         "--interval=3600", "--count=1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        first = watch.stdout.readline()
-        if not first.startswith("nf_watch: probe"):
-            watch.kill()
-            _, err = watch.communicate(timeout=timeout_s)
-            raise RuntimeError(f"nf_watch did not start: {first}{err}")
-        for ns in others:
-            ns.send(2 * datagrams)
-        watched.send(datagrams)
-        watch.send_signal(signal.SIGINT)
-        out, err = watch.communicate(timeout=timeout_s)
-    finally:
-        if watch.poll() is None:
-            watch.kill()
-            watch.wait()
-    if watch.returncode != 0:
-        raise RuntimeError(f"nf_watch exited {watch.returncode}: {err}")
-    text = first + out
-    totals = [int(m.group(1)) for m in _TOTAL.finditer(text)]
-    rows = {int(m.group(1)): m.group(2)
-            for m in map(_ROW.match, text.splitlines()) if m}
-    return (totals[-1] if totals else None), rows, text

@@ -30,10 +30,12 @@ if os.geteuid() != 0:
     raise unittest.SkipTest(
         "nf_bench integration tests need root (namespaces, iptables, BPF)")
 
+from hoststate import (  # noqa: E402
+    fd_path_of, host_netfilter_link_count, nonempty_lines)
 from nf_bench_helpers import (  # noqa: E402
     NF_BENCH, NF_WATCH, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S, benchmarks_by_rules,
-    netfilter_link_count, nonempty_lines, note, run_nf_bench, sender_netns_inode,
-    stop_process)
+    failed_benchmarks, note, run_nf_bench, run_nf_bench_json,
+    sender_netns_inode, skip_without, start_nf_bench, stop_process)
 
 # Bad values of Google Benchmark's flags, as (argument or environment, value).
 BAD_BENCHMARK_FLAGS = (
@@ -52,8 +54,7 @@ class FailLoudTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        if not os.access(NF_BENCH, os.X_OK):
-            raise unittest.SkipTest(f"no nf_bench binary at {NF_BENCH}")
+        skip_without(NF_BENCH)
 
     def assert_one_line_exit(self, proc, status, *words):
         self.assertEqual(proc.returncode, status, proc.stderr)
@@ -66,7 +67,7 @@ class FailLoudTest(unittest.TestCase):
 
     def assert_refused_before_setup(self, *args, env=None, words=()):
         """Exit 2 with one line, and fast: nothing was set up."""
-        links_before = netfilter_link_count()
+        links_before = host_netfilter_link_count()
         start = time.monotonic()
         proc = subprocess.run([NF_BENCH, "--duration=1", *args], env=env,
                               capture_output=True, text=True,
@@ -75,7 +76,7 @@ class FailLoudTest(unittest.TestCase):
         line = self.assert_one_line_exit(proc, 2, *words)
         self.assertEqual(proc.stdout.strip(), "", "it ran something")
         self.assertLess(took, 5, "it set up before refusing")
-        self.assertEqual(netfilter_link_count(), links_before)
+        self.assertEqual(host_netfilter_link_count(), links_before)
         return line
 
     def test_bad_benchmark_flag_values(self):
@@ -105,11 +106,11 @@ class FailLoudTest(unittest.TestCase):
         for out, status in (("/proc/version", 1), ("/dev/full", 1),
                             ("/nonexistent/dir/run.json", 2)):
             with self.subTest(out=out):
-                links_before = netfilter_link_count()
+                links_before = host_netfilter_link_count()
                 proc = run_nf_bench("--benchmark_filter=^Chain/0/",
                                     "--duration=1", f"--benchmark_out={out}")
                 line = self.assert_one_line_exit(proc, status, out)
-                self.assertEqual(netfilter_link_count(), links_before)
+                self.assertEqual(host_netfilter_link_count(), links_before)
                 note(f"--benchmark_out={out}: exit {status}: {line}")
 
     def test_stdout_that_takes_no_writes(self):
@@ -156,7 +157,10 @@ class FailLoudTest(unittest.TestCase):
                             "--duration=1", "--benchmark_format=json")
         self.assertEqual(proc.returncode, 0, proc.stderr)
         report = json.loads(proc.stdout)
-        for rules, entry in benchmarks_by_rules(report).items():
+        self.assertEqual(failed_benchmarks(report), {})
+        entries = benchmarks_by_rules(report)
+        self.assertEqual(sorted(entries), [0, 100])
+        for rules, entry in entries.items():
             self.assertEqual(entry["observers"], 0, f"Chain/{rules}")
             self.assertNotIn("label", entry)
         self.assertNotIn("warning", proc.stderr)
@@ -167,16 +171,12 @@ class FailLoudTest(unittest.TestCase):
         self.assertIn("BPF netfilter programs", context["observer_scan"])
 
     def test_watcher_in_the_sender_namespace_is_recorded(self):
-        if not os.access(NF_WATCH, os.X_OK):
-            self.skipTest(f"no nf_watch binary at {NF_WATCH}")
+        skip_without(NF_WATCH)
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "run.json")
             # Console output: its context (on stderr) names the namespace.
-            bench = subprocess.Popen(
-                [NF_BENCH, "--benchmark_filter=^Chain/(0|100|200)/",
-                 "--duration=2", f"--benchmark_out={out}"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                cwd="/")
+            bench = start_nf_bench("--benchmark_filter=^Chain/(0|100|200)/",
+                                   "--duration=2", f"--benchmark_out={out}")
             watch = None
             try:
                 netns = self.sender_netns_path(bench)
@@ -191,7 +191,9 @@ class FailLoudTest(unittest.TestCase):
                     stop_process(watch)
             self.assertEqual(bench.returncode, 0, err)
             with open(out) as f:
-                entries = benchmarks_by_rules(json.load(f))
+                report = json.load(f)
+        self.assertEqual(failed_benchmarks(report), {})
+        entries = benchmarks_by_rules(report)
         # Attached during Chain/0 (2 s): Chain/200 ran entirely watched.
         last = entries[200]
         self.assertGreaterEqual(last["observers"], 1, last)
@@ -207,28 +209,19 @@ class FailLoudTest(unittest.TestCase):
         runs)."""
         inode = sender_netns_inode(bench.stderr, STARTUP_TIMEOUT_S)
         self.assertIsNotNone(inode, "no sender_netns in the context")
-        for fd in os.listdir(f"/proc/{bench.pid}/fd"):
-            path = f"/proc/{bench.pid}/fd/{fd}"
-            try:
-                if os.readlink(path) == f"net:[{inode}]":
-                    return path
-            except OSError:
-                pass
-        self.fail(f"nf_bench holds no fd of net:[{inode}]")
+        path = fd_path_of(bench.pid, f"net:[{inode}]")
+        self.assertIsNotNone(path, f"nf_bench holds no fd of net:[{inode}]")
+        return path
 
     def test_concurrent_run_is_counted(self):
-        first = subprocess.Popen(
-            [NF_BENCH, "--benchmark_filter=^Chain/0/", "--duration=4"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True, cwd="/")
+        first = start_nf_bench("--benchmark_filter=^Chain/0/", "--duration=4")
         try:
             self.sender_netns_path(first)  # its set-up is done
-            proc = run_nf_bench("--benchmark_filter=^Chain/0/",
-                                "--duration=1", "--benchmark_format=json")
+            report = run_nf_bench_json(self, "--benchmark_filter=^Chain/0/",
+                                       "--duration=1")
         finally:
             stop_process(first)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        context = json.loads(proc.stdout)["context"]
+        context = report["context"]
         self.assertEqual(context["other_nf_bench"], "1", context)
 
 

@@ -11,9 +11,9 @@ What they check:
   * bad flags exit 2 with one `nf_bench:` line; the benchmark list is
     Chain/0..3000 step 100;
   * a user who is not root gets exit 1 and a message mentioning root;
-  * each forced probe (--probe=fentry|kprobe|bracket) either measures or
-    fails with `--probe=<kind> cannot attach` and changes nothing; auto
-    always attaches something.
+  * each forced probe (every strategy `nf_bench --print_schema` lists)
+    either measures or fails with `--probe=<kind> cannot attach` and changes
+    nothing; auto always attaches one of them.
 
 Run (as root), from this folder:
     NF_BENCH=/path/to/nf_bench /usr/bin/python3 -m unittest -v test_nf_bench
@@ -30,20 +30,23 @@ import subprocess
 import tempfile
 import unittest
 
-from netns_traffic import TrafficNamespace, watch_counts
+from netns_traffic import TrafficNamespace
 
 if os.geteuid() != 0:
     raise unittest.SkipTest(
         "nf_bench integration tests need root (namespaces, iptables, BPF)")
 
+from hoststate import (
+    HOST_STATE_COMMANDS, children_of, comm_of, has_established_tcp,
+    host_link_names, host_netfilter_link_count, host_netns_link,
+    host_nfb_links, host_state, is_alive, netns_links_of, nonempty_lines,
+    pids_referring_to, wait_until)
 from nf_bench_helpers import (
-    CLEANUP_TIMEOUT_S, CONTEXT_KEYS, COUNTER_KEYS, HOST_STATE_COMMANDS,
-    IPERF_PORT, NF_BENCH, NF_WATCH, PROBE_KINDS, RULE_COUNTS,
-    RUN_TIMEOUT_S, STARTUP_TIMEOUT_S, benchmarks_by_rules, children_of,
-    command_output, has_established_tcp, host_nfb_links, host_state,
-    is_alive, link_names, netfilter_link_count, netns_links_of,
-    nonempty_lines, note, parse_json_run, pids_referring_to, process_name,
-    readlink_or_none, run_nf_bench, stop_process, wait_until)
+    CLEANUP_TIMEOUT_S, CONTEXT_KEYS, COUNTER_KEYS, IPERF_PORT, NF_BENCH,
+    NF_WATCH, RULE_COUNTS, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S,
+    benchmarks_by_rules, failed_benchmarks, note, parse_json_run,
+    probe_names, run_nf_bench, run_nf_bench_json, skip_without,
+    start_nf_bench, stop_process, watch_counts)
 
 
 # --- tests -----------------------------------------------------------------
@@ -52,29 +55,26 @@ class NfBenchTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        if not os.access(NF_BENCH, os.X_OK):
-            raise unittest.SkipTest(f"no nf_bench binary at {NF_BENCH}")
+        skip_without(NF_BENCH)
 
     # 1
     def test_short_run_at_0_and_3000(self):
         runs = 2  # throughput is noisy: one more try before a verdict on it
         for attempt in range(1, runs + 1):
-            report = parse_json_run(self, run_nf_bench(
-                "--benchmark_filter=^Chain/(0|3000)/", "--duration=1",
-                "--benchmark_format=json"))
+            report = run_nf_bench_json(
+                self, "--benchmark_filter=^Chain/(0|3000)/", "--duration=1")
+            self.assertEqual(failed_benchmarks(report), {})
             entries = benchmarks_by_rules(report)
             self.assertEqual(len(report["benchmarks"]), 2, report["benchmarks"])
             self.assertEqual(sorted(entries), [0, 3000])
             for rules, entry in entries.items():
-                self.assertFalse(entry.get("error_occurred", False),
-                                 entry.get("error_message"))
+                self.assertEqual(entry["name"], f"Chain/{rules}/manual_time")
                 for key in COUNTER_KEYS:
                     self.assertIn(key, entry, f"Chain/{rules}")
                 self.assertGreater(entry["hook_calls"], 0, f"Chain/{rules}")
                 # Entry and exit pair up: almost no walk is left out.
                 self.assertLess(entry["hook_unpaired"],
                                 0.01 * entry["hook_calls"], f"Chain/{rules}")
-                self.assertEqual(entry["rules"], rules)
             context = report["context"]
             for key in CONTEXT_KEYS:
                 self.assertTrue(str(context.get(key, "")).strip(),
@@ -110,32 +110,38 @@ class NfBenchTest(unittest.TestCase):
                              f"`{name}` differs after a run")
 
     # 3
-    def check_nothing_left_after(self, signum):
-        links_before = netfilter_link_count()
-        host_netns = readlink_or_none("/proc/self/ns/net")
-        proc = subprocess.Popen(
-            [NF_BENCH, "--benchmark_filter=^Chain/3000/", "--duration=10"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            cwd="/")
-        try:
-            children = wait_until(lambda: children_of(proc.pid),
-                                  STARTUP_TIMEOUT_S)
-            self.assertTrue(children, "no iperf3 server child appeared")
+    def wait_for_iperf_run(self, proc, links_before=None):
+        """Waits (bounded) until the started nf_bench `proc` has its iperf3
+        server child and a connection to it (and, given links_before, its
+        two BPF netfilter links): (server children, the namespaces other
+        than the host's that it and they refer to)."""
+        children = wait_until(lambda: children_of(proc.pid),
+                              STARTUP_TIMEOUT_S)
+        self.assertTrue(children, "no iperf3 server child appeared")
+        if links_before is not None:
             attached = wait_until(
-                lambda: netfilter_link_count() >= links_before + 2,
+                lambda: host_netfilter_link_count() >= links_before + 2,
                 STARTUP_TIMEOUT_S)
             self.assertTrue(attached, "the BPF netfilter links never appeared")
+        in_run = wait_until(
+            lambda: any(has_established_tcp(pid, IPERF_PORT)
+                        for pid in children), STARTUP_TIMEOUT_S)
+        self.assertTrue(in_run, "no iperf3 connection to the server")
+        namespaces = set()
+        for pid in {proc.pid} | children:
+            namespaces |= netns_links_of(pid)
+        namespaces.discard(host_netns_link())
+        return children, namespaces
+
+    def check_nothing_left_after(self, signum):
+        links_before = host_netfilter_link_count()
+        proc = start_nf_bench("--benchmark_filter=^Chain/3000/",
+                              "--duration=10", stderr=subprocess.DEVNULL)
+        try:
             # Signal in the middle of an iperf3 run, not during setup.
-            in_run = wait_until(
-                lambda: any(has_established_tcp(pid, IPERF_PORT)
-                            for pid in children), STARTUP_TIMEOUT_S)
-            self.assertTrue(in_run, "no iperf3 connection to the server")
+            children, namespaces = self.wait_for_iperf_run(proc, links_before)
             self.assertIsNone(proc.poll(), "nf_bench ended before the signal")
             ours = {proc.pid} | children
-            namespaces = set()
-            for pid in ours:
-                namespaces |= netns_links_of(pid)
-            namespaces.discard(host_netns)
             self.assertGreaterEqual(len(namespaces), 2,
                                     f"expected sender+receiver: {namespaces}")
 
@@ -157,10 +163,10 @@ class NfBenchTest(unittest.TestCase):
         def leftovers():
             left = {}
             alive = [pid for pid in ours if is_alive(pid)
-                     and process_name(pid) in ("nf_bench", "iperf3")]
+                     and comm_of(pid) in ("nf_bench", "iperf3")]
             if alive:
                 left["processes"] = alive
-            links = netfilter_link_count()
+            links = host_netfilter_link_count()
             if links != links_before:
                 left["netfilter links"] = f"{links_before} -> {links}"
             holders = pids_referring_to(namespaces)
@@ -208,33 +214,34 @@ class NfBenchTest(unittest.TestCase):
     def test_not_root(self):
         if shutil.which("setpriv") is None:
             self.skipTest("setpriv is not available")
-        links_before = netfilter_link_count()
+        links_before = host_netfilter_link_count()
         proc = run_nf_bench("--benchmark_filter=^Chain/0/", "--duration=1",
                             user="nobody")
         self.assertEqual(proc.returncode, 1, proc.stderr)
         lines = nonempty_lines(proc.stderr)
         self.assertEqual(len(lines), 1, proc.stderr)
         self.assertIn("root", lines[0])
-        self.assertEqual(netfilter_link_count(), links_before)
+        self.assertEqual(host_netfilter_link_count(), links_before)
         self.assertEqual(host_nfb_links(), [])
 
     # 6
     def test_forced_probes(self):
+        kinds = probe_names()
+        self.assertTrue(kinds, "nf_bench --print_schema lists no probe")
+        note(f"probes nf_bench has: {', '.join(kinds)}")
         attached = []
-        for kind in PROBE_KINDS:
+        for kind in kinds:
             with self.subTest(probe=kind):
-                links_before = netfilter_link_count()
-                host_links_before = link_names(
-                    command_output("ip", "-o", "link", "show") or "")
+                links_before = host_netfilter_link_count()
+                host_links_before = host_link_names()
                 proc = run_nf_bench(f"--probe={kind}",
                                     "--benchmark_filter=^Chain/0/",
                                     "--duration=1", "--benchmark_format=json")
                 if proc.returncode == 0:
                     report = parse_json_run(self, proc)
                     self.assertEqual(report["context"]["probe"], kind)
+                    self.assertEqual(failed_benchmarks(report), {})
                     entry = benchmarks_by_rules(report)[0]
-                    self.assertFalse(entry.get("error_occurred", False),
-                                     entry.get("error_message"))
                     self.assertGreater(entry["hook_calls"], 0)
                     attached.append(kind)
                 else:
@@ -242,17 +249,15 @@ class NfBenchTest(unittest.TestCase):
                     lines = nonempty_lines(proc.stderr)
                     self.assertTrue(lines, "no message on stderr")
                     self.assertIn(f"--probe={kind} cannot attach", lines[-1])
-                    self.assertEqual(netfilter_link_count(), links_before)
-                    self.assertEqual(
-                        link_names(command_output("ip", "-o", "link", "show")
-                                   or ""), host_links_before)
+                    self.assertEqual(host_netfilter_link_count(), links_before)
+                    self.assertEqual(host_link_names(), host_links_before)
         note(f"probes that attach on {os.uname().release}: "
              f"{', '.join(attached) or 'none'}")
 
-        report = parse_json_run(self, run_nf_bench(
-            "--probe=auto", "--benchmark_filter=^Chain/0/", "--duration=1",
-            "--benchmark_format=json"))
-        self.assertIn(report["context"]["probe"], PROBE_KINDS)
+        report = run_nf_bench_json(self, "--probe=auto",
+                                   "--benchmark_filter=^Chain/0/",
+                                   "--duration=1")
+        self.assertIn(report["context"]["probe"], kinds)
         self.assertGreater(benchmarks_by_rules(report)[0]["hook_calls"], 0)
         note(f"--probe=auto picked {report['context']['probe']}")
 
@@ -261,27 +266,14 @@ class NfBenchTest(unittest.TestCase):
         """The iperf3 server dies during a run: the running and the next
         benchmark record errors, not numbers; nf_bench exits 1 without
         hanging and leaves nothing."""
-        links_before = netfilter_link_count()
-        host_netns = readlink_or_none("/proc/self/ns/net")
+        links_before = host_netfilter_link_count()
         out = tempfile.NamedTemporaryFile(suffix=".json", delete=False)
         out.close()
-        proc = subprocess.Popen(
-            [NF_BENCH, "--benchmark_filter=^Chain/(0|100)/", "--duration=5",
-             f"--benchmark_out={out.name}", "--benchmark_out_format=json"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            cwd="/")
+        proc = start_nf_bench("--benchmark_filter=^Chain/(0|100)/",
+                              "--duration=5", f"--benchmark_out={out.name}",
+                              "--benchmark_out_format=json")
         try:
-            children = wait_until(lambda: children_of(proc.pid),
-                                  STARTUP_TIMEOUT_S)
-            self.assertTrue(children, "no iperf3 server child appeared")
-            in_run = wait_until(
-                lambda: any(has_established_tcp(pid, IPERF_PORT)
-                            for pid in children), STARTUP_TIMEOUT_S)
-            self.assertTrue(in_run, "no iperf3 connection to the server")
-            namespaces = set()
-            for pid in {proc.pid} | children:
-                namespaces |= netns_links_of(pid)
-            namespaces.discard(host_netns)
+            children, namespaces = self.wait_for_iperf_run(proc)
             for pid in children:
                 os.kill(pid, signal.SIGKILL)
             _, stderr = proc.communicate(timeout=RUN_TIMEOUT_S)
@@ -294,13 +286,16 @@ class NfBenchTest(unittest.TestCase):
             os.unlink(out.name)
         self.assertEqual(proc.returncode, 1, stderr)
         self.assertIn("benchmark run(s) failed", stderr)
-        entries = benchmarks_by_rules(report)
-        self.assertEqual(sorted(entries), [0, 100])
-        for rules, entry in entries.items():
-            self.assertTrue(entry.get("error_occurred"), f"Chain/{rules}")
-            self.assertIn("iperf3", entry.get("error_message", ""))
-            self.assertNotIn("hook_ns", entry, f"Chain/{rules} has a number")
-        note(f"server lost: {entries[0]['error_message']!r}")
+        self.assertEqual(benchmarks_by_rules(report), {},
+                         "a run without its server has numbers")
+        failed = failed_benchmarks(report)
+        self.assertEqual(sorted(failed), ["Chain/0/manual_time",
+                                          "Chain/100/manual_time"])
+        for name, message in failed.items():
+            self.assertIn("iperf3", message, name)
+        for row in report["benchmarks"]:
+            self.assertNotIn("hook_ns", row, f"{row['name']} has a number")
+        note(f"server lost: {failed['Chain/0/manual_time']!r}")
         self.assert_nothing_left({proc.pid} | children, namespaces,
                                  links_before, "after losing the server")
 
@@ -309,17 +304,16 @@ class NfBenchTest(unittest.TestCase):
         """nf_watch on one namespace counts exactly the datagrams sent there
         (one LOCAL_OUT walk each), none of another namespace's, and names
         the process that sent them."""
-        if not os.access(NF_WATCH, os.X_OK):
-            self.skipTest(f"no nf_watch binary at {NF_WATCH}")
-        links_before = netfilter_link_count()
+        skip_without(NF_WATCH)
+        links_before = host_netfilter_link_count()
         with TrafficNamespace() as watched, TrafficNamespace() as other:
-            total, rows, text = watch_counts(NF_WATCH, "auto", watched,
-                                             [other], datagrams=1000)
+            total, rows, text = watch_counts("auto", watched, [other],
+                                             datagrams=1000)
         note(text.strip().replace("\n", "\n    "))
         self.assertEqual(total, 1000, text)
         self.assertIn(watched.pid, rows, text)
         self.assertNotIn(other.pid, rows, text)
-        self.assertEqual(netfilter_link_count(), links_before)
+        self.assertEqual(host_netfilter_link_count(), links_before)
 
     # 9
     def test_watch_bad_arguments(self):

@@ -14,7 +14,8 @@ What they check:
 
 Run (as root), from this folder:
     NF_WATCH=/path/to/nf_watch /usr/bin/python3 -m unittest -v test_nf_watch_args
-NF_WATCH defaults to ../../build/nf_watch relative to this file. Every run has
+NF_WATCH defaults to ../../build/nf_watch relative to this file (see
+nf_bench_helpers). Every run has
 a timeout, so a hang is a failure, not a stuck suite.
 """
 
@@ -24,17 +25,15 @@ import subprocess
 import tempfile
 import unittest
 
+from hoststate import nonempty_lines
 from netns_traffic import TrafficNamespace
+from nf_bench_helpers import NF_WATCH, skip_without
 
 if os.geteuid() != 0:
     raise unittest.SkipTest("nf_watch tests need root (BPF, namespaces)")
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-NF_WATCH = os.environ.get("NF_WATCH") or os.path.normpath(
-    os.path.join(HERE, "..", "..", "build", "nf_watch"))
-
 REFUSE_TIMEOUT_S = 10  # a refusal is immediate; longer means it hangs
-RUN_TIMEOUT_S = 60     # one 1 s interval on a good namespace, with set-up
+WATCH_TIMEOUT_S = 60   # one 1 s interval on a good namespace, with set-up
 HINT = "give /proc/PID/ns/net or /run/netns/NAME"
 
 
@@ -50,16 +49,11 @@ def run_watch(*args, timeout_s):
             "(killed): it hangs") from None
 
 
-def nonempty_lines(text):
-    return [line for line in text.splitlines() if line.strip()]
-
-
 class NfWatchNetnsArgs(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        if not os.access(NF_WATCH, os.X_OK):
-            raise unittest.SkipTest(f"no nf_watch binary at {NF_WATCH}")
+        skip_without(NF_WATCH)
 
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="nf_watch_args.")
@@ -126,7 +120,7 @@ class NfWatchNetnsArgs(unittest.TestCase):
 
     def accepts(self, path, inode):
         proc = run_watch(f"--netns={path}", "--count=1", "--interval=1",
-                         timeout_s=RUN_TIMEOUT_S)
+                         timeout_s=WATCH_TIMEOUT_S)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertIn(f"of netns {inode} ({path})", proc.stdout)
 

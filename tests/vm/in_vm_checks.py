@@ -41,16 +41,15 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-from netns_traffic import TrafficNamespace, watch_counts  # noqa: E402
+from netns_traffic import TrafficNamespace  # noqa: E402
 from nf_bench_helpers import (  # noqa: E402
-    benchmarks_by_rules, sender_netns_inode)
+    benchmarks_by_rules, failed_benchmarks, note, run_nf_bench,
+    run_nf_bench_json, sender_netns_inode, start_nf_bench, stop_process,
+    watch_counts)
 
-NF_BENCH = os.environ.get("NF_BENCH") or os.path.join(REPO, "build", "nf_bench")
-NF_WATCH = os.environ.get("NF_WATCH") or os.path.join(
-    os.path.dirname(NF_BENCH), "nf_watch")
 BPF_DIR = os.path.join(REPO, "bpf")
 
-RUN_TIMEOUT_S = 600  # emulation is slow: a generous bound, never a hang
+VM_RUN_TIMEOUT_S = 600  # emulation is slow: a generous bound, never a hang
 RISE_MARGIN = 3.0    # hook_ns(3000) >= 3 x hook_ns(0)
 
 # Why 30%: the two probes see the same nf_hook_slow() calls but neither the
@@ -64,22 +63,7 @@ RISE_MARGIN = 3.0    # hook_ns(3000) >= 3 x hook_ns(0)
 CROSS_CHECK_TOLERANCE = 0.30
 
 
-def note(message):
-    print(f"\n    note: {message}", file=sys.stderr, flush=True)
-
-
-def run_bench(*args, timeout_s=RUN_TIMEOUT_S):
-    return subprocess.run([NF_BENCH, *args], capture_output=True, text=True,
-                          timeout=timeout_s, cwd="/")
-
-
-def bench_json(test, *args):
-    proc = run_bench(*args, "--benchmark_format=json")
-    test.assertEqual(proc.returncode, 0, proc.stderr)
-    return json.loads(proc.stdout)
-
-
-def bpftrace(script, *params, timeout_s=RUN_TIMEOUT_S):
+def bpftrace(script, *params, timeout_s=VM_RUN_TIMEOUT_S):
     return subprocess.run(
         ["bpftrace", os.path.join(BPF_DIR, script), *map(str, params)],
         capture_output=True, text=True, timeout=timeout_s)
@@ -103,15 +87,15 @@ class VmProbes(unittest.TestCase):
     def test_forced_probes_measure_the_chain(self):
         for kind in ("fentry", "kprobe"):
             with self.subTest(probe=kind):
-                report = bench_json(self, f"--probe={kind}",
-                                    "--benchmark_filter=^Chain/(0|3000)/",
-                                    "--duration=2")
+                report = run_nf_bench_json(
+                    self, f"--probe={kind}",
+                    "--benchmark_filter=^Chain/(0|3000)/", "--duration=2",
+                    timeout_s=VM_RUN_TIMEOUT_S)
                 self.assertEqual(report["context"]["probe"], kind)
+                self.assertEqual(failed_benchmarks(report), {})
                 points = benchmarks_by_rules(report)
                 self.assertEqual(sorted(points), [0, 3000])
                 for entry in points.values():
-                    self.assertFalse(entry.get("error_occurred"),
-                                     entry.get("error_message"))
                     self.assertGreater(entry["hook_calls"], 0)
                     self.assertLess(entry["hook_unpaired"],
                                     0.01 * entry["hook_calls"])
@@ -126,13 +110,14 @@ class VmProbes(unittest.TestCase):
                 self.assertGreaterEqual(ns3000, RISE_MARGIN * ns0)
 
     def test_auto_picks_fentry(self):
-        report = bench_json(self, "--probe=auto",
-                            "--benchmark_filter=^Chain/0/", "--duration=1")
+        report = run_nf_bench_json(self, "--probe=auto",
+                                   "--benchmark_filter=^Chain/0/",
+                                   "--duration=1", timeout_s=VM_RUN_TIMEOUT_S)
         self.assertEqual(report["context"]["probe"], "fentry")
 
     def test_bracket_is_refused_clearly(self):
-        proc = run_bench("--probe=bracket", "--benchmark_filter=^Chain/0/",
-                         "--duration=1")
+        proc = run_nf_bench("--probe=bracket", "--benchmark_filter=^Chain/0/",
+                            "--duration=1", timeout_s=VM_RUN_TIMEOUT_S)
         self.assertEqual(proc.returncode, 1, proc.stderr)
         last = proc.stderr.strip().splitlines()[-1]
         note(f"bracket on {os.uname().release}: {last}")
@@ -143,8 +128,9 @@ class VmProbes(unittest.TestCase):
         for kind in ("fentry", "kprobe"):
             with self.subTest(probe=kind), TrafficNamespace() as watched, \
                     TrafficNamespace() as other:
-                total, rows, text = watch_counts(NF_WATCH, kind, watched,
-                                                 [other], datagrams=500)
+                total, rows, text = watch_counts(kind, watched, [other],
+                                                 datagrams=500,
+                                                 timeout_s=VM_RUN_TIMEOUT_S)
                 note(f"nf_watch --probe={kind}: {total} hook calls for 500 "
                      f"datagrams (and 1000 elsewhere)")
                 self.assertEqual(total, 500, text)
@@ -168,11 +154,9 @@ class VmProbes(unittest.TestCase):
                     else:
                         self.fail("bpftrace printed no BEGIN line")
                     ns.send(300)
-                    out, err = tracer.communicate(timeout=RUN_TIMEOUT_S)
+                    out, err = tracer.communicate(timeout=VM_RUN_TIMEOUT_S)
                 finally:
-                    if tracer.poll() is None:
-                        tracer.kill()
-                        tracer.wait()
+                    stop_process(tracer, VM_RUN_TIMEOUT_S)
                 self.assertEqual(tracer.returncode, 0, err)
                 self.assertIn(marker, out, out + err)
                 self.assertNotIn("@start", out)  # END cleared scratch maps
@@ -185,26 +169,24 @@ class VmProbes(unittest.TestCase):
         (nf_bench's Chain/3000 entry, bpftrace's CompletedProcess)."""
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "run.json")
-            bench = subprocess.Popen(
-                [NF_BENCH, f"--probe={probe}",
-                 "--benchmark_filter=^Chain/3000/", f"--duration={duration_s}",
-                 f"--benchmark_out={out}", "--benchmark_out_format=json"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                cwd="/")
+            bench = start_nf_bench(
+                f"--probe={probe}", "--benchmark_filter=^Chain/3000/",
+                f"--duration={duration_s}", f"--benchmark_out={out}",
+                "--benchmark_out_format=json")
             try:
-                netns = sender_netns_inode(bench.stderr, RUN_TIMEOUT_S)
+                netns = sender_netns_inode(bench.stderr, VM_RUN_TIMEOUT_S)
                 self.assertIsNotNone(netns, "nf_bench printed no sender_netns")
                 time.sleep(3)  # into the iperf3 run
                 traced = bpftrace(script, netns, traced_s)
-                _, err = bench.communicate(timeout=RUN_TIMEOUT_S)
+                _, err = bench.communicate(timeout=VM_RUN_TIMEOUT_S)
             finally:
-                if bench.poll() is None:
-                    bench.kill()
-                    bench.wait()
+                stop_process(bench, VM_RUN_TIMEOUT_S)
             self.assertEqual(bench.returncode, 0, err)
             self.assertEqual(traced.returncode, 0, traced.stderr)
             with open(out) as f:
-                return benchmarks_by_rules(json.load(f))[3000], traced
+                report = json.load(f)
+            self.assertEqual(failed_benchmarks(report), {})
+            return benchmarks_by_rules(report)[3000], traced
 
     def test_bpftrace_agrees_with_nf_bench(self):
         entry, traced = self.bench_beside_bpftrace(

@@ -30,13 +30,11 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 RUN_IN_VM = os.path.join(REPO, "tools", "vm", "run_in_vm.sh")
-NF_BENCH = os.environ.get("NF_BENCH") or os.path.join(REPO, "build",
-                                                      "nf_bench")
-NF_WATCH = os.environ.get("NF_WATCH") or os.path.join(
-    os.path.dirname(NF_BENCH), "nf_watch")
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+from nf_bench_helpers import NF_BENCH, NF_WATCH, skip_without  # noqa: E402
 
 VM_TIMEOUT_S = 300            # run_in_vm.sh's own bound on one VM
-RUN_TIMEOUT_S = VM_TIMEOUT_S + 60
+RUN_IN_VM_TIMEOUT_S = VM_TIMEOUT_S + 60
 QUICK_CHECK = "in_vm_checks.VmProbes.test_bracket_is_refused_clearly"
 
 # A directory name a shell script must quote properly to survive.
@@ -79,10 +77,10 @@ class VmQuoting(unittest.TestCase):
     def run_checked(self, argv, **kwargs):
         try:
             return subprocess.run(argv, capture_output=True, text=True,
-                                  timeout=RUN_TIMEOUT_S, **kwargs)
+                                  timeout=RUN_IN_VM_TIMEOUT_S, **kwargs)
         except subprocess.TimeoutExpired:
-            self.fail(f"{argv[0]} still running after {RUN_TIMEOUT_S} s "
-                      "(killed)")
+            self.fail(f"{argv[0]} still running after "
+                      f"{RUN_IN_VM_TIMEOUT_S} s (killed)")
 
     def test_run_in_vm_passes_argv_cwd_and_env_intact(self):
         out_dir = os.path.join(self.odd_dir, "out")
@@ -110,8 +108,7 @@ class VmQuoting(unittest.TestCase):
         self.assertIn("run_in_vm: the VM did not boot", proc.stderr)
 
     def test_run_vm_tests_from_a_quoted_checkout_path(self):
-        if not os.access(NF_BENCH, os.X_OK):
-            self.skipTest(f"no nf_bench binary at {NF_BENCH}")
+        skip_without(NF_BENCH)
         checkout = os.path.join(self.odd_dir, "checkout")
         os.symlink(REPO, checkout)
         env = dict(os.environ, NF_VM_TESTS=QUICK_CHECK)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: GPL-2.0-only
 # check_bt.sh — compile nf_bench's bpftrace scripts without attaching them, to
 # catch syntax and type errors (struct fields via kernel BTF) in CI.
 #

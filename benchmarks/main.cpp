@@ -189,11 +189,6 @@ int run_and_check(const nfb::Options &options, const nfb::Suite &suite) {
 
 // Builds what the benchmarks share and runs them (root only).
 int set_up_and_run(const nfb::Options &options, nfb::Suite &suite) {
-  if (!options.benchmark_out.empty())
-    if (int err = open_for_writing_error(options.benchmark_out))
-      return fail(2, fmt::format("cannot write --benchmark_out={} ({}): "
-                                 "choose a writable file",
-                                 options.benchmark_out, std::strerror(err)));
   // Before set-up: what else this host runs now, not what nf_bench adds.
   const nfb::HostLoad load =
       nfb::sample_host_load(std::chrono::milliseconds(250));
@@ -232,6 +227,12 @@ int main(int argc, char **argv) {
   options.debug = std::getenv("NF_BENCH_DEBUG") != nullptr;
   nfb::show_libbpf_messages(options.debug);
 
+  // Before Google Benchmark opens it (and exits 1 without a word).
+  if (!options.benchmark_out.empty())
+    if (int err = open_for_writing_error(options.benchmark_out))
+      return fail(2, fmt::format("cannot write --benchmark_out={} ({}): "
+                                 "choose a writable file",
+                                 options.benchmark_out, std::strerror(err)));
   nfb::Suite suite(options);
   nfb::register_chain_benchmarks(suite);
   const Selection selected = select_benchmarks(options);

@@ -25,14 +25,16 @@ STARTUP_TIMEOUT_S = 10  # how long a run may take to fork its server and attach
 SCHEMA_TIMEOUT_S = 30   # nf_bench --print_schema sets nothing up
 IPERF_PORT = 5201       # the iperf3 server's port in the receiver namespace
 
-RULE_COUNTS = list(range(0, 3001, 100))
-CONTEXT_KEYS = ("kernel", "probe", "probe_self_ns", "probe_self_method",
-                "iptables_backend", "iperf3", "duration_s", "load_avg_1m",
-                "cpus", "other_nf_bench", "cpu_busy_at_start",
-                "observer_scan")
-COUNTER_KEYS = ("bits_per_s", "hook_ns", "hook_p50_ns", "hook_p99_ns",
-                "hook_calls", "bytes_per_call", "hook_unpaired", "rules",
-                "observers")
+# Context entries nf_bench writes as text; its numeric ones are in the schema.
+CONTEXT_TEXT_KEYS = ("kernel", "probe", "probe_self_ns", "probe_self_method",
+                     "iptables_backend", "iperf3", "sender_netns",
+                     "observer_scan")
+# What Google Benchmark itself writes in a row: every other key is a counter.
+GBENCH_ROW_KEYS = frozenset((
+    "name", "family_index", "per_family_instance_index", "run_name",
+    "run_type", "repetitions", "repetition_index", "threads", "iterations",
+    "real_time", "cpu_time", "time_unit", "label", "error_occurred",
+    "error_message", "aggregate_name", "aggregate_unit"))
 
 
 def note(message):
@@ -59,11 +61,32 @@ def stop_process(proc, timeout_s=RUN_TIMEOUT_S):
 
 # --- nf_bench --------------------------------------------------------------
 
-def probe_names():
-    """nf_bench's probe strategies, from `nf_bench --print_schema`."""
-    return [probe["name"] for probe in json.loads(subprocess.run(
+def schema():
+    """What nf_bench declares it writes and takes (`--print_schema`)."""
+    return json.loads(subprocess.run(
         [NF_BENCH, "--print_schema"], capture_output=True, text=True,
-        check=True, timeout=SCHEMA_TIMEOUT_S).stdout)["probes"]]
+        check=True, timeout=SCHEMA_TIMEOUT_S).stdout)
+
+
+def probe_names():
+    """nf_bench's probe strategies."""
+    return [probe["name"] for probe in schema()["probes"]]
+
+
+def declared_names(where):
+    """Names of the declared quantities of a row ("row") or the context."""
+    return {q["name"] for q in schema()["quantities"] if q["where"] == where}
+
+
+def family_args(name):
+    """The argument values of one family's sweep (Chain: 0, 100, ... 3000)."""
+    family, = (f for f in schema()["families"] if f["name"] == name)
+    return list(range(family["first"], family["last"] + 1, family["step"]))
+
+
+def row_counters(entry):
+    """The user counters of a benchmark row."""
+    return set(entry) - GBENCH_ROW_KEYS
 
 
 def run_nf_bench(*args, user=None, timeout_s=RUN_TIMEOUT_S):

@@ -42,10 +42,10 @@ from hoststate import (
     host_nfb_links, host_state, is_alive, netns_links_of, nonempty_lines,
     pids_referring_to, wait_until)
 from nf_bench_helpers import (
-    CLEANUP_TIMEOUT_S, CONTEXT_KEYS, COUNTER_KEYS, IPERF_PORT, NF_BENCH,
-    NF_WATCH, RULE_COUNTS, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S,
-    benchmarks_by_rules, failed_benchmarks, note, parse_json_run,
-    probe_names, run_nf_bench, run_nf_bench_json, skip_without,
+    CLEANUP_TIMEOUT_S, CONTEXT_TEXT_KEYS, IPERF_PORT, NF_BENCH, NF_WATCH,
+    RUN_TIMEOUT_S, STARTUP_TIMEOUT_S, benchmarks_by_rules,
+    declared_names, family_args, failed_benchmarks, note, parse_json_run, probe_names,
+    row_counters, run_nf_bench, run_nf_bench_json, skip_without,
     start_nf_bench, stop_process, watch_counts)
 
 
@@ -69,14 +69,15 @@ class NfBenchTest(unittest.TestCase):
             self.assertEqual(sorted(entries), [0, 3000])
             for rules, entry in entries.items():
                 self.assertEqual(entry["name"], f"Chain/{rules}/manual_time")
-                for key in COUNTER_KEYS:
-                    self.assertIn(key, entry, f"Chain/{rules}")
+                # Exactly the counters schema.h declares, all of them.
+                self.assertEqual(row_counters(entry), declared_names("row"),
+                                 f"Chain/{rules}")
                 self.assertGreater(entry["hook_calls"], 0, f"Chain/{rules}")
                 # Entry and exit pair up: almost no walk is left out.
                 self.assertLess(entry["hook_unpaired"],
                                 0.01 * entry["hook_calls"], f"Chain/{rules}")
             context = report["context"]
-            for key in CONTEXT_KEYS:
+            for key in (*CONTEXT_TEXT_KEYS, *declared_names("context")):
                 self.assertTrue(str(context.get(key, "")).strip(),
                                 f"context[{key!r}] missing or empty")
             self.assertGreater(float(context["probe_self_ns"]), 0)
@@ -203,7 +204,7 @@ class NfBenchTest(unittest.TestCase):
         listed = run_nf_bench("--benchmark_list_tests")
         self.assertEqual(listed.returncode, 0, listed.stderr)
         self.assertEqual(nonempty_lines(listed.stdout),
-                         [f"Chain/{n}/manual_time" for n in RULE_COUNTS])
+                         [f"Chain/{n}/manual_time" for n in family_args("Chain")])
         one = run_nf_bench("--benchmark_filter=Chain/3000",
                            "--benchmark_list_tests")
         self.assertEqual(one.returncode, 0, one.stderr)

@@ -197,12 +197,13 @@ def _number(value):
 
 
 def medians(run, metric):
-    """{rules: median over repetitions} for the rule counts that have metric."""
+    """{rule count: median over repetitions} for the points that have
+    metric; the rule count is each point's `rules` counter."""
     out = {}
-    for rules in run.rules:
-        values = run.values(rules, metric)
+    for point in run.names:
+        values = run.values(point, metric)
         if values:
-            out[rules] = statistics.median(values)
+            out[run.rule_count[point]] = statistics.median(values)
     return out
 
 
@@ -238,8 +239,9 @@ def _run_section(run, duration_s, duration_from):
     else:
         lines.append("- Duration of one run: not recorded")
 
-    counts = {n: len(run.values(n, "hook_ns") or run.values(n, "bits_per_s"))
-              for n in run.rules}
+    counts = {run.rule_count[p]: len(run.values(p, "hook_ns")
+                                     or run.values(p, "bits_per_s"))
+              for p in run.names}
     most = max(counts.values())
     rules = run.rules
     lines.append(f"- Rule counts: {fmt_rules(rules[0])} to {fmt_rules(rules[-1])}"
@@ -280,8 +282,9 @@ def _warnings_section(run):
             "throughput may "
             "be lower; re-run without it (stop nf_watch, bpftrace or the "
             "other netfilter BPF program) for clean numbers:")
-        lines += [f"  - N = {fmt_rules(n)}: {'; '.join(run.observed[n])}"
-                  for n in sorted(run.observed)]
+        lines += [f"  - N = {fmt_rules(run.rule_count[p])}: "
+                  f"{'; '.join(run.observed[p])}"
+                  for p in run.names if p in run.observed]
     load = gbench_json.load_warnings(run)
     if load:
         lines.append("- **Busy machine at start:** " + "; ".join(load)
@@ -382,8 +385,9 @@ def build_report(run):
                    f"(8 × {fmt_sig(size / 1024)} KiB) = "
                    f"{fmt_sig(d_hook * 1e12 * 1000)} ps per bit per 1000 "
                    f"rules; the fitted d is {fmt_pct(d / d_hook)} of that.")
-    spreads = [(n, (max(v) - min(v)) / statistics.median(v))
-               for n in tx for v in [run.values(n, "bits_per_s")] if len(v) > 1]
+    spreads = [(run.rule_count[p], (max(v) - min(v)) / statistics.median(v))
+               for p in run.names for v in [run.values(p, "bits_per_s")]
+               if len(v) > 1]
     if spreads:
         worst = max(spreads, key=lambda t: t[1])
         typical = statistics.median(t[1] for t in spreads)

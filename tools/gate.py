@@ -4,8 +4,8 @@ fails (exit 1) when the contender is worse than the baseline.
 
 What: for every benchmark (point, e.g. Chain/3000) present in both files,
 matched by name as Google Benchmark's compare.py matches them, and for each
-gated metric (default hook_ns and bits_per_s), the relative change of the medians
-over the repetitions, (new - old) / old, and a two-sided Mann-Whitney U test
+gated metric (default hook_ns and bits_per_s), the relative change of the
+medians over the repetitions, (new - old) / old, and a two-sided Mann-Whitney U test
 over the repetitions. A point regressed on a metric when the change is in the
 worse direction (hook_ns, cpu_time_s, real_time_s: up; bits_per_s: down),
 larger than --threshold, and - where the U test can be applied - p < --alpha.

@@ -21,8 +21,8 @@ Run it with Debian's Python (it needs python3-matplotlib):
 writes out/chain.png and out/chain.svg and prints both paths.
 Exit status: 0 written; 1 cannot write; 2 bad input (one `plot: ...` line):
 what the loader refuses (not JSON, NaN/inf or impossible counters, a rule
-count out of range or missing, ...) and an input with no hook_ns or bits_per_s values
-(nothing to draw: never an empty figure).
+count out of range or missing, ...) and an input with no hook_ns or
+bits_per_s values (nothing to draw: never an empty figure).
 """
 
 import argparse

@@ -12,7 +12,8 @@ What they check:
     is never read, so it is no error;
   * what cannot be a measurement raises InputError with one line naming the
     file, the benchmark and the counter: NaN/inf, 0 or 1e308 hook_ns,
-    bits_per_s <= 0, a negative or huge rule count, a counter that is not a number, a bad time_unit, NaN in the median row a
+    bits_per_s <= 0, a negative or huge rule count, a counter that is not
+    a number, a bad time_unit, NaN in the median row a
     file with aggregates only is read from, JSON nested too deep, an integer
     of 5000 digits, a known context entry that is not a number in range;
   * failed runs (no counters) are kept per point name with their

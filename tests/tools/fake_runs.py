@@ -1,5 +1,5 @@
 """Fake nf_bench Google Benchmark documents: the one generator of the tool
-tests' JSON.
+tests' JSON; also the paths and the check of a refusal the tests share.
 
 Shaped like nf_bench's --benchmark_out with --benchmark_repetitions: per
 repetition rows with the user counters as top-level fields, then mean,
@@ -16,8 +16,11 @@ import os
 import statistics
 import sys
 
-sys.path.insert(0, os.path.normpath(os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools")))
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOOLS = os.path.normpath(os.path.join(HERE, "..", "..", "tools"))
+RESULTS = os.path.normpath(os.path.join(HERE, "..", "..", "results"))
+REFERENCE = os.path.join(RESULTS, "reference.json")
+sys.path.insert(0, TOOLS)  # the tools' modules, for every test importing this
 import nf_schema  # noqa: E402
 
 CHAIN = nf_schema.CHAIN
@@ -150,3 +153,14 @@ def rows_of(document, rules):
     prefix = point(rules) + "/"
     return [b for b in document["benchmarks"]
             if b.get("run_name", "").startswith(prefix)]
+
+
+def refusal(test, status, stdout, stderr, tool):
+    """The one line of a refusal: exit 2, one line on stderr starting with
+    the tool's name, nothing on stdout."""
+    test.assertEqual(status, 2, f"stdout:\n{stdout}\nstderr:\n{stderr}")
+    lines = stderr.splitlines()
+    test.assertEqual(len(lines), 1, stderr)
+    test.assertTrue(lines[0].startswith(f"{tool}: "), lines[0])
+    test.assertEqual(stdout, "")
+    return lines[0]

@@ -28,19 +28,12 @@ Run from this folder:
 import json
 import math
 import os
-import sys
 import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOOLS = os.path.normpath(os.path.join(HERE, "..", "..", "tools"))
-REFERENCE = os.path.normpath(os.path.join(HERE, "..", "..", "results",
-                                          "reference.json"))
-sys.path.insert(0, TOOLS)
-
-import gbench_json  # noqa: E402
-import fake_runs  # noqa: E402
-from fake_runs import point  # noqa: E402
+import fake_runs
+from fake_runs import REFERENCE, RESULTS, point
+import gbench_json  # noqa: E402  (found through fake_runs.TOOLS)
 
 
 class LoaderTest(unittest.TestCase):
@@ -172,7 +165,7 @@ class LoaderTest(unittest.TestCase):
         self.assertEqual(run.names, [point(n) for n in fake_runs.SHORT])
         self.assertEqual(run.rules, [n + 500 for n in fake_runs.SHORT])
         self.assertEqual(run.numbers["extra_rules"], 500.0)
-        extra = gbench_json.load(os.path.join(os.path.dirname(REFERENCE),
+        extra = gbench_json.load(os.path.join(RESULTS,
                                               "regression-extra500.json"))
         self.assertEqual(extra.names, [point(n) for n in fake_runs.SWEEP])
         self.assertEqual(extra.rule_count[point(fake_runs.SWEEP[-1])],

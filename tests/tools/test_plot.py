@@ -22,20 +22,16 @@ import sys
 import tempfile
 import unittest
 
-TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                     "..", "..", "tools")
-PLOT = os.path.join(TOOLS, "plot.py")
-sys.path.insert(0, TOOLS)
-
-import matplotlib  # noqa: E402
+import fake_runs
+import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-import fake_runs  # noqa: E402
-import gbench_json  # noqa: E402
+import gbench_json  # noqa: E402  (found through fake_runs.TOOLS)
 import plot  # noqa: E402
 
+PLOT = os.path.join(fake_runs.TOOLS, "plot.py")
 RULES = fake_runs.SHORT
 
 
@@ -75,13 +71,10 @@ class PlotTest(unittest.TestCase):
             return f.read()
 
     def assert_refused(self, result, *expected):
-        self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
-        lines = result.stderr.splitlines()
-        self.assertEqual(len(lines), 1, result.stderr)
-        self.assertTrue(lines[0].startswith("plot: "), lines[0])
+        line = fake_runs.refusal(self, result.returncode, result.stdout,
+                                 result.stderr, "plot")
         for text in expected:
-            self.assertIn(text, lines[0])
-        self.assertEqual(result.stdout, "")
+            self.assertIn(text, line)
         self.assertFalse(os.path.exists(os.path.join(self.dir, "out")))
 
     # --- what it draws -------------------------------------------------

@@ -30,13 +30,10 @@ import sys
 import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOOLS = os.path.normpath(os.path.join(HERE, "..", "..", "tools"))
-REPORT = os.path.join(TOOLS, "report.py")
-sys.path.insert(0, TOOLS)
+import fake_runs
+import report  # noqa: E402  (found through fake_runs.TOOLS)
 
-import report  # noqa: E402
-import fake_runs  # noqa: E402
+REPORT = os.path.join(fake_runs.TOOLS, "report.py")
 
 RULES = list(fake_runs.SWEEP[:11])  # 0 to 1000
 REPS = 3
@@ -252,12 +249,8 @@ class BadInputTest(unittest.TestCase):
     def run_report(self, path):
         proc = subprocess.run([sys.executable, REPORT, path],
                               capture_output=True, text=True, timeout=60)
-        self.assertEqual(proc.returncode, 2, proc.stderr)
-        self.assertEqual(proc.stdout, "")
-        lines = proc.stderr.splitlines()
-        self.assertEqual(len(lines), 1, proc.stderr)
-        self.assertTrue(lines[0].startswith("report: "), lines[0])
-        return lines[0]
+        return fake_runs.refusal(self, proc.returncode, proc.stdout,
+                                 proc.stderr, "report")
 
     def test_not_json(self):
         with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
@@ -390,8 +383,7 @@ class WarningsTest(unittest.TestCase):
 
     def test_reference_has_no_warnings(self):
         proc = subprocess.run(
-            [sys.executable, REPORT, os.path.join(HERE, "..", "..", "results",
-                                                  "reference.json")],
+            [sys.executable, REPORT, fake_runs.REFERENCE],
             capture_output=True, text=True, timeout=60)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertIsNone(self.section(proc.stdout))

@@ -155,6 +155,15 @@ def rows_of(document, rules):
             if b.get("run_name", "").startswith(prefix)]
 
 
+def drop_counters(document, keep=("rules",)):
+    """Removes nf_bench's counters, but those in keep, from every row."""
+    for b in document["benchmarks"]:
+        for key in nf_schema.COUNTERS:
+            if key not in keep:
+                b.pop(key, None)
+    return document
+
+
 def refusal(test, status, stdout, stderr, tool):
     """The one line of a refusal: exit 2, one line on stderr starting with
     the tool's name, nothing on stdout."""

@@ -327,14 +327,9 @@ class GateTest(unittest.TestCase):
         self.assertBadInput(self.gate(sweep(), cont), "hook_ns", "missing")
 
     def test_contender_without_counters_is_bad_input(self):
-        cont = sweep()
-        for b in cont["benchmarks"]:
-            for key in gbench_json.COUNTERS:
-                if key != "rules":
-                    b.pop(key, None)
+        cont = fake_runs.drop_counters(sweep())
         self.assertBadInput(self.gate(sweep(), cont), "contender", "missing")
-        for b in cont["benchmarks"]:
-            b.pop("rules", None)
+        fake_runs.drop_counters(cont, keep=())
         self.assertBadInput(self.gate(sweep(), cont), "cont.json",
                             "no rules counter")
 

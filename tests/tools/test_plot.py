@@ -28,8 +28,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-import gbench_json  # noqa: E402  (found through fake_runs.TOOLS)
-import plot  # noqa: E402
+import plot  # noqa: E402  (found through fake_runs.TOOLS)
 
 PLOT = os.path.join(fake_runs.TOOLS, "plot.py")
 RULES = fake_runs.SHORT
@@ -202,11 +201,7 @@ class PlotTest(unittest.TestCase):
             "no input")
 
     def test_benchmarks_without_counters_exit_2(self):
-        doc = sweep()
-        for entry in doc["benchmarks"]:
-            for key in gbench_json.COUNTERS:
-                if key != "rules":
-                    entry.pop(key, None)
+        doc = fake_runs.drop_counters(sweep())
         path = self.write("bare.json", doc)
         self.assert_refused(
             self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
@@ -217,9 +212,7 @@ class PlotTest(unittest.TestCase):
             self.run_plot(good, path, "-o",
                           os.path.join(self.dir, "out", "x")),
             "bare.json", "no hook_ns or bits_per_s values")
-        for entry in doc["benchmarks"]:
-            entry.pop("rules", None)
-        path = self.write("bare.json", doc)
+        path = self.write("bare.json", fake_runs.drop_counters(doc, keep=()))
         self.assert_refused(
             self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
             "bare.json", "Chain/0/manual_time", "no rules counter")

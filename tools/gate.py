@@ -2,9 +2,10 @@
 """Regression gate: compares two nf_bench Google Benchmark JSON files and
 fails (exit 1) when the contender is worse than the baseline.
 
-What: for every Chain/<rules> point present in both files and for each gated
-metric (default hook_ns and bits_per_s), the relative change of the medians
-over the repetitions, (new - old) / old, and a two-sided Mann-Whitney U test
+What: for every benchmark (point, e.g. Chain/3000) present in both files,
+matched by name as Google Benchmark's compare.py matches them, and for each
+gated metric (default hook_ns and bits_per_s), the relative change of the
+medians over the repetitions, (new - old) / old, and a two-sided Mann-Whitney U test
 over the repetitions. A point regressed on a metric when the change is in the
 worse direction (hook_ns, cpu_time_s, real_time_s: up; bits_per_s: down),
 larger than --threshold, and - where the U test can be applied - p < --alpha.
@@ -28,7 +29,14 @@ so. Run the sweep with --benchmark_repetitions=5 (or more) for the U test.
 How:
     tools/gate.py BASELINE.json CONTENDER.json [--threshold=0.10]
         [--alpha=0.05] [--metrics=hook_ns,bits_per_s] [--min-reps=5]
-        [--rules=0,500,3000]   (gate only these rule counts, on both sides)
+        [--rules=0,500,3000]   (gate only the baseline's points with these
+                                rule counts, and the same points of the
+                                contender)
+
+Points are matched by name, not by rule count: nf_bench --extra_rules=500
+makes every chain 500 rules longer (its Chain/3000 has rules = 3500), and
+the gate compares it with the baseline's Chain/3000; --rules selects by the
+baseline's `rules` counter.
 
 Exit 0: every point of the baseline was compared and none regressed.
 Exit 1: something regressed, a point of the baseline is missing from the
@@ -38,7 +46,7 @@ Exit 2, one `gate: ...` line on stderr: bad input, i.e. what the loader
 refuses (not JSON, NaN/inf or impossible counters, ...), a gated metric
 missing in any usable run of a compared point in either file (a contender
 with no counters at all), a baseline point whose runs all failed, or no
-common rule count: the gate never passes what it did not compare.
+common benchmark: the gate never passes what it did not compare.
 
 Points watched by a foreign observer (the `observers` counter: another BPF
 program at the hook or on nf_hook_slow) are marked `[observed: ...]` in the
@@ -111,33 +119,38 @@ def check_complete(run, who, points, metrics):
     """InputError unless every usable run of these points has every metric
     (the loader already refused NaN, inf and impossible values): a gate
     that skips what is missing passes what was never measured."""
-    for rules in points:
+    for point in points:
         for metric in metrics:
-            have, runs = len(run.values(rules, metric)), run.reps[rules]
+            have, runs = len(run.values(point, metric)), run.reps[point]
             if have < runs:
                 raise gbench_json.InputError(
-                    f"{who} {run.path}: Chain/{rules}: {metric} missing in "
+                    f"{who} {run.path}: {point}: {metric} missing in "
                     f"{runs - have} of {runs} runs; gate files nf_bench wrote "
                     f"in full, or leave {metric} out of --metrics")
 
 
 def check_baseline(base, metrics):
     """InputError when the baseline cannot judge one of its points."""
-    dead = sorted(set(base.failures) - set(base.points))
+    dead = dead_points(base)
     if dead:
         raise gbench_json.InputError(
-            f"baseline {base.path}: {chain_list(dead)} failed in all runs "
+            f"baseline {base.path}: {', '.join(dead)} failed in all runs "
             f"({base.failures[dead[0]][0]}); re-run the baseline")
-    check_complete(base, "baseline", base.rules, metrics)
+    check_complete(base, "baseline", base.names, metrics)
 
 
-def compare_point(base, cont, rules, metric, threshold, alpha, min_reps):
-    """One row of the table: Chain/<rules> on one metric (both sides have
-    it in every run, see check_complete)."""
-    old = base.values(rules, metric)
-    new = cont.values(rules, metric)
-    row = {"rules": rules, "metric": metric, "n_old": len(old),
-           "n_new": len(new), "observed": observed_by(base, cont, rules)}
+def dead_points(run):
+    """The points whose runs all failed (no results, no rule count)."""
+    return [p for p in run.failures if p not in run.points]
+
+
+def compare_point(base, cont, point, metric, threshold, alpha, min_reps):
+    """One row of the table: one point on one metric (both sides have it
+    in every run, see check_complete)."""
+    old = base.values(point, metric)
+    new = cont.values(point, metric)
+    row = {"point": point, "metric": metric, "n_old": len(old),
+           "n_new": len(new), "observed": observed_by(base, cont, point)}
     row["old"] = statistics.median(old)
     row["new"] = statistics.median(new)
     row["change"] = relative_change(row["old"], row["new"])
@@ -158,11 +171,11 @@ def fmt_value(x):
     return f"{x:.0f}" if abs(x) >= 1e3 else f"{x:.4g}"
 
 
-def observed_by(base, cont, rules):
+def observed_by(base, cont, point):
     """Which side saw a foreign observer at this point: '', 'baseline',
     'contender' or 'both'."""
     sides = [who for run, who in ((base, "baseline"), (cont, "contender"))
-             if rules in run.observed]
+             if point in run.observed]
     return "both" if len(sides) == 2 else "".join(sides)
 
 
@@ -175,7 +188,7 @@ def fmt_row(row, name_width):
     verdict_text = row["verdict"] + ("" if row["tested"] else "*")
     if row["observed"]:
         verdict_text += f"  [observed: {row['observed']}]"
-    return (f"{'Chain/' + str(row['rules']):<{name_width}}"
+    return (f"{row['point']:<{name_width}}"
             f"{row['metric']:<13}{fmt_value(row['old']):>12}"
             f"{fmt_value(row['new']):>12}{change:>11}{p:>10}  {verdict_text}")
 
@@ -207,9 +220,10 @@ def parse_args(argv):
                              "(default %(default)s)")
     parser.add_argument("--rules", default="",
                         help="comma-separated rule counts to gate, e.g. "
-                             "0,500,3000: both files are cut to these (each "
-                             "must be in the baseline); default: every rule "
-                             "count of the baseline")
+                             "0,500,3000: the baseline's points with these "
+                             "rules counters (each must be there), and the "
+                             "same points of the contender; default: every "
+                             "point of the baseline")
     args = parser.parse_args(argv)
 
     def number(flag, text, ok, kind=float):
@@ -252,31 +266,26 @@ def parse_rules(text):
 
 
 def failures(cont):
-    """{rules: line} of the contender's failed runs: each one fails the
+    """{point: line} of the contender's failed runs: each one fails the
     gate (a run that failed measured nothing, and may hide a regression)."""
     out = {}
-    for rules, errors in sorted(cont.failures.items()):
-        runs = len(errors) + cont.reps.get(rules, 0)
-        out[rules] = (f"Chain/{rules} ({len(errors)} of {runs} runs: "
-                      f"{errors[0]})")
+    for point, errors in cont.failures.items():
+        runs = len(errors) + cont.reps.get(point, 0)
+        out[point] = f"{point} ({len(errors)} of {runs} runs: {errors[0]})"
     return out
-
-
-def chain_list(points):
-    return ", ".join(f"Chain/{k}" for k in points)
 
 
 def observer_note(base, cont, rows):
     """Which compared points a foreign observer watched, and what it costs."""
-    seen = sorted({r["rules"] for r in rows if r["observed"]})
+    seen = list(dict.fromkeys(r["point"] for r in rows if r["observed"]))
     if not seen:
         return []
     parts = []
-    for rules in seen:
-        labels = [f"{who}: {'; '.join(run.observed[rules])}"
+    for point in seen:
+        labels = [f"{who}: {'; '.join(run.observed[point])}"
                   for run, who in ((base, "baseline"), (cont, "contender"))
-                  if rules in run.observed]
-        parts.append(f"Chain/{rules} ({', '.join(labels)})")
+                  if point in run.observed]
+        parts.append(f"{point} ({', '.join(labels)})")
     return [f"observed: another BPF program (at the sender's LOCAL_OUT hook "
             f"or on nf_hook_slow) watched {', '.join(parts)}. The hook_ns "
             "of these points includes that observer's cost; their verdicts "
@@ -296,34 +305,40 @@ def load_note(base, cont):
             "idle machine."]
 
 
-def report(base, cont, rows, args, failed, missing, only_cont):
-    """The table, its notes and the summary line, as lines of text."""
-    name_width = max([len("Benchmark")]
-                     + [len(f"Chain/{r['rules']}") for r in rows]) + 2
+def table(base, cont, rows, args):
+    """The header lines and the compare.py-style table."""
+    name_width = max([len("Benchmark")] + [len(r["point"]) for r in rows]) + 2
     header = (f"{'Benchmark':<{name_width}}{'Metric':<13}{'Old median':>12}"
               f"{'New median':>12}{'Change':>11}{'p-value':>10}  Verdict")
-    lines = [f"baseline:  {base.path} ({base.label})",
+    return ([f"baseline:  {base.path} ({base.label})",
              f"contender: {cont.path} ({cont.label})",
              f"regressed = worse by more than {args.threshold * 100:g}% and, "
              f"where the U test applies (>= {args.min_reps} repetitions a "
              f"side), p < {args.alpha:g}", "",
              header, "-" * len(header)]
-    lines += [fmt_row(r, name_width) for r in rows]
-    lines.append("")
+            + [fmt_row(r, name_width) for r in rows] + [""])
 
+
+def untested_note(rows, args):
+    """Which comparisons the threshold alone decided, and why."""
     untested = [r for r in rows if not r["tested"]]
-    if untested:
-        sizes = sorted({(r["n_old"], r["n_new"]) for r in untested})
-        why = "; ".join(
-            f"{n} vs {m} repetitions (smallest possible p "
-            f"{min_two_sided_p(n, m):.3g})" for n, m in sizes)
-        lines.append(
-            f"* U test NOT applied to {len(untested)} of {len(rows)} "
+    if not untested:
+        return []
+    sizes = sorted({(r["n_old"], r["n_new"]) for r in untested})
+    why = "; ".join(
+        f"{n} vs {m} repetitions (smallest possible p "
+        f"{min_two_sided_p(n, m):.3g})" for n, m in sizes)
+    return [f"* U test NOT applied to {len(untested)} of {len(rows)} "
             f"comparisons: {why}; it needs >= {args.min_reps} repetitions a "
             f"side and a possible p < {args.alpha:g}. These are gated on the "
             f"{args.threshold * 100:g}% threshold ALONE (noise can pass for a "
             f"change); run with --benchmark_repetitions={args.min_reps} or "
-            f"more.")
+            f"more."]
+
+
+def points_notes(base, failed, missing, only_cont):
+    """Failed, missing and extra points."""
+    lines = []
     if base.failed:
         lines.append(f"baseline: {base.failed} failed run(s) (error_occurred) "
                      "left out; its other runs of those points are compared")
@@ -332,54 +347,76 @@ def report(base, cont, rows, args, failed, missing, only_cont):
                      + ", ".join(failed.values()))
     if missing:
         lines.append("MISSING from the contender (in the baseline): "
-                     + chain_list(missing))
+                     + ", ".join(missing))
     if only_cont:
         lines.append("only in contender (not compared): "
-                     + chain_list(only_cont))
-    lines += observer_note(base, cont, rows)
-    lines += load_note(base, cont)
-
-    count = {v: sum(r["verdict"] == v for r in rows)
-             for v in (REGRESSED, IMPROVED, UNCHANGED)}
-    regressed = sorted({f"Chain/{r['rules']} {r['metric']}" for r in rows
-                        if r["verdict"] == REGRESSED},
-                       key=lambda s: (int(s.split()[0][6:]), s))
-    summary = (f"{count[REGRESSED]} regressed, {count[IMPROVED]} improved, "
-               f"{count[UNCHANGED]} unchanged")
-    if failed:
-        summary += f", {len(failed)} failed in the contender"
-    if missing:
-        summary += f", {len(missing)} missing from the contender"
-    summary += (f" ({len(rows)} comparisons: "
-                f"{len({r['rules'] for r in rows})} rule counts x "
-                f"{len(args.metrics)} metrics)")
-    fail = regressed or failed or missing
-    lines.append(("FAIL: " if fail else "PASS: ") + summary)
-    if regressed:
-        lines.append("regressed: " + ", ".join(regressed))
+                     + ", ".join(only_cont))
     return lines
 
 
+def summary(rows, args, failed, missing):
+    """The PASS/FAIL line, and the regressed comparisons."""
+    count = {v: sum(r["verdict"] == v for r in rows)
+             for v in (REGRESSED, IMPROVED, UNCHANGED)}
+    order = {p: i for i, p in enumerate(dict.fromkeys(r["point"]
+                                                      for r in rows))}
+    regressed = [f"{p} {m}" for p, m in sorted(
+        {(r["point"], r["metric"]) for r in rows if r["verdict"] == REGRESSED},
+        key=lambda pm: (order[pm[0]], pm[1]))]
+    line = (f"{count[REGRESSED]} regressed, {count[IMPROVED]} improved, "
+            f"{count[UNCHANGED]} unchanged")
+    if failed:
+        line += f", {len(failed)} failed in the contender"
+    if missing:
+        line += f", {len(missing)} missing from the contender"
+    line += (f" ({len(rows)} comparisons: "
+             f"{len({r['point'] for r in rows})} rule counts x "
+             f"{len(args.metrics)} metrics)")
+    fail = regressed or failed or missing
+    return ([("FAIL: " if fail else "PASS: ") + line]
+            + (["regressed: " + ", ".join(regressed)] if regressed else []))
+
+
+def report(base, cont, rows, args, failed, missing, only_cont):
+    """The table, its notes and the summary line, as lines of text."""
+    return (table(base, cont, rows, args) + untested_note(rows, args)
+            + points_notes(base, failed, missing, only_cont)
+            + observer_note(base, cont, rows) + load_note(base, cont)
+            + summary(rows, args, failed, missing))
+
+
+def select(base, cont, rules):
+    """Cuts both runs to the baseline's points with these rule counts, or
+    InputError naming the rule counts the baseline does not have."""
+    absent = sorted(rules - set(base.rules))
+    if absent:
+        dead = dead_points(base)
+        raise gbench_json.InputError(
+            f"baseline {base.path} has no benchmark with rules = "
+            f"{', '.join(map(str, absent))} (from --rules)"
+            + (f"; {', '.join(dead)} failed in all runs and has no rule count"
+               if dead else "")
+            + ": gate rule counts the baseline measured")
+    keep = {p for p in base.names if base.rule_count[p] in rules}
+    base.restrict(keep)
+    cont.restrict(keep)
+
+
 def load_both(args):
-    """(baseline, contender, compared rule counts), or InputError when the
-    two cannot be compared: then the gate must not say PASS."""
+    """(baseline, contender, compared points), or InputError when the two
+    cannot be compared: then the gate must not say PASS."""
     base = gbench_json.load(args.baseline)
     cont = gbench_json.load(args.contender, need_results=False)
     if args.rules is not None:
-        absent = sorted(args.rules - set(base.rules) - set(base.failures))
-        if absent:
-            raise gbench_json.InputError(
-                f"baseline {base.path} has no {chain_list(absent)} (from "
-                f"--rules): gate rule counts the baseline measured")
-        base.restrict(args.rules)
-        cont.restrict(args.rules)
+        select(base, cont, args.rules)
     check_baseline(base, args.metrics)
-    common = sorted(set(base.rules) & set(cont.rules))
+    common = [p for p in base.names if p in cont.points]
     check_complete(cont, "contender", common, args.metrics)
-    if not common and not set(base.rules) & set(cont.failures):
+    if not common and not set(base.names) & set(cont.failures):
         raise gbench_json.InputError(
-            f"no common rule counts (baseline {base.rules}, contender "
-            f"{cont.rules}): nothing to compare; give two sweeps of nf_bench")
+            f"no common benchmarks (baseline {', '.join(base.names)}; "
+            f"contender {', '.join(cont.names) or 'none'}): nothing to "
+            "compare; give two sweeps of nf_bench")
     return base, cont, common
 
 
@@ -390,12 +427,13 @@ def main(argv=None):
     except (UsageError, gbench_json.InputError) as e:
         print(f"gate: {e}", file=sys.stderr)
         return 2
-    rows = [compare_point(base, cont, rules, metric, args.threshold,
+    rows = [compare_point(base, cont, point, metric, args.threshold,
                           args.alpha, args.min_reps)
-            for rules in common for metric in args.metrics]
+            for point in common for metric in args.metrics]
     failed = failures(cont)
-    missing = sorted(set(base.rules) - set(cont.rules) - set(failed))
-    only_cont = sorted(set(cont.rules) - set(base.rules))
+    missing = [p for p in base.names
+               if p not in cont.points and p not in failed]
+    only_cont = [p for p in cont.names if p not in base.points]
     print("\n".join(report(base, cont, rows, args, failed, missing,
                             only_cont)))
     regressed = any(r["verdict"] == REGRESSED for r in rows)

@@ -1,105 +1,59 @@
 """Reads nf_bench's Google Benchmark JSON: the one loader that the plot,
 report and gate tools share.
 
-A run becomes {rule count: {metric: [one value per repetition]}} for the
-`Chain/<rules>` family. Metrics are the numbers in QUANTITIES below: nf_bench's
-user counters plus real_time_s and cpu_time_s. Unknown fields are ignored.
+A run becomes {point: {metric: [one value per repetition]}}. A point is a
+benchmark of a family in nf_schema.FAMILIES (for now `Chain`), named as
+Google Benchmark names its runs without the suffixes it adds (run_name
+`Chain/3000/manual_time`, and its aggregate rows `..._median`, are the
+point `Chain/3000`): the gate matches points by that name. A point's rule
+count (the x of plots and fits, what `gate --rules` selects) is its
+`rules` counter, the chain's real length: with nf_bench's --extra_rules=E
+the point `Chain/3000` has rules = 3000 + E (and context extra_rules = E).
+Metrics are the numbers of nf_schema.QUANTITIES: nf_bench's user counters
+plus real_time_s and cpu_time_s. Unknown fields and other families are
+ignored.
 
 The loader refuses (InputError, one line naming file, benchmark and counter)
 what cannot be a measurement: a known counter that is not a number, NaN or
-inf, or outside its valid range (hook_ns = 0, 1e308, a negative rule count,
-Chain/99999999999999999999), a bad time_unit, a known context entry that is
-not a number in its range, JSON nested too deep to read, and a file with no
-usable Chain result. Only rows the tools use are checked: per-repetition
-rows, or the median (else mean) aggregate when a point has no repetition
-rows; Google Benchmark writes NaN into stddev/cv rows of constant counters,
-and those are never read.
+inf, or outside its valid range (hook_ns = 0, 1e308, a negative rule
+count), a used row without a `rules` counter (nf_bench writes it in every
+row it measured), runs of one point with different rule counts, two points
+of a family with the same rule count, a bad time_unit, a known context
+entry that is not a number in its range, JSON nested too deep to read, and
+a file with no usable result. Only rows the tools use are checked:
+per-repetition rows, or the median (else mean) aggregate when a point has
+no repetition rows; Google Benchmark writes NaN into stddev/cv rows of
+constant counters, and those are never read.
 
 Failed runs (error_occurred) are left out of the values and kept, with their
-messages, per rule count; load(path, need_results=False) accepts a file
-whose Chain runs all failed (the gate names them). Points whose rows saw
-foreign observers (the `observers` counter > 0, with the row's `label`) are
-in Run.observed; known context numbers (duration_s, and the load context
-load_avg_1m, cpus, other_nf_bench, cpu_busy_at_start, which load_warnings
-turns into warnings) in Run.numbers. Files from before nf_bench recorded
-observers and load (results/reference.json) load with both empty: "not
-recorded", no warning.
+messages, per point name: Google Benchmark writes no counters into a failed
+row, so a point that failed in every run has a name but no rule count.
+load(path, need_results=False) accepts a file whose runs all failed (the
+gate names them). Points whose rows saw foreign observers (the `observers`
+counter > 0, with the row's `label`) are in Run.observed; known context
+numbers (duration_s, extra_rules, and the load context load_avg_1m, cpus,
+other_nf_bench, cpu_busy_at_start, which load_warnings turns into warnings)
+in Run.numbers. Files from before nf_bench recorded observers and load
+(results/reference.json) load with both empty: "not recorded", no warning.
 """
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
-class Quantity:
-    """A number nf_bench writes, and the values it can really take."""
-    name: str
-    unit: str
-    worse: int            # +1: up is worse, -1: down is worse, 0: not gated
-    low: float            # valid range low..high
-    high: float
-    positive: bool = False  # low itself is not valid: 0 is no measurement
-    integer: bool = False
-    where: str = "row"    # "row": counter of a benchmark row; "context"
-
-    def why_invalid(self, x):
-        """None when x (a finite float) can be real, else why not."""
-        if (x > self.low if self.positive else x >= self.low) \
-                and x <= self.high and (not self.integer or x == int(x)):
-            return None
-        unit = f" {self.unit}" if self.unit else ""
-        return (f"is outside {self.low:g} {'<' if self.positive else '<='} "
-                f"{self.name} <= {self.high:g}{unit}"
-                + (", whole" if self.integer else ""))
-
-
-# The ONE list of numbers the tools read, with units, which way is worse and
-# the range a real run can produce. Outside it the file is damaged, edited or
-# from a broken build, and the tools say so instead of plotting or gating
-# it. The bounds are deliberately wide (a slow VM, nft, 60 000 extra rules
-# stay far inside); they catch 0, negatives, 1e308 and overflowed casts.
-QUANTITIES = (
-    # user counters of a Chain/<rules> row; a run (at most 3600 s) that
-    # received one byte has 8/3600 bit/s, so 1e-3 is the floor (below it,
-    # the report's fit of 1/bits_per_s would overflow)
-    Quantity("bits_per_s", "bit/s", -1, 1e-3, 1e13),
-    Quantity("hook_ns", "ns", +1, 0, 1e9, positive=True),  # 1 s per walk
-    # percentiles from the histogram, whose first bucket starts at 0 ns
-    Quantity("hook_p50_ns", "ns", +1, 0, 1e9),
-    Quantity("hook_p99_ns", "ns", +1, 0, 1e9),
-    Quantity("hook_calls", "walks per run", 0, 0, 1e12, positive=True),
-    Quantity("bytes_per_call", "bytes", 0, 0, 2.0 ** 32, positive=True),
-    # A quality count (the tests hold it below 1% of hook_calls), not a cost.
-    Quantity("hook_unpaired", "walks per run", 0, 0, 1e12),
-    # nf_bench builds at most 65 534 (fixtures/rule_set.h kMaxRules).
-    Quantity("rules", "rules", 0, 0, 1e6, integer=True),
-    # Not whole in mean aggregates of repetitions that saw different counts.
-    Quantity("observers", "programs", 0, 0, 1e6),
-    # the benchmark's own times (real_time, cpu_time in time_unit)
-    Quantity("real_time_s", "s", +1, 0, 1e7),
-    Quantity("cpu_time_s", "s", +1, 0, 1e7),
-    # context entries (strings, as AddCustomContext writes them); nf_bench's
-    # --duration is at most 3600 s
-    Quantity("duration_s", "s", 0, 0, 1e6, positive=True, where="context"),
-    Quantity("load_avg_1m", "", 0, 0, 1e6, where="context"),
-    Quantity("cpus", "CPUs", 0, 1, 1e6, integer=True, where="context"),
-    Quantity("other_nf_bench", "processes", 0, 0, 1e7, integer=True,
-             where="context"),
-    Quantity("cpu_busy_at_start", "of all CPUs", 0, 0, 1, where="context"),
-)
-QUANTITY = {q.name: q for q in QUANTITIES}
-COUNTERS = tuple(q.name for q in QUANTITIES
-                 if q.where == "row" and not q.name.endswith("_time_s"))
-TIME_METRICS = ("real_time_s", "cpu_time_s")
-METRICS = COUNTERS + TIME_METRICS
-CONTEXT_NUMBERS = tuple(q.name for q in QUANTITIES if q.where == "context")
+from nf_schema import (  # noqa: F401  (names the tools use from here)
+    CONTEXT_NUMBERS, COUNTERS, FAMILIES, FAMILY, METRICS, QUANTITIES,
+    QUANTITY, TIME_METRICS, Quantity)
 
 # Thresholds of the load warnings (see load_warnings).
 BUSY_WARN = 0.25          # cpu_busy_at_start: a quarter of all CPUs busy
 
-_CHAIN_NAME = re.compile(r"Chain/([0-9]+)(?:/|$)")
+# What Google Benchmark appends to a run's name (BenchmarkName: min_time,
+# min_warmup_time, iterations, repetitions, time_type, threads).
+_SUFFIXES = ("manual_time", "real_time", "process_time")
+_SUFFIX_KEYS = ("min_time", "min_warmup_time", "iterations", "repeats",
+                "threads")
 _TIME_UNIT_S = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 _REDO = "the file is damaged or edited: re-run nf_bench"
 # real_time/cpu_time as written: finite and >= 0; the range is checked once
@@ -142,30 +96,38 @@ class InputError(Exception):
 class Run:
     path: str
     context: dict  # the scalar entries; strings printable (see clean)
-    # rules -> metric -> values, one per repetition (or one aggregate)
+    # point -> metric -> values, one per repetition (or one aggregate)
     points: dict = field(default_factory=dict)
-    reps: dict = field(default_factory=dict)      # rules -> usable rows
-    failures: dict = field(default_factory=dict)  # rules -> error messages
-    observed: dict = field(default_factory=dict)  # rules -> labels
+    reps: dict = field(default_factory=dict)      # point -> usable rows
+    failures: dict = field(default_factory=dict)  # point -> error messages
+    observed: dict = field(default_factory=dict)  # point -> labels
     numbers: dict = field(default_factory=dict)   # CONTEXT_NUMBERS present
+    rule_count: dict = field(default_factory=dict)  # point -> rules counter
+
+    @property
+    def names(self):
+        """The points with results, by rule count."""
+        return sorted(self.points, key=lambda p: (self.rule_count[p], p))
 
     @property
     def rules(self):
-        return sorted(self.points)
+        """The rule counts of the points with results, ascending."""
+        return [self.rule_count[p] for p in self.names]
 
     @property
     def failed(self):
         """Benchmark runs that recorded an error, not a number."""
         return sum(len(m) for m in self.failures.values())
 
-    def values(self, rules, metric):
-        return self.points.get(rules, {}).get(metric, [])
+    def values(self, point, metric):
+        return self.points.get(point, {}).get(metric, [])
 
     def restrict(self, keep):
-        """Forgets every rule count not in `keep` (a gate on a subset)."""
-        for table in (self.points, self.reps, self.failures, self.observed):
-            for rules in [r for r in table if r not in keep]:
-                del table[rules]
+        """Forgets every point not in `keep` (a gate on a subset)."""
+        for table in (self.points, self.reps, self.failures, self.observed,
+                      self.rule_count):
+            for point in [p for p in table if p not in keep]:
+                del table[point]
 
     @property
     def label(self):
@@ -173,6 +135,21 @@ class Run:
         parts = [str(self.context[k]) for k in
                  ("kernel", "probe", "iptables_backend") if self.context.get(k)]
         return " · ".join(parts) if parts else self.path
+
+
+def point_name(run_name):
+    """The point a row belongs to: its run name without the suffixes Google
+    Benchmark adds (Chain/3000/manual_time -> Chain/3000)."""
+    parts = run_name.split("/")
+    while len(parts) > 1 and (parts[-1] in _SUFFIXES or
+                              parts[-1].split(":")[0] in _SUFFIX_KEYS):
+        parts.pop()
+    return "/".join(parts)
+
+
+def family_of(point):
+    """The family of a point: its name up to the first '/'."""
+    return point.split("/", 1)[0]
 
 
 def _number(value):
@@ -267,20 +244,27 @@ def _context(path, raw):
     return context, numbers
 
 
-def _rule_count(path, name, digits):
-    """The N of Chain/N, checked against the range of the rules counter."""
-    q = QUANTITY["rules"]
-    # int() of thousands of digits is slow or refused: the length decides.
-    if len(digits) > 15 or q.why_invalid(float(int(digits))):
-        raise InputError(f"{path}: {show(name)}: rule count {show(digits)} "
-                         f"is outside 0 to {q.high:g} rules; {_REDO}")
-    return int(digits)
+def _point(entry):
+    """(row name, point) of a row of a family in FAMILIES, else None. The
+    point is printable on one line (escaped where it is not)."""
+    name = entry.get("run_name") or entry.get("name")
+    if not isinstance(name, str):
+        return None
+    point = clean(point_name(name))
+    if family_of(point) not in FAMILY:
+        return None
+    return name, point if point.isprintable() else repr(point)[1:-1]
+
+
+def _families():
+    """How the messages name what was looked for: Chain/<rules>."""
+    return ", ".join(f"{f.name}/<{'/'.join(f.args)}>" for f in FAMILIES)
 
 
 def load(path, need_results=True):
-    """The Chain results of one Google Benchmark JSON file, as a Run.
+    """The results of one Google Benchmark JSON file, as a Run.
 
-    need_results=False accepts a file whose Chain runs all failed (the gate
+    need_results=False accepts a file whose runs all failed (the gate
     reports those as failures of the contender, not as bad input)."""
     data = _read(path)
     if not (isinstance(data, dict)
@@ -290,57 +274,79 @@ def load(path, need_results=True):
     context, numbers = _context(path, data.get("context"))
     run = Run(path=path, context=context, numbers=numbers)
 
-    aggregates = {}  # rules -> {aggregate name: entry}
+    aggregates = {}  # point -> {aggregate name: (where, entry)}
     for entry in data["benchmarks"]:
-        if not isinstance(entry, dict):
+        found = _point(entry) if isinstance(entry, dict) else None
+        if found is None:
             continue
-        name = entry.get("run_name") or entry.get("name")
-        match = _CHAIN_NAME.match(name) if isinstance(name, str) else None
-        if not match:
-            continue
-        rules = _rule_count(path, name, match.group(1))
+        name, point = found
+        where = f"{path}: {show(name)}"
         if entry.get("error_occurred"):
             message = entry.get("error_message")
-            run.failures.setdefault(rules, []).append(
+            run.failures.setdefault(point, []).append(
                 show(clean(message), 120) if isinstance(message, str)
                 else "no error message")
-            continue
-        if entry.get("run_type") == "aggregate":
-            kind = entry.get("aggregate_name")
-            if kind in ("median", "mean"):
-                where = f"{path}: {show(name)} {kind}"
-                aggregates.setdefault(rules, {})[kind] = (where, entry)
-            continue
-        _add(run, rules, f"{path}: {show(name)}", entry)
-    # Output with --benchmark_report_aggregates_only: one value per point.
-    for rules, by_name in aggregates.items():
-        if rules in run.points:
-            continue
-        _add(run, rules, *(by_name.get("median") or by_name["mean"]))
-        if "median" in by_name and "mean" in by_name:
-            # one observed repetition shows in the mean, not in the median
-            _observe(run, rules, *by_name["mean"])
+        elif entry.get("run_type") != "aggregate":
+            _add(run, point, where, entry)
+        elif entry.get("aggregate_name") in ("median", "mean"):
+            kind = entry["aggregate_name"]
+            aggregates.setdefault(point, {})[kind] = (f"{where} {kind}", entry)
+    _use_aggregates(run, aggregates)
     if not run.points and (need_results or not run.failures):
         why = f" ({run.failed} failed)" if run.failed else ""
-        raise InputError(f"{path}: no Chain/<rules> results{why}")
+        raise InputError(f"{path}: no {_families()} results{why}")
+    _check_distinct(run)
     return run
 
 
-def _add(run, rules, where, entry):
-    """One used row: its checked numbers, and its observers if any."""
-    point = run.points.setdefault(rules, {})
-    run.reps[rules] = run.reps.get(rules, 0) + 1
-    for name, value in _metrics_of(where, entry).items():
-        point.setdefault(name, []).append(value)
-    _observe(run, rules, where, entry)
+def _use_aggregates(run, aggregates):
+    """Output with --benchmark_report_aggregates_only: one value per point,
+    from the median (else the mean) row."""
+    for point, by_name in aggregates.items():
+        if point in run.points:
+            continue
+        _add(run, point, *(by_name.get("median") or by_name["mean"]))
+        if "median" in by_name and "mean" in by_name:
+            # one observed repetition shows in the mean, not in the median
+            _observe(run, point, *by_name["mean"])
 
 
-def _observe(run, rules, where, entry):
+def _add(run, point, where, entry):
+    """One used row: its checked numbers, its rule count and its observers
+    if any."""
+    metrics = _metrics_of(where, entry)
+    if "rules" not in metrics:
+        raise InputError(f"{where}: no rules counter (nf_bench writes the "
+                         f"chain's rule count into every row); {_REDO}")
+    rules = int(metrics["rules"])
+    known = run.rule_count.setdefault(point, rules)
+    if known != rules:
+        raise InputError(f"{where}: rules = {rules}, but other runs of "
+                         f"{point} have rules = {known}; {_REDO}")
+    values = run.points.setdefault(point, {})
+    run.reps[point] = run.reps.get(point, 0) + 1
+    for name, value in metrics.items():
+        values.setdefault(name, []).append(value)
+    _observe(run, point, where, entry)
+
+
+def _check_distinct(run):
+    """InputError when two points of a family have the same rule count."""
+    seen = {}
+    for point in run.names:
+        key = (family_of(point), run.rule_count[point])
+        if key in seen:
+            raise InputError(f"{run.path}: {seen[key]} and {point} both have "
+                             f"rules = {key[1]}; {_REDO}")
+        seen[key] = point
+
+
+def _observe(run, point, where, entry):
     """Records the point as observed when the row saw foreign programs."""
     if "observers" not in entry:
         return
     if _checked(where, QUANTITY["observers"], entry["observers"]) > 0:
-        labels = run.observed.setdefault(rules, [])
+        labels = run.observed.setdefault(point, [])
         label = entry.get("label")
         text = (show(clean(label), 200) if isinstance(label, str) and label
                 else "observers > 0, no label")

@@ -2,7 +2,8 @@
 """Plots what a long iptables OUTPUT chain costs, from nf_bench's Google
 Benchmark JSON (the `Chain/<rules>` results).
 
-One figure, two panels over the rule count:
+One figure, two panels over the rule count (each point's `rules` counter:
+the chain's real length, --extra_rules included):
   top    - TCP throughput in Gbit/s (bits_per_s);
   bottom - mean time per OUTPUT hook call in µs (hook_ns), the p50-p99 range
            as a shaded band, and a least-squares line per input whose slope
@@ -20,8 +21,8 @@ Run it with Debian's Python (it needs python3-matplotlib):
 writes out/chain.png and out/chain.svg and prints both paths.
 Exit status: 0 written; 1 cannot write; 2 bad input (one `plot: ...` line):
 what the loader refuses (not JSON, NaN/inf or impossible counters, a rule
-count out of range, ...) and an input with no hook_ns or bits_per_s values
-(nothing to draw: never an empty figure).
+count out of range or missing, ...) and an input with no hook_ns or
+bits_per_s values (nothing to draw: never an empty figure).
 """
 
 import argparse
@@ -72,7 +73,7 @@ def load_runs(paths):
     a run with nothing to draw."""
     runs = [gbench_json.load(path) for path in paths]
     for run in runs:
-        if not any(run.values(n, m) for n in run.rules
+        if not any(run.values(p, m) for p in run.names
                    for m in ("hook_ns", "bits_per_s")):
             raise gbench_json.InputError(
                 f"{run.path}: no hook_ns or bits_per_s values: nothing to "
@@ -103,13 +104,14 @@ def tags(runs):
 
 
 def summarize(run, metric, scale=1.0):
-    """x, median, min, max of a metric over the rule counts that have it."""
+    """x (rule count), median, min, max of a metric over the points that
+    have it."""
     xs, mids, lows, highs = [], [], [], []
-    for rules in run.rules:
-        values = [v * scale for v in run.values(rules, metric)]
+    for point in run.names:
+        values = [v * scale for v in run.values(point, metric)]
         if not values:
             continue
-        xs.append(rules)
+        xs.append(run.rule_count[point])
         mids.append(statistics.median(values))
         lows.append(min(values))
         highs.append(max(values))
@@ -119,8 +121,8 @@ def summarize(run, metric, scale=1.0):
 
 def repetitions(run):
     """How many values the points of a run have, e.g. {3} or {2, 3}."""
-    return {len(run.values(rules, "hook_ns") or run.values(rules, "bits_per_s"))
-            for rules in run.rules}
+    return {len(run.values(p, "hook_ns") or run.values(p, "bits_per_s"))
+            for p in run.names}
 
 
 def plot_series(ax, xs, mids, lows, highs, style, label):
@@ -135,7 +137,8 @@ def plot_series(ax, xs, mids, lows, highs, style, label):
 def draw_observed(ax, run, xs, mids, style):
     """Hollow markers over the points a foreign observer watched; the
     handle for the legend, or None when none was."""
-    seen = [i for i, x in enumerate(xs) if int(x) in run.observed]
+    watched = {run.rule_count[p] for p in run.observed}
+    seen = [i for i, x in enumerate(xs) if int(x) in watched]
     if not seen:
         return None
     (line,) = ax.plot(xs[seen], mids[seen], linestyle="none",
@@ -239,7 +242,8 @@ def caption(runs):
         text += ("\nHollow markers: points another BPF program watched "
                  "(their hook time includes its cost): " + "; ".join(
                      (f"{tag} " if tag else "")
-                     + ", ".join(f"Chain/{n}" for n in sorted(run.observed))
+                     + ", ".join(plain(p) for p in run.names
+                                 if p in run.observed)
                      for tag, run in observed) + ".")
     return text
 

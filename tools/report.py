@@ -36,6 +36,7 @@ import math
 import os
 import statistics
 import sys
+from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gbench_json  # noqa: E402  (the shared loader, next to this file)
@@ -185,7 +186,7 @@ def fmt_rules(n):
 
 
 # --------------------------------------------------------------------------
-# The report.
+# The model: every number the report quotes, computed from the Run first.
 
 def _number(value):
     """A context value (nf_bench writes them as strings) as a float, or None."""
@@ -197,12 +198,13 @@ def _number(value):
 
 
 def medians(run, metric):
-    """{rules: median over repetitions} for the rule counts that have metric."""
+    """{rule count: median over repetitions} for the points that have
+    metric; the rule count is each point's `rules` counter."""
     out = {}
-    for rules in run.rules:
-        values = run.values(rules, metric)
+    for point in run.names:
+        values = run.values(point, metric)
         if values:
-            out[rules] = statistics.median(values)
+            out[run.rule_count[point]] = statistics.median(values)
     return out
 
 
@@ -211,66 +213,182 @@ def _series(med):
     return xs, [med[x] for x in xs]
 
 
-def _run_section(run, duration_s, duration_from):
-    ctx = run.context
-    lines = ["## Run", ""]
+@dataclass
+class Model:
+    """What the report says, as numbers; the sections render it."""
+    run: object
+    med: dict          # metric -> {rule count: median}
+    duration_s: float  # None when neither recorded nor measurable
+    duration_from: str  # "context" or "real_time"
+    counts: dict       # rule count -> repetitions used
+    hook: dict         # the hook time fit (hook_model)
+    tput: dict         # the throughput fit (throughput_model)
+    cpu: dict          # the CPU share (cpu_model), {} when not computable
+    bulk: dict         # per-packet numbers (bulk_model), {} without sizes
 
-    def show(key):
-        value = ctx.get(key)
-        return str(value) if value not in (None, "") else "not recorded"
 
-    lines.append(f"- Kernel: {show('kernel')}")
-    probe = f"- Probe: {show('probe')}"
+METRICS_USED = ("hook_ns", "bits_per_s", "hook_calls", "bytes_per_call",
+                "hook_p50_ns", "hook_p99_ns", "real_time_s")
+
+
+def build_model(run):
+    """The Model of one Run, or InputError when it cannot be fitted."""
+    med = {m: medians(run, m) for m in METRICS_USED}
+    hook, bps = med["hook_ns"], med["bits_per_s"]
+    if len(hook) < 2 or len(bps) < 2:
+        raise gbench_json.InputError(
+            f"{run.path}: need hook_ns and bits_per_s at two rule counts or "
+            f"more to fit (have {len(hook)} and {len(bps)}); give it a sweep "
+            "nf_bench wrote (--benchmark_out)")
+    # bits_per_s > 0 and every value finite: the loader checked them
+    duration_s = run.numbers.get("duration_s")  # checked by the loader
+    duration_from = "context"
+    if duration_s is None:
+        real = med["real_time_s"]
+        duration_s = statistics.median(real.values()) if real else None
+        duration_from = "real_time"
+    counts = {run.rule_count[p]: len(run.values(p, "hook_ns")
+                                     or run.values(p, "bits_per_s"))
+              for p in run.names}
+    fit = hook_model(med)
+    cpu = cpu_model(med, duration_s, run.context)
+    return Model(run=run, med=med, duration_s=duration_s,
+                 duration_from=duration_from, counts=counts, hook=fit,
+                 tput=throughput_model(run, med, fit["b"]), cpu=cpu,
+                 bulk=bulk_model(med, fit["n_hi"]))
+
+
+def hook_model(med):
+    """hook_ns = a + b·N over the medians; b of each half when they differ."""
+    hook = med["hook_ns"]
+    hx, hy = _series(hook)
+    a, b, r2 = fit_line(hx, hy)
+    out = {"n": len(hx), "a": a, "b": b, "r2": r2, "n_lo": hx[0],
+           "n_hi": hx[-1], "split": None}
+    half = len(hx) // 2
+    if half >= 3 and len(hx) - half >= 3 and b > 0:
+        lo_b = fit_line(hx[:half + 1], hy[:half + 1])[1]
+        hi_b = fit_line(hx[half:], hy[half:])[1]
+        if abs(hi_b - lo_b) > 0.05 * b:
+            out["split"] = (lo_b, hi_b, hx[half])
+    return out
+
+
+def throughput_model(run, med, b):
+    """The drop, the inverse fit, the hook's prediction of d, the spread of
+    the repetitions and the half-throughput points."""
+    tx, ty = _series(med["bits_per_s"])
+    c, d, r2 = fit_inverse(tx, ty)
+    out = {"tx": tx, "ty": ty, "c": c, "d": d, "r2": r2,
+           "drop": ty[0] - ty[-1], "d_hook": None, "spread": None,
+           "half_data": data_half_point(tx, ty),
+           "half_model": half_point(c, d)}
+    bpc = med["bytes_per_call"]
+    if bpc and b > 0:
+        out["size"] = statistics.median(bpc.values())
+        out["d_hook"] = b * 1e-9 / (8 * out["size"])  # s per bit per rule
+    spreads = [(run.rule_count[p], (max(v) - min(v)) / statistics.median(v))
+               for p in run.names for v in [run.values(p, "bits_per_s")]
+               if len(v) > 1]
+    if spreads:
+        out["spread"] = (statistics.median(t[1] for t in spreads),
+                         max(spreads, key=lambda t: t[1]))
+    return out
+
+
+def cpu_model(med, duration_s, context):
+    """Hook calls per second and the share of one CPU in the hook at the
+    lowest and highest rule count; {} when not computable."""
+    hook, calls = med["hook_ns"], med["hook_calls"]
+    cx = [n for n in sorted(hook) if n in calls]
+    if not (duration_s and cx):
+        return {}
+    lo, hi = cx[0], cx[-1]
+    rate = {n: calls[n] / duration_s for n in (lo, hi)}
+    return {"lo": lo, "hi": hi, "rate": rate,
+            "frac": {n: cpu_fraction(rate[n], hook[n]) for n in (lo, hi)},
+            "cpus": _number(context.get("num_cpus"))}
+
+
+def bulk_model(med, n_hi):
+    """What one hook call at the highest rule count means per packet; {}
+    without bytes_per_call."""
+    if not med["bytes_per_call"]:
+        return {}
+    size = statistics.median(med["bytes_per_call"].values())
+    ns_hi = med["hook_ns"][n_hi]
+    pps_same = (med["bits_per_s"][n_hi] / (8 * MTU)
+                if n_hi in med["bits_per_s"] else None)
+    return {"size": size, "segs": size / MSS, "ns_hi": ns_hi,
+            "pps_cpu": 1e9 / ns_hi, "pps_same": pps_same}
+
+
+# --------------------------------------------------------------------------
+# The sections: Markdown from the model, no arithmetic beyond units.
+
+def _show(ctx, key):
+    value = ctx.get(key)
+    return str(value) if value not in (None, "") else "not recorded"
+
+
+def _probe_line(ctx):
+    probe = f"- Probe: {_show(ctx, 'probe')}"
     self_ns = _number(ctx.get("probe_self_ns"))
     if self_ns is not None:
         probe += f", own cost {fmt_ns(self_ns)} per hook call"
         if ctx.get("probe_self_method"):
             probe += f", measured by: {ctx['probe_self_method']}"
         probe += "; it is included in every hook time below"
-    lines.append(probe)
-    lines.append(f"- iptables backend: {show('iptables_backend')}")
-    lines.append(f"- iperf3: {show('iperf3')}, one TCP stream")
-    if duration_s is not None:
-        lines.append(f"- Duration of one run: {round_sig(duration_s, 4):g} s"
-                     + ("" if duration_from == "context"
-                        else " (from the benchmark's real time; "
-                             "duration_s not recorded)"))
-    else:
-        lines.append("- Duration of one run: not recorded")
+    return probe
 
-    counts = {n: len(run.values(n, "hook_ns") or run.values(n, "bits_per_s"))
-              for n in run.rules}
-    most = max(counts.values())
-    rules = run.rules
-    lines.append(f"- Rule counts: {fmt_rules(rules[0])} to {fmt_rules(rules[-1])}"
-                 f" ({len(rules)} points), "
-                 + (f"{most} repetitions each; medians are used" if most > 1
-                    else "one value each (single runs or aggregate rows)"))
+
+def _cpu_line(ctx):
     cpus = ctx.get("num_cpus")
-    mhz = ctx.get("mhz_per_cpu")
-    cpu_line = f"- CPUs: {cpus if cpus is not None else 'not recorded'}"
-    if mhz:
-        cpu_line += f" at {mhz} MHz"
+    line = f"- CPUs: {cpus if cpus is not None else 'not recorded'}"
+    if ctx.get("mhz_per_cpu"):
+        line += f" at {ctx['mhz_per_cpu']} MHz"
     if ctx.get("host_name"):
-        cpu_line += f", host {ctx['host_name']}"
-    lines.append(cpu_line)
-    lines.append(f"- Date: {show('date')}")
-    if run.failed:
-        short = [f"{fmt_rules(n)} ({c} of {most})"
-                 for n, c in counts.items() if c < most]
-        line = (f"- Failed runs left out: {run.failed}")
-        if short:
-            line += "; rule counts with fewer repetitions: " + ", ".join(short)
-        lines.append(line)
+        line += f", host {ctx['host_name']}"
+    return line
+
+
+def _failed_line(m):
+    if not m.run.failed:
+        return "- Failed runs: none"
+    most = max(m.counts.values())
+    short = [f"{fmt_rules(n)} ({c} of {most})"
+             for n, c in sorted(m.counts.items()) if c < most]
+    line = f"- Failed runs left out: {m.run.failed}"
+    if short:
+        line += "; rule counts with fewer repetitions: " + ", ".join(short)
+    return line
+
+
+def run_section(m):
+    ctx = m.run.context
+    if m.duration_s is None:
+        duration = "- Duration of one run: not recorded"
     else:
-        lines.append("- Failed runs: none")
-    return lines
+        duration = (f"- Duration of one run: {round_sig(m.duration_s, 4):g} s"
+                    + ("" if m.duration_from == "context"
+                       else " (from the benchmark's real time; "
+                            "duration_s not recorded)"))
+    rules, most = sorted(m.counts), max(m.counts.values())
+    return ["## Run", "",
+            f"- Kernel: {_show(ctx, 'kernel')}", _probe_line(ctx),
+            f"- iptables backend: {_show(ctx, 'iptables_backend')}",
+            f"- iperf3: {_show(ctx, 'iperf3')}, one TCP stream", duration,
+            f"- Rule counts: {fmt_rules(rules[0])} to {fmt_rules(rules[-1])}"
+            f" ({len(rules)} points), "
+            + (f"{most} repetitions each; medians are used" if most > 1
+               else "one value each (single runs or aggregate rows)"),
+            _cpu_line(ctx), f"- Date: {_show(ctx, 'date')}", _failed_line(m)]
 
 
-def _warnings_section(run):
+def warnings_section(m):
     """What makes some numbers below more than the chain's cost; [] if
     nothing does (or, in files before 2026-12, nothing was recorded)."""
-    lines = []
+    run, lines = m.run, []
     if run.observed:
         lines.append(
             "- **Observed points:** another BPF program (at the sender "
@@ -280,8 +398,9 @@ def _warnings_section(run):
             "throughput may "
             "be lower; re-run without it (stop nf_watch, bpftrace or the "
             "other netfilter BPF program) for clean numbers:")
-        lines += [f"  - N = {fmt_rules(n)}: {'; '.join(run.observed[n])}"
-                  for n in sorted(run.observed)]
+        lines += [f"  - N = {fmt_rules(run.rule_count[p])}: "
+                  f"{'; '.join(run.observed[p])}"
+                  for p in run.names if p in run.observed]
     load = gbench_json.load_warnings(run)
     if load:
         lines.append("- **Busy machine at start:** " + "; ".join(load)
@@ -290,42 +409,13 @@ def _warnings_section(run):
     return ["## ⚠ Warnings", ""] + lines + [""] if lines else []
 
 
-def build_report(run):
-    """The Markdown text of the report for one loaded Run."""
-    hook = medians(run, "hook_ns")
-    bps = medians(run, "bits_per_s")
-    calls = medians(run, "hook_calls")
-    bpc = medians(run, "bytes_per_call")
-    p50 = medians(run, "hook_p50_ns")
-    p99 = medians(run, "hook_p99_ns")
-    real = medians(run, "real_time_s")
-    if len(hook) < 2 or len(bps) < 2:
-        raise gbench_json.InputError(
-            f"{run.path}: need hook_ns and bits_per_s at two rule counts or "
-            f"more to fit (have {len(hook)} and {len(bps)}); give it a sweep "
-            "nf_bench wrote (--benchmark_out)")
-    # bits_per_s > 0 and every value finite: the loader checked them
-
-    duration_s = run.numbers.get("duration_s")  # checked by the loader
-    duration_from = "context"
-    if duration_s is None:
-        duration_s = statistics.median(real.values()) if real else None
-        duration_from = "real_time"
-
-    out = [f"# nf_bench: what a long OUTPUT chain costs ({run.label})", "",
-           f"Source: `{run.path}`. All values are medians over repetitions "
-           "at each rule count N.", ""]
-    out += _warnings_section(run)
-    out += _run_section(run, duration_s, duration_from)
-
-    # ---- Hook time vs rules
-    hx, hy = _series(hook)
-    a, b, r2 = fit_line(hx, hy)
-    n_lo, n_hi = hx[0], hx[-1]
-    out += ["", "## Hook time vs rules", "",
-            f"Least-squares fit over {len(hx)} rule counts: "
-            f"hook_ns = a + b·N with b = {fmt_sig(b)} ns per rule, "
-            f"a = {fmt_ns(a)}, R² = {fmt_r2(r2)}.", ""]
+def hook_section(m):
+    f, hook = m.hook, m.med["hook_ns"]
+    a, b, n_lo, n_hi = f["a"], f["b"], f["n_lo"], f["n_hi"]
+    out = ["", "## Hook time vs rules", "",
+           f"Least-squares fit over {f['n']} rule counts: "
+           f"hook_ns = a + b·N with b = {fmt_sig(b)} ns per rule, "
+           f"a = {fmt_ns(a)}, R² = {fmt_r2(f['r2'])}.", ""]
     if b > 0:
         out.append(f"Each rule in the chain costs {fmt_sig(b)} ns per packet "
                    f"(per hook call, i.e. per skb); 1000 rules add "
@@ -336,183 +426,191 @@ def build_report(run):
     out.append("")
     line = (f"Measured: {fmt_ns(hook[n_lo])} at {fmt_rules(n_lo)} rules, "
             f"{fmt_ns(hook[n_hi])} at {fmt_rules(n_hi)}")
+    p50, p99 = m.med["hook_p50_ns"], m.med["hook_p99_ns"]
     if n_hi in p50 and n_hi in p99:
         line += (f" (p50 {fmt_ns(p50[n_hi])}, p99 {fmt_ns(p99[n_hi])}; "
                  "from the probe's histogram)")
     out.append(line + ".")
-    half = len(hx) // 2
-    if half >= 3 and len(hx) - half >= 3 and b > 0:
-        lo_b = fit_line(hx[:half + 1], hy[:half + 1])[1]
-        hi_b = fit_line(hx[half:], hy[half:])[1]
-        if abs(hi_b - lo_b) > 0.05 * b:
-            line = (f"The cost per rule is not quite constant: b = "
-                    f"{fmt_sig(lo_b)} ns for N ≤ {fmt_rules(hx[half])} and "
-                    f"{fmt_sig(hi_b)} ns for N ≥ {fmt_rules(hx[half])}")
-            if a < hook[n_lo]:
-                line += (f", which is why a ({fmt_ns(a)}) is below the "
-                         f"{fmt_ns(hook[n_lo])} measured at "
-                         f"{fmt_rules(n_lo)} rules")
-            out.append(line + ".")
+    if f["split"]:
+        lo_b, hi_b, at = f["split"]
+        line = (f"The cost per rule is not quite constant: b = "
+                f"{fmt_sig(lo_b)} ns for N ≤ {fmt_rules(at)} and "
+                f"{fmt_sig(hi_b)} ns for N ≥ {fmt_rules(at)}")
+        if a < hook[n_lo]:
+            line += (f", which is why a ({fmt_ns(a)}) is below the "
+                     f"{fmt_ns(hook[n_lo])} measured at "
+                     f"{fmt_rules(n_lo)} rules")
+        out.append(line + ".")
+    return out
 
-    # ---- Throughput
-    tx, ty = _series(bps)
-    t_lo, t_hi = ty[0], ty[-1]
-    drop = t_lo - t_hi
-    c, d, r2i = fit_inverse(tx, ty)
+
+def _signed(drop, text):
+    return f"{'−' if drop >= 0 else '+'}{text}"
+
+
+def throughput_section(m):
+    t, b = m.tput, m.hook["b"]
+    tx, ty, c, d, drop = t["tx"], t["ty"], t["c"], t["d"], t["drop"]
     # 1/c is the fit at N = 0; data far from the model can give c <= 0.
     fit_zero = (f"{fmt_gbps(1 / c)} at 0 rules" if c > 0 else
                 "c ≤ 0: no positive throughput at 0 rules, the model does not "
                 "describe this data")
-    out += ["", "## Throughput", "",
-            f"Throughput falls from {fmt_gbps(t_lo)} at {fmt_rules(tx[0])} "
-            f"rules to {fmt_gbps(t_hi)} at {fmt_rules(tx[-1])}: "
-            f"{'−' if drop >= 0 else '+'}{fmt_gbps(abs(drop))} "
-            f"({'−' if drop >= 0 else '+'}{fmt_pct(abs(drop) / t_lo)}).", ""]
-    out.append(f"Fit of 1/bits_per_s = c + d·N over {len(tx)} rule counts: "
-               f"c = {fmt_sig(c * 1e12)} ps per bit, "
-               f"d = {fmt_sig(d * 1e12 * 1000)} ps per bit per 1000 rules, "
-               f"R² = {fmt_r2(r2i)}. So bits_per_s ≈ 1/(c + d·N): c is the "
-               f"base cost of sending one bit (the fit's "
-               f"{fit_zero}), d what each rule adds to it.")
-    if bpc and b > 0:
-        size = statistics.median(bpc.values())
-        d_hook = b * 1e-9 / (8 * size)  # s per bit per rule
+    out = ["", "## Throughput", "",
+           f"Throughput falls from {fmt_gbps(ty[0])} at {fmt_rules(tx[0])} "
+           f"rules to {fmt_gbps(ty[-1])} at {fmt_rules(tx[-1])}: "
+           f"{_signed(drop, fmt_gbps(abs(drop)))} "
+           f"({_signed(drop, fmt_pct(abs(drop) / ty[0]))}).", "",
+           f"Fit of 1/bits_per_s = c + d·N over {len(tx)} rule counts: "
+           f"c = {fmt_sig(c * 1e12)} ps per bit, "
+           f"d = {fmt_sig(d * 1e12 * 1000)} ps per bit per 1000 rules, "
+           f"R² = {fmt_r2(t['r2'])}. So bits_per_s ≈ 1/(c + d·N): c is the "
+           f"base cost of sending one bit (the fit's "
+           f"{fit_zero}), d what each rule adds to it."]
+    if t["d_hook"] is not None:
         out.append(f"If the sending CPU is the bottleneck, the hook alone "
-                   f"predicts d = b / (8 × bytes_per_call) = {fmt_sig(b)} ns / "
-                   f"(8 × {fmt_sig(size / 1024)} KiB) = "
-                   f"{fmt_sig(d_hook * 1e12 * 1000)} ps per bit per 1000 "
-                   f"rules; the fitted d is {fmt_pct(d / d_hook)} of that.")
-    spreads = [(n, (max(v) - min(v)) / statistics.median(v))
-               for n in tx for v in [run.values(n, "bits_per_s")] if len(v) > 1]
-    if spreads:
-        worst = max(spreads, key=lambda t: t[1])
-        typical = statistics.median(t[1] for t in spreads)
-        out.append(f"The repetitions at one rule count differ in throughput by "
-                   f"{fmt_pct(typical)} (median of max − min over median; up "
-                   f"to {fmt_pct(worst[1])} at {fmt_rules(worst[0])} rules)"
-                   + ("; throughput is noisy, the hook time is the steadier "
-                      "measure of the chain's cost." if typical > 0.05 else "."))
-    out.append("")
-    n_half_data = data_half_point(tx, ty)
-    n_half_model = half_point(c, d)
-    if n_half_data is not None:
-        out.append(f"Throughput reaches half its {fmt_rules(tx[0])}-rule value "
-                   f"({fmt_gbps(t_lo / 2)}) at about N = "
-                   f"{fmt_rules(n_half_data)} rules (measured, interpolated)"
-                   + (f"; the fit puts N½ = c/d at {fmt_rules(n_half_model)}."
-                      if n_half_model is not None else "."))
-    elif n_half_model is not None:
-        out.append(f"Throughput does not fall to half its {fmt_rules(tx[0])}-"
-                   f"rule value within the data (lowest: "
-                   f"{fmt_pct(min(ty) / t_lo)} of it). Extrapolated from the "
-                   f"fit: N½ = c/d ≈ {fmt_rules(round_sig(n_half_model, 2))} rules, where "
-                   f"throughput would be half the fit's 0-rule "
-                   f"{fmt_gbps(1 / c)}.")
-    else:
-        out.append(f"Throughput does not fall to half its "
-                   f"{fmt_rules(tx[0])}-rule value within the data, and the "
-                   "fit gives no half-throughput point (d ≤ 0 or c ≤ 0).")
+                   f"predicts d = b / (8 × bytes_per_call) = {fmt_sig(b)} ns"
+                   f" / (8 × {fmt_sig(t['size'] / 1024)} KiB) = "
+                   f"{fmt_sig(t['d_hook'] * 1e12 * 1000)} ps per bit per 1000 "
+                   f"rules; the fitted d is {fmt_pct(d / t['d_hook'])} of "
+                   "that.")
+    if t["spread"]:
+        typical, worst = t["spread"]
+        noisy = ("; throughput is noisy, the hook time is the steadier "
+                 "measure of the chain's cost." if typical > 0.05 else ".")
+        out.append(f"The repetitions at one rule count differ in throughput "
+                   f"by {fmt_pct(typical)} (median of max − min over median; "
+                   f"up to {fmt_pct(worst[1])} at {fmt_rules(worst[0])} "
+                   f"rules){noisy}")
+    return out + ["", half_line(t)]
 
-    # ---- Cost in CPU
-    out += ["", "## Cost in CPU", ""]
-    cx = [n for n in hx if n in calls]
-    frac = {}
-    if duration_s and cx:
-        c_lo, c_hi = cx[0], cx[-1]
-        rate = {n: calls[n] / duration_s for n in (c_lo, c_hi)}
-        frac = {n: cpu_fraction(rate[n], hook[n]) for n in (c_lo, c_hi)}
-        out += [f"| | {fmt_rules(c_lo)} rules | {fmt_rules(c_hi)} rules |",
-                "| --- | ---: | ---: |",
-                f"| hook calls per second | {fmt_rate(rate[c_lo])} | "
-                f"{fmt_rate(rate[c_hi])} |",
-                f"| time per hook call | {fmt_ns(hook[c_lo])} | "
-                f"{fmt_ns(hook[c_hi])} |",
-                f"| share of one CPU in the hook | {fmt_pct(frac[c_lo])} | "
-                f"{fmt_pct(frac[c_hi])} |",
-                "",
-                f"Share of one CPU = hook calls / {round_sig(duration_s, 4):g} s × "
-                "hook_ns. At "
-                f"{fmt_rules(c_hi)} rules the hook takes {fmt_pct(frac[c_hi])}"
-                f" of one CPU, of which {fmt_pct(frac[c_hi] - frac[c_lo])} is "
-                + ("due to the rules" if c_lo == 0 else
-                   f"due to the {fmt_rules(c_hi - c_lo)} rules beyond "
-                   f"{fmt_rules(c_lo)}")
-                + f" (minus the {fmt_pct(frac[c_lo])} at "
-                f"{fmt_rules(c_lo)} rules), while the stream still moves "
-                f"{fmt_gbps(bps.get(c_hi, t_hi))}."]
-        cpus = _number(run.context.get("num_cpus"))
-        if cpus:
-            out[-1] += (f" The machine has {cpus:g} CPUs: that is "
-                        f"{fmt_pct((frac[c_hi] - frac[c_lo]) / cpus)} of all "
-                        "of them.")
-    else:
-        out.append("Not computable: hook_calls or the run duration is missing.")
 
-    # ---- Why TCP bulk hides part of the cost
-    out += ["", "## Why TCP bulk hides part of the cost", ""]
-    if bpc:
-        size = statistics.median(bpc.values())
-        segs = size / MSS
-        ns_hi = hook[n_hi]
-        pps_cpu = 1e9 / ns_hi
-        out.append(
-            f"The median skb in the hook holds {fmt_sig(size / 1024)} KiB "
-            f"(bytes_per_call): TCP bulk traffic is segmented after the hook "
-            f"(GSO/TSO), so one hook call covers ~{fmt_sig(segs)} packets of "
-            f"{MSS} bytes of payload at a {MTU}-byte MTU. Traffic that is not "
-            f"segmented late (UDP, small requests and replies: packets of "
-            f"{SMALL_PACKET} to {MTU} bytes, each its own hook call) pays the "
-            f"chain per packet: at least ~{fmt_sig(segs)} times as often for "
-            "the same payload.")
-        out.append("")
-        out.append(
-            f"At {fmt_rules(n_hi)} rules one hook call takes {fmt_ns(ns_hi)}, so:")
-        out.append("")
-        out.append(f"- 1 Mpps would cost {fmt_sig(ns_hi * 1e6 * 1e-9)} CPUs "
-                   f"of hook time alone ({fmt_ns(ns_hi)} × 10⁶/s);")
-        out.append(f"- one CPU can pass at most {fmt_rate(pps_cpu, 'pps')} "
-                   f"through the chain: {fmt_bps(pps_cpu * MTU * 8)} of "
-                   f"{MTU}-byte packets, {fmt_bps(pps_cpu * SMALL_PACKET * 8)} "
-                   f"of {SMALL_PACKET}-byte packets;")
-        pps_same = bps[n_hi] / (8 * MTU) if n_hi in bps else None
-        if pps_same is not None:
-            out.append(f"- the measured {fmt_gbps(bps[n_hi])} sent as "
-                       f"{MTU}-byte packets would be "
-                       f"{fmt_rate(pps_same, 'pps')}, i.e. "
-                       f"{fmt_sig(cpu_fraction(pps_same, ns_hi))} CPUs in the "
-                       "hook.")
-        else:
-            out[-1] = out[-1].rstrip(";") + "."
-    else:
-        out.append("Not computable: bytes_per_call is missing.")
+def half_line(t):
+    """Where throughput halves: measured, extrapolated, or nowhere."""
+    tx, ty, c = t["tx"], t["ty"], t["c"]
+    if t["half_data"] is not None:
+        return (f"Throughput reaches half its {fmt_rules(tx[0])}-rule value "
+                f"({fmt_gbps(ty[0] / 2)}) at about N = "
+                f"{fmt_rules(t['half_data'])} rules (measured, interpolated)"
+                + (f"; the fit puts N½ = c/d at {fmt_rules(t['half_model'])}."
+                   if t["half_model"] is not None else "."))
+    if t["half_model"] is not None:
+        return (f"Throughput does not fall to half its {fmt_rules(tx[0])}-"
+                f"rule value within the data (lowest: "
+                f"{fmt_pct(min(ty) / ty[0])} of it). Extrapolated from the "
+                f"fit: N½ = c/d ≈ {fmt_rules(round_sig(t['half_model'], 2))} "
+                f"rules, where throughput would be half the fit's 0-rule "
+                f"{fmt_gbps(1 / c)}.")
+    return (f"Throughput does not fall to half its "
+            f"{fmt_rules(tx[0])}-rule value within the data, and the "
+            "fit gives no half-throughput point (d ≤ 0 or c ≤ 0).")
 
-    # ---- What to do about it
+
+def cpu_section(m):
+    out = ["", "## Cost in CPU", ""]
+    if not m.cpu:
+        return out + ["Not computable: hook_calls or the run duration is "
+                      "missing."]
+    hook, lo, hi = m.med["hook_ns"], m.cpu["lo"], m.cpu["hi"]
+    rate, frac = m.cpu["rate"], m.cpu["frac"]
+    text = (f"Share of one CPU = hook calls / {round_sig(m.duration_s, 4):g} "
+            f"s × hook_ns. At {fmt_rules(hi)} rules the hook takes "
+            f"{fmt_pct(frac[hi])} of one CPU, of which "
+            f"{fmt_pct(frac[hi] - frac[lo])} is "
+            + ("due to the rules" if lo == 0 else
+               f"due to the {fmt_rules(hi - lo)} rules beyond "
+               f"{fmt_rules(lo)}")
+            + f" (minus the {fmt_pct(frac[lo])} at {fmt_rules(lo)} rules), "
+            f"while the stream still moves "
+            f"{fmt_gbps(m.med['bits_per_s'].get(hi, m.tput['ty'][-1]))}.")
+    if m.cpu["cpus"]:
+        text += (f" The machine has {m.cpu['cpus']:g} CPUs: that is "
+                 f"{fmt_pct((frac[hi] - frac[lo]) / m.cpu['cpus'])} of all "
+                 "of them.")
+    return out + [f"| | {fmt_rules(lo)} rules | {fmt_rules(hi)} rules |",
+                  "| --- | ---: | ---: |",
+                  f"| hook calls per second | {fmt_rate(rate[lo])} | "
+                  f"{fmt_rate(rate[hi])} |",
+                  f"| time per hook call | {fmt_ns(hook[lo])} | "
+                  f"{fmt_ns(hook[hi])} |",
+                  f"| share of one CPU in the hook | {fmt_pct(frac[lo])} | "
+                  f"{fmt_pct(frac[hi])} |", "", text]
+
+
+def bulk_section(m):
+    out = ["", "## Why TCP bulk hides part of the cost", ""]
+    k = m.bulk
+    if not k:
+        return out + ["Not computable: bytes_per_call is missing."]
+    ns_hi, pps_cpu, segs = k["ns_hi"], k["pps_cpu"], k["segs"]
+    out += [f"The median skb in the hook holds {fmt_sig(k['size'] / 1024)} "
+            f"KiB (bytes_per_call): TCP bulk traffic is segmented after the "
+            f"hook (GSO/TSO), so one hook call covers ~{fmt_sig(segs)} "
+            f"packets of {MSS} bytes of payload at a {MTU}-byte MTU. Traffic "
+            f"that is not segmented late (UDP, small requests and replies: "
+            f"packets of {SMALL_PACKET} to {MTU} bytes, each its own hook "
+            f"call) pays the chain per packet: at least ~{fmt_sig(segs)} "
+            "times as often for the same payload.", "",
+            f"At {fmt_rules(m.hook['n_hi'])} rules one hook call takes "
+            f"{fmt_ns(ns_hi)}, so:", "",
+            f"- 1 Mpps would cost {fmt_sig(ns_hi * 1e6 * 1e-9)} CPUs "
+            f"of hook time alone ({fmt_ns(ns_hi)} × 10⁶/s);",
+            f"- one CPU can pass at most {fmt_rate(pps_cpu, 'pps')} "
+            f"through the chain: {fmt_bps(pps_cpu * MTU * 8)} of "
+            f"{MTU}-byte packets, {fmt_bps(pps_cpu * SMALL_PACKET * 8)} "
+            f"of {SMALL_PACKET}-byte packets;"]
+    if k["pps_same"] is None:
+        return out[:-1] + [out[-1].rstrip(";") + "."]
+    bps_hi = m.med["bits_per_s"][m.hook["n_hi"]]
+    return out + [f"- the measured {fmt_gbps(bps_hi)} sent as "
+                  f"{MTU}-byte packets would be "
+                  f"{fmt_rate(k['pps_same'], 'pps')}, i.e. "
+                  f"{fmt_sig(cpu_fraction(k['pps_same'], ns_hi))} CPUs in "
+                  "the hook."]
+
+
+def advice_section(m):
+    hook, n_lo, n_hi = m.med["hook_ns"], m.hook["n_lo"], m.hook["n_hi"]
     saved_ns = hook[n_hi] - hook[n_lo]
-    out += ["", "## What to do about it", "",
+    frac = m.cpu.get("frac", {})
+    saving = ""
+    if saved_ns > 0:
+        saving = (f" At {fmt_rules(n_hi)} rules that saves about "
+                  f"{fmt_ns(saved_ns)} per hook call"
+                  + (f", {fmt_pct(frac[n_hi] - frac[n_lo])} of a CPU at this "
+                     f"run's rate." if n_hi in frac and n_lo in frac else "."))
+    shortcut = (f" (close to the {fmt_ns(hook[n_lo])} measured at "
+                f"{fmt_rules(n_lo)} rules, instead of {fmt_ns(hook[n_hi])})"
+                if hook[n_hi] > hook[n_lo] else "")
+    return ["", "## What to do about it", "",
             "Every packet walks the chain until a rule matches, so the cost "
-            "is in the rules a packet walks past, not in the ones it hits:", "",
+            "is in the rules a packet walks past, not in the ones it hits:",
+            "",
             "- **Contiguous addresses:** one prefix rule "
             "(`-d 198.19.0.0/16`) instead of many `-d …/32` rules.",
             "- **Sets:** an ipset (`ipset create block hash:ip,port`, then "
             "`-p tcp -m set --match-set block dst,dst -j DROP`) or an nft set "
             "is one hash lookup: its cost does not depend on how many entries "
-            "it holds."
-            + (f" At {fmt_rules(n_hi)} rules that saves about "
-               f"{fmt_ns(saved_ns)} per hook call"
-               + (f", {fmt_pct(frac[n_hi] - frac[n_lo])} of a CPU at this "
-                  f"run's rate." if n_hi in frac and n_lo in frac else ".")
-               if saved_ns > 0 else ""),
+            "it holds." + saving,
             "- **Order:** put the rules hit most often first, and accept "
             "established traffic at the top "
             "(`-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`) so most "
-            "packets stop after one rule"
-            + (f" (close to the {fmt_ns(hook[n_lo])} measured at "
-               f"{fmt_rules(n_lo)} rules, instead of {fmt_ns(hook[n_hi])})"
-               if hook[n_hi] > hook[n_lo] else "")
+            "packets stop after one rule" + shortcut
             + ". Only if the rest of the chain is meant for new connections.",
             "- **Scope:** move the rules to a user chain and jump to it only "
             "for the traffic that needs them (e.g. "
             "`-p tcp -d 198.19.0.0/16 -j BLOCKLIST`).", ""]
+
+
+def build_report(run):
+    """The Markdown text of the report for one loaded Run."""
+    m = build_model(run)
+    out = [f"# nf_bench: what a long OUTPUT chain costs ({run.label})", "",
+           f"Source: `{run.path}`. All values are medians over repetitions "
+           "at each rule count N.", ""]
+    for section in (warnings_section, run_section, hook_section,
+                    throughput_section, cpu_section, bulk_section,
+                    advice_section):
+        out += section(m)
     return "\n".join(out)
 
 

@@ -1,7 +1,7 @@
 """A bounded randomized fuzz test of the tools' JSON loader and of the
 main() of gate.py, report.py and plot.py.
 
-Inputs: small nf_bench-like Google Benchmark documents (gbench_doc.py) and
+Inputs: small nf_bench-like Google Benchmark documents (fake_runs.py) and
 slices of results/reference.json, mutated at random: values of known and
 unknown fields set to NaN, inf, 0, negatives, 1e308, ints of 400 digits,
 strings, bools, null, arrays, objects, nesting up to 100 000 levels; fields
@@ -45,19 +45,14 @@ import tempfile
 import time
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOOLS = os.path.normpath(os.path.join(HERE, "..", "..", "tools"))
-REFERENCE = os.path.normpath(os.path.join(HERE, "..", "..", "results",
-                                          "reference.json"))
-sys.path.insert(0, TOOLS)
-
-import matplotlib  # noqa: E402
+import fake_runs
+from fake_runs import REFERENCE
+import matplotlib
 
 matplotlib.use("Agg")
 
 import gate  # noqa: E402
-import gbench_doc  # noqa: E402
-import gbench_json  # noqa: E402
+import gbench_json  # noqa: E402  (found through fake_runs.TOOLS)
 import plot  # noqa: E402
 import report  # noqa: E402
 
@@ -70,9 +65,9 @@ BUDGET = {tool: seconds * SCALE for tool, seconds in
 # Cases run even when the budget is used up first (a slow, busy machine).
 MIN_CASES = {"loader": 50, "gate": 20, "report": 20, "plot": 4}
 
-KNOWN = [q.name for q in gbench_json.QUANTITIES if q.where == "row"
-         and not q.name.endswith("_time_s")]
-CONTEXT = [q.name for q in gbench_json.QUANTITIES if q.where == "context"]
+KNOWN = list(gbench_json.COUNTERS)
+CONTEXT = list(gbench_json.CONTEXT_NUMBERS)
+SWEEP = fake_runs.SWEEP
 FIELDS = KNOWN + ["name", "run_name", "run_type", "aggregate_name",
                   "error_occurred", "error_message", "time_unit", "real_time",
                   "cpu_time", "label", "repetitions", "repetition_index",
@@ -140,7 +135,7 @@ def nested(rng, depth):
 def odd_name(rng):
     """A benchmark name: mostly Chain/<something>, sometimes not."""
     rules = rng.choice([
-        str(rng.randrange(0, 3001, 100)), "-5", "1e3", "99999999999999999999",
+        str(rng.choice(SWEEP)), "-5", "1e3", "99999999999999999999",
         "9" * rng.randrange(1, 6000), "\u0663\u0660\u0660", "", "0" * 30,
         str(rng.randrange(10 ** 6 - 2, 10 ** 6 + 2)), "12 ", "65534"])
     tail = rng.choice(["/manual_time", "", "/", "/manual_time_median", "\n",
@@ -159,7 +154,7 @@ def base_doc(rng, reference):
                                  rng.randrange(1, 60)))
         doc["benchmarks"] = [doc["benchmarks"][i] for i in keep]
         return doc
-    rules = sorted(rng.sample(range(0, 3001, 100), rng.randrange(1, 6)))
+    rules = sorted(rng.sample(SWEEP, rng.randrange(1, 6)))
     reps = rng.randrange(1, 6)
     fail = {(r, k) for r in rules for k in range(reps)
             if rng.random() < 0.1}
@@ -170,10 +165,12 @@ def base_doc(rng, reference):
             ctx[key] = rng.choice([
                 str(rng.choice([0, 1, 2, 3])), f"{rng.uniform(0, 4):.2f}",
                 f"{rng.random():.2f}"])
-    return gbench_doc.doc(rules=rules, reps=reps, fail=fail,
-                          observed=observed,
-                          aggregates_only=rng.random() < 0.15,
-                          with_observers=rng.random() < 0.5, **ctx)
+    doc = fake_runs.doc(rules=rules, reps=reps, fail=fail, observed=observed,
+                        aggregates_only=rng.random() < 0.15,
+                        with_observers=rng.random() < 0.5,
+                        extra_rules=rng.choice([0, 0, 0, 500]))
+    doc["context"].update(ctx)
+    return doc
 
 
 def mutate_doc(rng, doc, log):
@@ -285,14 +282,19 @@ def to_bytes(rng, doc, log):
 
 def valid_run(test, run):
     """Every value the loader let through is finite and in its range."""
-    for rules, metrics in run.points.items():
-        test.assertFalse(gbench_json.QUANTITY["rules"].why_invalid(rules))
+    test.assertEqual(set(run.rule_count), set(run.points))
+    for point, metrics in run.points.items():
+        rules = run.rule_count[point]
+        test.assertIsNone(gbench_json.QUANTITY["rules"].why_invalid(rules))
+        test.assertEqual(metrics["rules"], [rules] * run.reps[point])
         for name, values in metrics.items():
             for value in values:
-                test.assertTrue(math.isfinite(value), (rules, name, value))
+                test.assertTrue(math.isfinite(value), (point, name, value))
                 test.assertIsNone(
                     gbench_json.QUANTITY[name].why_invalid(value),
-                    (rules, name, value))
+                    (point, name, value))
+        (point + run.label).encode("utf-8")
+        test.assertTrue(point.isprintable(), point)
 
 
 def call(main, argv):
@@ -365,10 +367,7 @@ class FuzzTools(unittest.TestCase):
             self.assertIn(status, codes, f"exit {status!r}")
             out.encode("utf-8")  # a real stdout is strict UTF-8
             if status == 2:
-                lines = err.splitlines()
-                self.assertEqual(len(lines), 1, f"stderr: {err!r}")
-                self.assertTrue(lines[0].startswith(f"{tool}: "), lines[0])
-                self.assertEqual(out, "")
+                fake_runs.refusal(self, status, out, err, tool)
         except (AssertionError, UnicodeEncodeError) as e:
             raise AssertionError(f"{where}: {e}; inputs kept in "
                                  f"{self.keep(paths)}") from e

@@ -1,17 +1,23 @@
 """Tests for tools/gbench_json.py, the loader the plot, report and gate share.
 
 What they check:
-  * results/reference.json loads: 31 points of 5 repetitions, nothing
-    observed, no load warning (it predates both);
+  * results/reference.json loads: the sweep of nf_schema.FAMILIES, 5
+    repetitions a point, nothing observed, no load warning (it predates
+    both); results/regression-extra500.json keeps the points' names and
+    takes the rule counts from the `rules` counter (500 more);
+  * a point is the run name without Google Benchmark's suffixes; its rule
+    count is its `rules` counter: a used row without one, runs of a point
+    with different ones, and two points with the same one are refused;
   * NaN in stddev/cv rows (Google Benchmark writes it for constant counters)
     is never read, so it is no error;
   * what cannot be a measurement raises InputError with one line naming the
     file, the benchmark and the counter: NaN/inf, 0 or 1e308 hook_ns,
-    bits_per_s <= 0, a negative or huge rule count (counter or name), a
-    counter that is not a number, a bad time_unit, NaN in the median row a
+    bits_per_s <= 0, a negative or huge rule count, a counter that is not
+    a number, a bad time_unit, NaN in the median row a
     file with aggregates only is read from, JSON nested too deep, an integer
     of 5000 digits, a known context entry that is not a number in range;
-  * failed runs are kept per rule count with their messages;
+  * failed runs (no counters) are kept per point name with their
+    messages;
   * observers and labels mark points as observed, from repetition rows or
     (aggregates only) the mean row; the load context gives warnings.
 
@@ -22,18 +28,12 @@ Run from this folder:
 import json
 import math
 import os
-import sys
 import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOOLS = os.path.normpath(os.path.join(HERE, "..", "..", "tools"))
-REFERENCE = os.path.normpath(os.path.join(HERE, "..", "..", "results",
-                                          "reference.json"))
-sys.path.insert(0, TOOLS)
-
-import gbench_json  # noqa: E402
-import gbench_doc  # noqa: E402
+import fake_runs
+from fake_runs import REFERENCE, RESULTS, point
+import gbench_json  # noqa: E402  (found through fake_runs.TOOLS)
 
 
 class LoaderTest(unittest.TestCase):
@@ -62,7 +62,7 @@ class LoaderTest(unittest.TestCase):
 
     def with_row(self, index, **fields):
         """A sweep whose benchmarks[index] has fields set."""
-        doc = gbench_doc.doc()
+        doc = fake_runs.doc()
         doc["benchmarks"][index].update(fields)
         return doc
 
@@ -70,7 +70,8 @@ class LoaderTest(unittest.TestCase):
 
     def test_reference_loads_without_warnings(self):
         run = gbench_json.load(REFERENCE)
-        self.assertEqual(run.rules, list(range(0, 3001, 100)))
+        self.assertEqual(run.rules, list(fake_runs.SWEEP))
+        self.assertEqual(run.names, [point(n) for n in fake_runs.SWEEP])
         self.assertEqual(set(run.reps.values()), {5})
         self.assertEqual(run.observed, {})
         self.assertEqual(run.numbers, {"duration_s": 2.0})
@@ -78,35 +79,35 @@ class LoaderTest(unittest.TestCase):
         self.assertEqual(run.failed, 0)
 
     def test_nan_in_unused_aggregates_is_fine(self):
-        doc = gbench_doc.doc()
+        doc = fake_runs.doc()
         for b in doc["benchmarks"]:
             if b.get("aggregate_name") in ("stddev", "cv"):
                 b["hook_ns"] = math.nan
                 b["rules"] = math.nan
         run = self.load(doc)
-        self.assertEqual(len(run.values(100, "hook_ns")), 3)
+        self.assertEqual(len(run.values(point(100), "hook_ns")), 3)
 
     def test_nan_in_mean_is_fine_when_median_is_used(self):
-        doc = gbench_doc.doc(aggregates_only=True)
+        doc = fake_runs.doc(aggregates_only=True)
         for b in doc["benchmarks"]:
             if b.get("aggregate_name") == "mean":
                 b["hook_ns"] = math.nan
         run = self.load(doc)
-        self.assertEqual(run.values(100, "hook_ns"), [533.0])
+        self.assertEqual(run.values(point(100), "hook_ns"), [533.0])
 
-    def test_failed_runs_kept_per_rule_count(self):
-        run = self.load(gbench_doc.doc(fail=((100, 1), (200, 0))))
+    def test_failed_runs_kept_per_point(self):
+        run = self.load(fake_runs.doc(fail=((100, 1), (200, 0))))
         self.assertEqual(run.failed, 2)
-        self.assertEqual(run.failures[100],
+        self.assertEqual(run.failures[point(100)],
                          ['iperf3 JSON has no "sum_received"'])
-        self.assertEqual(run.reps[100], 2)
+        self.assertEqual(run.reps[point(100)], 2)
 
     def test_all_failed_is_an_error_unless_asked(self):
-        doc = gbench_doc.doc(rules=(0,), fail=((0, 0), (0, 1), (0, 2)))
+        doc = fake_runs.doc(rules=(0,), fail=((0, 0), (0, 1), (0, 2)))
         self.refused(doc, "no Chain/<rules> results (3 failed)")
         run = self.load(doc, need_results=False)
         self.assertEqual(run.rules, [])
-        self.assertEqual(len(run.failures[0]), 3)
+        self.assertEqual(len(run.failures[point(0)]), 3)
 
     # --- counters that cannot be real -----------------------------------
 
@@ -136,24 +137,63 @@ class LoaderTest(unittest.TestCase):
                          "is not a number")
 
     def test_int_too_large_for_a_float(self):
-        self.refused(json.dumps(gbench_doc.doc()).replace(
+        self.refused(json.dumps(fake_runs.doc()).replace(
             '"hook_ns": 130.0', '"hook_ns": 1' + "0" * 400, 1),
             "hook_ns", "not a finite number")
 
-    def test_rule_count_in_name_out_of_range(self):
-        name = "Chain/99999999999999999999/manual_time"
-        self.refused(self.with_row(0, name=name, run_name=name),
-                     "run.json", name, "rule count", "outside")
-        name = "Chain/" + "9" * 5000
-        self.refused(self.with_row(0, name=name, run_name=name),
-                     "rule count")
+    def test_rule_count_is_the_counter_not_the_name(self):
+        # The name is only a name: its number is never read. The row
+        # renamed here is a second point with rules = 0.
+        for name in ("Chain/99999999999999999999/manual_time",
+                     "Chain/" + "9" * 5000):
+            self.refused(self.with_row(0, name=name, run_name=name),
+                         "run.json", "Chain/0", "both have",
+                         "rules = 0")
+
+    def test_row_without_rules_counter(self):
+        doc = fake_runs.doc()
+        del fake_runs.rows_of(doc, 100)[1]["rules"]
+        self.refused(doc, "run.json", "Chain/100/manual_time",
+                     "no rules counter")
+
+    def test_runs_of_a_point_with_different_rule_counts(self):
+        self.refused(self.with_row(2, rules=7.0), "Chain/0/manual_time",
+                     "rules = 7", "other runs of Chain/0 have rules = 0")
+
+    def test_extra_rules_lengthen_chains_not_names(self):
+        run = self.load(fake_runs.doc(extra_rules=500))
+        self.assertEqual(run.names, [point(n) for n in fake_runs.SHORT])
+        self.assertEqual(run.rules, [n + 500 for n in fake_runs.SHORT])
+        self.assertEqual(run.numbers["extra_rules"], 500.0)
+        extra = gbench_json.load(os.path.join(RESULTS,
+                                              "regression-extra500.json"))
+        self.assertEqual(extra.names, [point(n) for n in fake_runs.SWEEP])
+        self.assertEqual(extra.rule_count[point(fake_runs.SWEEP[-1])],
+                         fake_runs.SWEEP[-1] + 500)
+
+    def test_point_names(self):
+        for name, want in (("Chain/3000/manual_time", "Chain/3000"),
+                           ("Chain/3000", "Chain/3000"),
+                           ("Chain/3000/min_time:2.000/repeats:5/"
+                            "process_time/real_time/threads:2", "Chain/3000"),
+                           ("Chain/rules:3000/iterations:1/manual_time",
+                            "Chain/rules:3000"),
+                           ("Chain", "Chain"), ("manual_time", "manual_time")):
+            self.assertEqual(gbench_json.point_name(name), want)
+        self.assertEqual(gbench_json.family_of("Chain/3000"), "Chain")
+
+    def test_other_families_are_ignored(self):
+        doc = fake_runs.doc()
+        for b in fake_runs.rows_of(doc, 300):
+            b["name"] = b["run_name"] = "BM_Other/300/manual_time"
+        self.assertEqual(self.load(doc).rules, list(fake_runs.SHORT[:3]))
 
     def test_bad_time_unit(self):
         self.refused(self.with_row(0, time_unit="fortnights"),
                      "time_unit = fortnights", "ns, us, ms, s")
 
     def test_nan_in_used_median(self):
-        doc = gbench_doc.doc(aggregates_only=True)
+        doc = fake_runs.doc(aggregates_only=True)
         for b in doc["benchmarks"]:
             if b.get("aggregate_name") == "median":
                 b["bits_per_s"] = math.nan
@@ -184,29 +224,30 @@ class LoaderTest(unittest.TestCase):
         self.assertIn("not UTF-8", str(cm.exception))
 
     def test_lone_surrogate_is_printable(self):
-        run = self.load(gbench_doc.doc(kernel="6.1\ud800"))
+        run = self.load(fake_runs.doc(kernel="6.1\ud800"))
         run.label.encode("utf-8")  # raises if the surrogate stayed
         self.assertIn("\\ud800", run.label)
 
     # --- observers and load context --------------------------------------
 
     def test_observed_points_and_labels(self):
-        run = self.load(gbench_doc.doc(observed=(100,), with_observers=True))
-        self.assertEqual(run.observed, {100: [
-            "observed: netfilter bpf prog 812 prio -2147483646"]})
-        self.assertEqual(run.values(100, "observers"), [1.0, 1.0, 1.0])
+        run = self.load(fake_runs.doc(observed=(100,), with_observers=True))
+        self.assertEqual(run.observed, {point(100): [fake_runs.LABEL]})
+        self.assertEqual(run.values(point(100), "observers"),
+                         [1.0, 1.0, 1.0])
 
     def test_observed_from_mean_when_median_is_zero(self):
-        doc = gbench_doc.doc(aggregates_only=True, with_observers=True)
+        doc = fake_runs.doc(aggregates_only=True, with_observers=True)
         for b in doc["benchmarks"]:
             if (b.get("aggregate_name") == "mean"
                     and b["run_name"].startswith("Chain/200/")):
                 b["observers"] = 0.3333
         run = self.load(doc)
-        self.assertEqual(run.observed, {200: ["observers > 0, no label"]})
+        self.assertEqual(run.observed,
+                         {point(200): ["observers > 0, no label"]})
 
     def test_load_context(self):
-        run = self.load(gbench_doc.doc(load_avg_1m="3.5", cpus="2",
+        run = self.load(fake_runs.doc(load_avg_1m="3.5", cpus="2",
                                        other_nf_bench="2",
                                        cpu_busy_at_start="0.6"))
         self.assertEqual(run.numbers, {"duration_s": 2.0,
@@ -219,7 +260,7 @@ class LoaderTest(unittest.TestCase):
             self.assertIn(fragment, text)
 
     def test_quiet_load_context_gives_no_warning(self):
-        run = self.load(gbench_doc.doc(load_avg_1m="0.4", cpus="2",
+        run = self.load(fake_runs.doc(load_avg_1m="0.4", cpus="2",
                                        other_nf_bench="0",
                                        cpu_busy_at_start="0.05"))
         self.assertEqual(gbench_json.load_warnings(run), [])
@@ -229,8 +270,12 @@ class LoaderTest(unittest.TestCase):
                            ("cpus", "2.5"), ("other_nf_bench", "-1"),
                            ("cpu_busy_at_start", "1.5"),
                            ("load_avg_1m", "nan"), ("duration_s", "0"),
-                           ("duration_s", "1.7976931348623157e308")):
-            self.refused(gbench_doc.doc(**{key: value}), "run.json",
+                           ("duration_s", "1.7976931348623157e308"),
+                           ("extra_rules", "-1"), ("extra_rules", "60001"),
+                           ("extra_rules", "1e3.5")):
+            doc = fake_runs.doc()
+            doc["context"][key] = value
+            self.refused(doc, "run.json",
                          "context", key)
 
     def test_one_table_of_quantities(self):

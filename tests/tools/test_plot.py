@@ -3,8 +3,10 @@ and how it refuses bad input.
 
 Refused with exit 2 and one `plot:` line, no files written: not Google
 Benchmark JSON, not JSON, no Chain results, a missing file, no inputs,
-benchmarks without counters (alone or among other inputs), a rule count
-out of range (name or counter), an inf counter, JSON nested 100 000 deep.
+benchmarks without counters (alone or among other inputs) or without the
+rules counter, a rule count out of range or of two points, an inf counter,
+JSON nested 100 000 deep. The x of a point is its rules counter (an
+--extra_rules run is drawn at its real chain lengths).
 Observed points are hollow markers in both panels, in the legend and the
 caption, and the figure keeps exactly two panels. '$' in a label is text.
 
@@ -20,117 +22,22 @@ import sys
 import tempfile
 import unittest
 
-TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                     "..", "..", "tools")
-PLOT = os.path.join(TOOLS, "plot.py")
-sys.path.insert(0, TOOLS)
-
-import matplotlib  # noqa: E402
+import fake_runs
+import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-import plot  # noqa: E402
-import gbench_doc  # noqa: E402
+import plot  # noqa: E402  (found through fake_runs.TOOLS)
 
-RULES = (0, 100, 200, 300)
-REPS = 3
-
-
-def counters(rules, rep):
-    """Made-up but plausible: hook time grows 4 ns/rule, throughput falls."""
-    hook = 130.0 + 4.0 * rules + 3.0 * rep
-    return {
-        "bits_per_s": 2.0e10 - 2.0e6 * rules - 1.0e8 * rep,
-        "bytes_per_call": 47650.0 + rep,
-        "hook_calls": 110640.0 - rep,
-        "hook_ns": hook,
-        "hook_p50_ns": hook * 0.98,
-        "hook_p99_ns": hook * 2.0,
-        "rules": float(rules),
-    }
-
-
-def iteration(rules, rep, index):
-    entry = {
-        "name": f"Chain/{rules}/manual_time",
-        "family_index": 0,
-        "per_family_instance_index": index,
-        "run_name": f"Chain/{rules}/manual_time",
-        "run_type": "iteration",
-        "repetitions": REPS,
-        "repetition_index": rep,
-        "threads": 1,
-        "iterations": 1,
-        "real_time": 2001.8 + rep,
-        "cpu_time": 1937.7 + rep,
-        "time_unit": "ms",
-        "some_future_field": {"ignored": True},  # unknown: must be ignored
-    }
-    entry.update(counters(rules, rep))
-    return entry
-
-
-def aggregate(rules, name, index):
-    entry = iteration(rules, 1, index)
-    del entry["repetition_index"]
-    entry.update(name=f"Chain/{rules}/manual_time_{name}",
-                 run_type="aggregate", aggregate_name=name,
-                 aggregate_unit="percentage" if name == "cv" else "time",
-                 iterations=REPS)
-    if name == "cv":
-        entry["rules"] = float("nan")  # as Google Benchmark writes it
-    return entry
-
-
-def failed(rules, rep, index):
-    return {
-        "name": f"Chain/{rules}/manual_time",
-        "family_index": 0,
-        "per_family_instance_index": index,
-        "run_name": f"Chain/{rules}/manual_time",
-        "run_type": "iteration",
-        "repetitions": REPS,
-        "repetition_index": rep,
-        "threads": 1,
-        "error_occurred": True,
-        "error_message": "iperf3 JSON has no \"sum_received\"",
-        "iterations": 1,
-        "real_time": 0.0,
-        "cpu_time": 0.0,
-        "time_unit": "ms",
-    }
-
-
-def context(kernel="6.18.44-test", probe="bracket",
-            backend="legacy (libiptc)"):
-    return {
-        "date": "2026-11-26T15:22:10+00:00",
-        "host_name": "vm",
-        "executable": "/work/main/build/nf_bench",
-        "num_cpus": 2,
-        "library_build_type": "release",
-        "duration_s": "2",
-        "iperf3": "3.12",
-        "iptables_backend": backend,
-        "kernel": kernel,
-        "probe": probe,
-        "probe_self_method": "hook walk with no iptables table (probe only)",
-        "probe_self_ns": "70.3",
-    }
+PLOT = os.path.join(fake_runs.TOOLS, "plot.py")
+RULES = fake_runs.SHORT
 
 
 def sweep(fail_at=None, aggregates_only=False, **ctx):
     """A Google Benchmark document shaped like nf_bench's --repetitions=3."""
-    benchmarks = []
-    for index, rules in enumerate(RULES):
-        if not aggregates_only:
-            for rep in range(REPS):
-                make = failed if (rules, rep) == fail_at else iteration
-                benchmarks.append(make(rules, rep, index))
-        for name in ("mean", "median", "stddev", "cv"):
-            benchmarks.append(aggregate(rules, name, index))
-    return {"context": context(**ctx), "benchmarks": benchmarks}
+    return fake_runs.doc(fail=(fail_at,) if fail_at else (),
+                         aggregates_only=aggregates_only, **ctx)
 
 
 class PlotTest(unittest.TestCase):
@@ -163,13 +70,10 @@ class PlotTest(unittest.TestCase):
             return f.read()
 
     def assert_refused(self, result, *expected):
-        self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
-        lines = result.stderr.splitlines()
-        self.assertEqual(len(lines), 1, result.stderr)
-        self.assertTrue(lines[0].startswith("plot: "), lines[0])
+        line = fake_runs.refusal(self, result.returncode, result.stdout,
+                                 result.stderr, "plot")
         for text in expected:
-            self.assertIn(text, lines[0])
-        self.assertEqual(result.stdout, "")
+            self.assertIn(text, line)
         self.assertFalse(os.path.exists(os.path.join(self.dir, "out")))
 
     # --- what it draws -------------------------------------------------
@@ -248,6 +152,13 @@ class PlotTest(unittest.TestCase):
         self.assertIn("first.json", labels[0])
         self.assertIn("second.json", labels[1])
 
+    def test_x_is_the_rules_counter(self):
+        path = self.write("e.json", fake_runs.doc(extra_rules=500))
+        runs, labels = plot.load_runs([path])
+        top = plot.build_figure(runs, labels).axes[0]
+        self.assertEqual(list(top.containers[0].lines[0].get_xdata()),
+                         [n + 500 for n in RULES])
+
     def test_failed_run_is_noted(self):
         path = self.write("f.json", sweep(fail_at=(100, 1)))
         prefix = os.path.join(self.dir, "failed")
@@ -290,10 +201,7 @@ class PlotTest(unittest.TestCase):
             "no input")
 
     def test_benchmarks_without_counters_exit_2(self):
-        doc = sweep()
-        for entry in doc["benchmarks"]:
-            for key in counters(0, 0):
-                entry.pop(key, None)
+        doc = fake_runs.drop_counters(sweep())
         path = self.write("bare.json", doc)
         self.assert_refused(
             self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
@@ -304,6 +212,10 @@ class PlotTest(unittest.TestCase):
             self.run_plot(good, path, "-o",
                           os.path.join(self.dir, "out", "x")),
             "bare.json", "no hook_ns or bits_per_s values")
+        path = self.write("bare.json", fake_runs.drop_counters(doc, keep=()))
+        self.assert_refused(
+            self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
+            "bare.json", "Chain/0/manual_time", "no rules counter")
 
     def test_rule_count_out_of_range_exits_2(self):
         doc = sweep()
@@ -312,7 +224,7 @@ class PlotTest(unittest.TestCase):
         path = self.write("huge.json", doc)
         self.assert_refused(
             self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
-            "huge.json", name, "rule count")
+            "huge.json", "Chain/99999999999999999999", "both have rules = 0")
         doc = sweep()
         doc["benchmarks"][0]["rules"] = -100.0
         path = self.write("negative.json", doc)
@@ -355,7 +267,7 @@ class PlotTest(unittest.TestCase):
     # --- observed points -----------------------------------------------
 
     def test_observed_points_hollow_in_both_panels(self):
-        doc = gbench_doc.doc(observed=(100, 300), with_observers=True)
+        doc = fake_runs.doc(observed=(100, 300), with_observers=True)
         runs, labels = plot.load_runs([self.write("o.json", doc)])
         fig = plot.build_figure(runs, labels)
         self.assertEqual(len(fig.axes), 2)
@@ -371,7 +283,7 @@ class PlotTest(unittest.TestCase):
         self.assertIn("Chain/100, Chain/300", caption)
 
     def test_observed_figure_keeps_two_panels(self):
-        doc = gbench_doc.doc(observed=(0,), with_observers=True)
+        doc = fake_runs.doc(observed=(0,), with_observers=True)
         path = self.write("o.json", doc)
         prefix = os.path.join(self.dir, "observed")
         svg = self.assert_written(self.run_plot(path, "-o", prefix), prefix)
@@ -380,7 +292,7 @@ class PlotTest(unittest.TestCase):
         self.assertIn("Hollow markers", svg)
 
     def test_unobserved_has_no_hollow_markers(self):
-        doc = gbench_doc.doc(with_observers=True)
+        doc = fake_runs.doc(with_observers=True)
         runs, labels = plot.load_runs([self.write("u.json", doc)])
         fig = plot.build_figure(runs, labels)
         for ax in fig.axes:

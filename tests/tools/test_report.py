@@ -6,7 +6,7 @@ What they check:
   * fit_inverse recovers c and d of bits_per_s = 1/(c + d*N) within 1%, and
     half_point gives c/d; data_half_point finds the crossing in the data;
   * the report of a small synthetic Google Benchmark file (3 repetitions, one
-    failed run, median aggregates) has every section and the numbers computed
+    failed run, aggregates) has every section and the numbers computed
     from that data, formatted as the report formats them;
   * bad input exits 2 with one `report: ...` line on stderr and nothing on
     stdout, never a traceback: not JSON, JSON without Chain results, a
@@ -30,15 +30,12 @@ import sys
 import tempfile
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOOLS = os.path.normpath(os.path.join(HERE, "..", "..", "tools"))
-REPORT = os.path.join(TOOLS, "report.py")
-sys.path.insert(0, TOOLS)
+import fake_runs
+import report  # noqa: E402  (found through fake_runs.TOOLS)
 
-import report  # noqa: E402
-import gbench_doc  # noqa: E402
+REPORT = os.path.join(fake_runs.TOOLS, "report.py")
 
-RULES = list(range(0, 1001, 100))
+RULES = list(fake_runs.SWEEP[:11])  # 0 to 1000
 REPS = 3
 DURATION_S = 2.0
 A_NS, B_NS = 150.0, 4.3            # hook_ns = A + B*N
@@ -60,47 +57,25 @@ def bits_per_s(n, rep):
     return 1.0 / (C_S + D_S * n) * (1 + noise(n // 100 * 3 + rep, 0.002))
 
 
-def synthetic_gbench(path, failed_rules=500):
+def values(n, rep):
+    """The counters of Chain/<n>, repetition rep."""
+    return {"real_time": DURATION_S * 1000 + 1.5, "cpu_time": 1900.0,
+            "bits_per_s": bits_per_s(n, rep),
+            "bytes_per_call": BYTES_PER_CALL,
+            "hook_calls": CALLS_PER_S * DURATION_S - 10 * n + rep,
+            "hook_ns": hook_ns(n, rep), "hook_p50_ns": hook_ns(n, rep) * 0.95,
+            "hook_p99_ns": hook_ns(n, rep) * 2.0}
+
+
+def synthetic_gbench(path, rules=RULES, failed_rules=500):
     """A Google Benchmark JSON file shaped like nf_bench's: iterations with
-    user counters, one failed run, median aggregates, and context."""
-    benchmarks = []
-    for index, n in enumerate(RULES):
-        name = f"Chain/{n}/manual_time"
-        base = {"name": name, "family_index": 0,
-                "per_family_instance_index": index, "run_name": name,
-                "repetitions": REPS, "threads": 1, "iterations": 1,
-                "time_unit": "ms"}
-        rows = []
-        for rep in range(REPS):
-            row = dict(base, run_type="iteration", repetition_index=rep)
-            if n == failed_rules and rep == 1:
-                row.update(error_occurred=True, real_time=0.0, cpu_time=0.0,
-                           error_message="iperf3 JSON has no \"sum_received\"")
-                benchmarks.append(row)
-                continue
-            row.update(real_time=DURATION_S * 1000 + 1.5, cpu_time=1900.0,
-                       bits_per_s=bits_per_s(n, rep),
-                       bytes_per_call=BYTES_PER_CALL,
-                       hook_calls=CALLS_PER_S * DURATION_S - 10 * n + rep,
-                       hook_ns=hook_ns(n, rep),
-                       hook_p50_ns=hook_ns(n, rep) * 0.95,
-                       hook_p99_ns=hook_ns(n, rep) * 2.0,
-                       rules=float(n))
-            rows.append(row)
-            benchmarks.append(row)
-        median = dict(base, name=name + "_median", run_type="aggregate",
-                      aggregate_name="median", real_time=DURATION_S * 1000)
-        for key in ("bits_per_s", "hook_ns", "hook_calls", "bytes_per_call"):
-            median[key] = statistics.median(r[key] for r in rows)
-        benchmarks.append(median)
-    data = {"context": {"date": "2026-01-02T03:04:05+00:00",
-                        "host_name": "testhost", "num_cpus": 4,
-                        "mhz_per_cpu": 3000, "kernel": "6.1.0-test",
-                        "probe": "fentry", "probe_self_ns": "42.5",
-                        "probe_self_method": "empty filter table",
-                        "iptables_backend": "legacy (libiptc)",
-                        "iperf3": "3.12", "duration_s": str(int(DURATION_S))},
-            "benchmarks": benchmarks}
+    user counters, one failed run, aggregates, and context."""
+    data = fake_runs.doc(
+        rules=rules, reps=REPS, values=values, fail=((failed_rules, 1),),
+        date="2026-01-02T03:04:05+00:00", host_name="testhost", num_cpus=4,
+        mhz_per_cpu=3000, kernel="6.1.0-test", probe="fentry",
+        probe_self_ns="42.5", probe_self_method="empty filter table",
+        duration_s=str(int(DURATION_S)))
     with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f)
 
@@ -248,15 +223,21 @@ class ReportTest(unittest.TestCase):
                          "user chain", "/16"):
             self.assertIn(fragment, self.text)
 
+    def test_rule_counts_are_the_rules_counter(self):
+        """--extra_rules=500: the x of the fits is the real chain length."""
+        path = os.path.join(self.tmp.name, "extra.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(fake_runs.doc(extra_rules=500), f)
+        proc = subprocess.run([sys.executable, REPORT, path],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("Rule counts: 500 to 800 (4 points)", proc.stdout)
+        self.assertIn("b = 4.00 ns per rule", proc.stdout)
+
     def test_extrapolated_half_point(self):
         """Data that never halves: the half point comes from the fit."""
         path = os.path.join(self.tmp.name, "short.json")
-        with open(self.input, encoding="utf-8") as f:
-            data = json.load(f)
-        data["benchmarks"] = [b for b in data["benchmarks"]
-                              if int(b["run_name"].split("/")[1]) <= 400]
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(data, f)
+        synthetic_gbench(path, rules=RULES[:5])  # 0 to 400
         proc = subprocess.run([sys.executable, REPORT, path],
                               capture_output=True, text=True, timeout=60)
         self.assertEqual(proc.returncode, 0, proc.stderr)
@@ -268,12 +249,8 @@ class BadInputTest(unittest.TestCase):
     def run_report(self, path):
         proc = subprocess.run([sys.executable, REPORT, path],
                               capture_output=True, text=True, timeout=60)
-        self.assertEqual(proc.returncode, 2, proc.stderr)
-        self.assertEqual(proc.stdout, "")
-        lines = proc.stderr.splitlines()
-        self.assertEqual(len(lines), 1, proc.stderr)
-        self.assertTrue(lines[0].startswith("report: "), lines[0])
-        return lines[0]
+        return fake_runs.refusal(self, proc.returncode, proc.stdout,
+                                 proc.stderr, "report")
 
     def test_not_json(self):
         with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
@@ -298,7 +275,7 @@ class BadInputTest(unittest.TestCase):
             json.dump({"benchmarks": [
                 {"name": "Chain/0/manual_time", "run_type": "iteration",
                  "real_time": 2000.0, "time_unit": "ms", "hook_ns": 100.0,
-                 "bits_per_s": 1e10}]}, f)
+                 "bits_per_s": 1e10, "rules": 0.0}]}, f)
             f.flush()
             self.assertIn("two rule counts", self.run_report(f.name))
 
@@ -311,7 +288,7 @@ class BadInputTest(unittest.TestCase):
 
     def test_non_finite_counters(self):
         for value in (math.nan, math.inf, -math.inf):
-            doc = gbench_doc.doc()
+            doc = fake_runs.doc()
             doc["benchmarks"][8]["hook_ns"] = value  # Chain/100, rep 1
             line = self.run_report(self.write_doc(doc))
             for word in ("Chain/100/manual_time", "hook_ns",
@@ -322,21 +299,28 @@ class BadInputTest(unittest.TestCase):
         for key, value in (("hook_ns", 0.0), ("hook_ns", 1e308),
                            ("hook_ns", -3.0), ("bits_per_s", 0.0),
                            ("rules", -100.0), ("rules", 1e20)):
-            doc = gbench_doc.doc()
+            doc = fake_runs.doc()
             doc["benchmarks"][0][key] = value
             line = self.run_report(self.write_doc(doc))
             for word in ("Chain/0/manual_time", key, "outside"):
                 self.assertIn(word, line)
 
-    def test_rule_count_out_of_range(self):
-        doc = gbench_doc.doc()
+    def test_two_points_with_one_rule_count(self):
+        doc = fake_runs.doc()
         name = "Chain/99999999999999999999/manual_time"
         doc["benchmarks"][0].update(name=name, run_name=name)
-        self.assertIn("rule count", self.run_report(self.write_doc(doc)))
+        self.assertIn("both have rules = 0",
+                      self.run_report(self.write_doc(doc)))
+
+    def test_row_without_rules_counter(self):
+        doc = fake_runs.doc()
+        del fake_runs.rows_of(doc, 200)[0]["rules"]
+        self.assertIn("Chain/200/manual_time: no rules counter",
+                      self.run_report(self.write_doc(doc)))
 
     def test_impossible_duration(self):
         # Found by test_fuzz: round() of 1.8e308 overflowed.
-        line = self.run_report(self.write_doc(gbench_doc.doc(
+        line = self.run_report(self.write_doc(fake_runs.doc(
             duration_s="1.7976931348623157e308")))
         self.assertIn("context: duration_s", line)
 
@@ -367,7 +351,7 @@ class WarningsTest(unittest.TestCase):
         return text.split("## ⚠ Warnings", 1)[1].split("\n## ", 1)[0]
 
     def test_observed_points_warned(self):
-        text = self.run_report(gbench_doc.doc(observed=(100, 300),
+        text = self.run_report(fake_runs.doc(observed=(100, 300),
                                               with_observers=True))
         warn = self.section(text)
         self.assertIsNotNone(warn, text)
@@ -386,21 +370,20 @@ class WarningsTest(unittest.TestCase):
                 ({"load_avg_1m": "2.0", "cpus": "2"},
                  "load_avg_1m = 2 with cpus = 2"),
                 ({"load_avg_1m": "3.1"}, "load_avg_1m = 3.1 with cpus = 2")):
-            warn = self.section(self.run_report(gbench_doc.doc(**ctx)))
+            warn = self.section(self.run_report(fake_runs.doc(**ctx)))
             self.assertIsNotNone(warn, ctx)
             self.assertIn("Busy machine at start", warn)
             self.assertIn(fragment, warn)
 
     def test_quiet_run_has_no_warnings(self):
-        text = self.run_report(gbench_doc.doc(
+        text = self.run_report(fake_runs.doc(
             with_observers=True, other_nf_bench="0", cpu_busy_at_start="0.2",
             load_avg_1m="1.9", cpus="2"))
         self.assertIsNone(self.section(text))
 
     def test_reference_has_no_warnings(self):
         proc = subprocess.run(
-            [sys.executable, REPORT, os.path.join(HERE, "..", "..", "results",
-                                                  "reference.json")],
+            [sys.executable, REPORT, fake_runs.REFERENCE],
             capture_output=True, text=True, timeout=60)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertIsNone(self.section(proc.stdout))
@@ -408,7 +391,7 @@ class WarningsTest(unittest.TestCase):
 
     def test_inverse_fit_without_positive_intercept(self):
         # 1/bits_per_s of 1e10, 1e10, 1e7 fits with c < 0: no 1/c to quote.
-        doc = gbench_doc.doc(rules=(0, 100, 200), reps=1)
+        doc = fake_runs.doc(rules=(0, 100, 200), reps=1)
         for b, v in zip(doc["benchmarks"], (1e10, 1e10, 1e7)):
             b["bits_per_s"] = v
         text = self.run_report(doc)

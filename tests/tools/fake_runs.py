@@ -1,0 +1,175 @@
+"""Fake nf_bench Google Benchmark documents: the one generator of the tool
+tests' JSON; also the paths and the check of a refusal the tests share.
+
+Shaped like nf_bench's --benchmark_out with --benchmark_repetitions: per
+repetition rows with the user counters as top-level fields, then mean,
+median, stddev and cv aggregates (cv and stddev of a constant counter are
+NaN or 0, as Google Benchmark writes them), and the context nf_bench adds.
+A failed row has no counters (Google Benchmark 1.7.1 writes none for
+error_occurred). Names, counters and the sweep come from tools/nf_schema.py:
+rows are `Chain/<N>/manual_time` for N of the family's sweep, and each has
+the `rules` counter N + extra_rules, as nf_bench writes it.
+"""
+
+import math
+import os
+import statistics
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOOLS = os.path.normpath(os.path.join(HERE, "..", "..", "tools"))
+RESULTS = os.path.normpath(os.path.join(HERE, "..", "..", "results"))
+REFERENCE = os.path.join(RESULTS, "reference.json")
+sys.path.insert(0, TOOLS)  # the tools' modules, for every test importing this
+import nf_schema  # noqa: E402
+
+CHAIN = nf_schema.CHAIN
+SWEEP = CHAIN.points()  # the whole sweep: 0, 100, ..., 3000
+SHORT = SWEEP[:4]       # the first four points, for small documents
+REPS = 3
+LABEL = "observed: netfilter bpf prog 812 prio -2147483646"
+ERROR = "iperf3 JSON has no \"sum_received\""
+# What a row may carry besides the counters: Google Benchmark's own times.
+TIMES = ("real_time", "cpu_time")
+
+
+def point(rules):
+    """The point name of the sweep's point with this argument."""
+    return f"{CHAIN.name}/{rules}"
+
+
+def counters(rules, rep):
+    """Plausible: the hook time grows 4 ns per rule, throughput falls."""
+    hook = 130.0 + 4.0 * rules + 3.0 * rep
+    return {"bits_per_s": 2.0e10 - 2.0e6 * rules - 1.0e8 * rep,
+            "bytes_per_call": 47650.0 + rep, "hook_calls": 110640.0 - rep,
+            "hook_ns": hook, "hook_p50_ns": hook * 0.98,
+            "hook_p99_ns": hook * 2.0, "hook_unpaired": 0.0,
+            "real_time": 2001.8 + rep, "cpu_time": 1937.7 + rep}
+
+
+def _header(rules, index, rep, reps):
+    name = f"{point(rules)}/manual_time"
+    return {"name": name, "family_index": 0,
+            "per_family_instance_index": index, "run_name": name,
+            "run_type": "iteration", "repetitions": reps,
+            "repetition_index": rep, "threads": 1, "iterations": 1}
+
+
+def row(rules, index, rep, reps, values, extra_rules=0):
+    """A measured row: values(rules, rep) gives its counters (names from
+    nf_schema) and times; `rules` is set here, as nf_bench sets it."""
+    given = values(rules, rep)
+    unknown = set(given) - set(nf_schema.COUNTERS) - set(TIMES)
+    assert not unknown, f"not nf_bench counters: {sorted(unknown)}"
+    out = _header(rules, index, rep, reps)
+    out.update(real_time=2001.8, cpu_time=1937.7, time_unit="ms",
+               some_future_field={"ignored": True})  # unknown: ignored
+    out.update(given)
+    out["rules"] = float(rules + extra_rules)
+    return out
+
+
+def failed_row(rules, index, rep, reps, message=ERROR):
+    """A failed row: its name and error, no counters."""
+    out = _header(rules, index, rep, reps)
+    out.update(error_occurred=True, error_message=message, real_time=0.0,
+               cpu_time=0.0, time_unit="ms")
+    return out
+
+
+def aggregates(rows):
+    """mean, median, stddev, cv of the numeric fields of rows."""
+    out = []
+    keys = [k for k, v in rows[0].items()
+            if isinstance(v, float) and k != "repetition_index"]
+    for kind in ("mean", "median", "stddev", "cv"):
+        agg = {k: v for k, v in rows[0].items() if k != "repetition_index"}
+        agg.update(name=rows[0]["run_name"] + "_" + kind, run_type="aggregate",
+                   aggregate_name=kind, iterations=len(rows),
+                   aggregate_unit="percentage" if kind == "cv" else "time")
+        for k in keys:
+            values = [r[k] for r in rows]
+            mean = statistics.fmean(values)
+            sd = statistics.stdev(values) if len(values) > 1 else 0.0
+            agg[k] = {"mean": mean, "median": statistics.median(values),
+                      "stddev": sd,
+                      "cv": sd / mean if mean else math.nan}[kind]
+        out.append(agg)
+    return out
+
+
+def context(**extra):
+    """nf_bench's context; extra entries added, None ones removed."""
+    ctx = {"date": "2026-11-26T15:22:10+00:00", "host_name": "vm",
+           "executable": "/work/main/build/nf_bench", "num_cpus": 2,
+           "mhz_per_cpu": 2596, "load_avg": [0.93, 1.22, 0.83],
+           "library_build_type": "release", "duration_s": "2",
+           "iperf3": "3.12", "iptables_backend": "legacy (libiptc)",
+           "kernel": "6.18.44-test", "probe": "bracket",
+           "probe_self_method": "hook walk with no iptables table",
+           "probe_self_ns": "72.5"}
+    ctx.update(extra)
+    return {k: v for k, v in ctx.items() if v is not None}
+
+
+def _failed(fail, rules, rep):
+    return rules in fail or (rules, rep) in fail
+
+
+def doc(rules=SHORT, reps=REPS, observed=(), fail=(), aggregates_only=False,
+        with_observers=False, values=counters, extra_rules=0, **ctx):
+    """A sweep over `rules` (arguments of the Chain family).
+
+    observed: arguments whose rows saw an observer; fail: arguments that
+    failed in every repetition, or (argument, rep) pairs; with_observers
+    adds observers = 0 to the other rows, as nf_bench from 2026-12 writes
+    it; values(rules, rep): the counters of a row (default counters());
+    extra_rules: as nf_bench --extra_rules, the rules counter and context;
+    ctx: context entries to add (None removes one)."""
+    if extra_rules:
+        ctx.setdefault("extra_rules", str(extra_rules))
+    benchmarks = []
+    for index, n in enumerate(rules):
+        rows = []
+        for rep in range(reps):
+            if _failed(fail, n, rep):
+                benchmarks.append(failed_row(n, index, rep, reps))
+                continue
+            rows.append(row(n, index, rep, reps, values, extra_rules))
+            if with_observers or n in observed:
+                rows[-1]["observers"] = float(n in observed)
+            if n in observed:
+                rows[-1]["label"] = LABEL
+        if not aggregates_only:
+            benchmarks += rows
+        if rows and reps > 1:
+            benchmarks += aggregates(rows)
+    return {"context": context(**ctx), "benchmarks": benchmarks}
+
+
+def rows_of(document, rules):
+    """The benchmarks of a document that belong to the point of `rules`."""
+    prefix = point(rules) + "/"
+    return [b for b in document["benchmarks"]
+            if b.get("run_name", "").startswith(prefix)]
+
+
+def drop_counters(document, keep=("rules",)):
+    """Removes nf_bench's counters, but those in keep, from every row."""
+    for b in document["benchmarks"]:
+        for key in nf_schema.COUNTERS:
+            if key not in keep:
+                b.pop(key, None)
+    return document
+
+
+def refusal(test, status, stdout, stderr, tool):
+    """The one line of a refusal: exit 2, one line on stderr starting with
+    the tool's name, nothing on stdout."""
+    test.assertEqual(status, 2, f"stdout:\n{stdout}\nstderr:\n{stderr}")
+    lines = stderr.splitlines()
+    test.assertEqual(len(lines), 1, stderr)
+    test.assertTrue(lines[0].startswith(f"{tool}: "), lines[0])
+    test.assertEqual(stdout, "")
+    return lines[0]

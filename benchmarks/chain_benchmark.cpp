@@ -112,6 +112,7 @@ void record_counters(benchmark::State &state, const Measured &m,
 void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env,
                          std::size_t rules) {
   commit_chain(env, rules);
+  env.check_only_backend_hooks();
   std::vector<std::string> observers = env.find_observers(true);
   ObserverPoll poll([&env] { return env.find_observers(false); },
                     kObserverPollPeriod);
@@ -119,15 +120,26 @@ void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env,
   merge_observers(observers, poll.stop());
   merge_observers(observers, env.find_observers(true));
   record_counters(state, m, rules);
+  set_counter(state, "install_ms", env.chain().last_install_s() * 1e3);
   record_observers(state, rules, observers);
 }
 
 } // namespace
 
-BenchEnvironment &Suite::env() {
-  if (!env_)
-    env_.emplace(options_);
+BenchEnvironment &Suite::env(std::string_view backend) {
+  if (env_ && env_->backend().name != backend)
+    env_.reset(); // its namespaces, server and probe go first
+  if (!env_) {
+    env_.emplace(options_, rule_backend(backend));
+    fmt::print(stderr, "nf_bench: backend {}: sender namespace {}\n", backend,
+               env_->topology().sender().inode());
+  }
   return *env_;
+}
+
+void Suite::note_selected(std::string_view family) {
+  if (first_selected_.empty())
+    first_selected_ = family;
 }
 
 void Suite::fail(benchmark::State &state, const std::string &message) {
@@ -136,22 +148,28 @@ void Suite::fail(benchmark::State &state, const std::string &message) {
 }
 
 void register_chain_benchmarks(Suite &suite) {
-  benchmark::RegisterBenchmark(
-      std::string(kChainFamily.name).c_str(),
-      [&suite](benchmark::State &state) {
-        // The chain holds the benchmark's rule count plus --extra_rules.
-        const auto rules =
-            static_cast<std::size_t>(state.range(0)) +
-            static_cast<std::size_t>(suite.options().extra_rules);
-        try {
-          run_chain_benchmark(state, suite.env(), rules);
-        } catch (const std::exception &e) {
-          suite.fail(state, e.what());
-        }
-      })
-      ->DenseRange(kChainFamily.first, kChainFamily.last, kChainFamily.step)
-      ->UseManualTime()
-      ->Unit(benchmark::kMillisecond);
+  for (const Family &family : kFamilies)
+    benchmark::RegisterBenchmark(
+        std::string(family.name).c_str(),
+        [&suite, &family](benchmark::State &state) {
+          if (suite.selecting()) {
+            suite.note_selected(family.name);
+            state.SkipWithError("selection pass");
+            return;
+          }
+          // The chain holds the benchmark's rule count plus --extra_rules.
+          const auto rules =
+              static_cast<std::size_t>(state.range(0)) +
+              static_cast<std::size_t>(suite.options().extra_rules);
+          try {
+            run_chain_benchmark(state, suite.env(family.backend), rules);
+          } catch (const std::exception &e) {
+            suite.fail(state, e.what());
+          }
+        })
+        ->DenseRange(family.first, family.last, family.step)
+        ->UseManualTime()
+        ->Unit(benchmark::kMillisecond);
 }
 
 } // namespace nfb

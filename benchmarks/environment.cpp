@@ -7,6 +7,8 @@
 
 #include <chrono>
 
+#include <fmt/core.h>
+
 #include "errors.h"
 #include "observers.h"
 #include "unique_fd.h"
@@ -39,9 +41,9 @@ void send_udp_burst(const Netns &sender, int datagrams) {
       throw SetupError(sys_message("send calibration datagram"));
 }
 
-ProbeSelfCost measure_self_cost(HookProbe &probe, RuleChain &chain,
+ProbeSelfCost measure_self_cost(HookProbe &probe, RuleBackend &chain,
                                 const Netns &sender) {
-  // With no iptables table in the namespace, the bracket's two programs are
+  // With no rule table in the namespace, the bracket's two programs are
   // the only hooks at LOCAL_OUT: what it reads is its own cost.
   auto before = probe.read();
   send_udp_burst(sender, kCalibrationDatagrams);
@@ -49,7 +51,7 @@ ProbeSelfCost measure_self_cost(HookProbe &probe, RuleChain &chain,
   if (seen.calls > 0)
     return {seen.mean_ns(), "hook walk with no iptables table (probe only)"};
   // fentry/kprobe: with no hook at all nf_hook_slow() never runs. Time the
-  // smallest real walk instead, an empty filter table: an upper bound.
+  // smallest real walk instead, this backend's empty chain: an upper bound.
   chain.set_rule_count(0);
   before = probe.read();
   send_udp_burst(sender, kCalibrationDatagrams);
@@ -58,7 +60,7 @@ ProbeSelfCost measure_self_cost(HookProbe &probe, RuleChain &chain,
     throw SetupError(
         "the probe attached but saw no LOCAL_OUT hook call in the sender "
         "namespace while UDP traffic was sent");
-  return {seen.mean_ns(), "empty filter table, 0 rules (upper bound)"};
+  return {seen.mean_ns(), "empty chain, 0 rules (upper bound)"};
 }
 
 } // namespace
@@ -69,13 +71,14 @@ std::string kernel_release() {
   return u.release;
 }
 
-BenchEnvironment::BenchEnvironment(const Options &options)
+BenchEnvironment::BenchEnvironment(const Options &options,
+                                   const BackendInfo &backend)
     : options_(options),
       server_(topology_.receiver(), TopologyAddresses::receiver,
               IperfServer::default_port),
       probe_(HookProbe::attach(options.probe, topology_.sender())),
-      chain_(topology_.sender()),
-      self_cost_(measure_self_cost(*probe_, chain_, topology_.sender())) {
+      backend_(backend), chain_(backend.make(topology_.sender())),
+      self_cost_(measure_self_cost(*probe_, *chain_, topology_.sender())) {
   server_.wait_ready(std::chrono::seconds(5));
 }
 
@@ -85,6 +88,21 @@ ReceivedTotals BenchEnvironment::run_client() const {
                            .port = server_.port(),
                            .duration_s = options_.duration_s,
                            .print_unreadable_json = options_.debug});
+}
+
+void BenchEnvironment::check_only_backend_hooks() {
+  constexpr std::chrono::milliseconds kWait(500);
+  const auto hooks = probe_->list_hooks(
+      [this] { send_udp_burst(topology_.sender(), 1); }, kWait);
+  if (!hooks)
+    throw SetupError("the probe did not list the hooks at LOCAL_OUT within "
+                     "0.5 s of packets sent through them");
+  for (const HookEntry &hook : *hooks)
+    if (!hook.bpf && hook.type != backend_.hook_type)
+      throw SetupError(fmt::format(
+          "the sender namespace's LOCAL_OUT holds a hook of type {} at "
+          "priority {} beside backend {} (type {}): another backend's table",
+          hook.type, hook.priority, backend_.name, backend_.hook_type));
 }
 
 std::vector<std::string> BenchEnvironment::find_observers(bool send_packets) {

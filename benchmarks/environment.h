@@ -12,7 +12,7 @@
 #include "iperf_client.h"
 #include "iperf_server.h"
 #include "options.h"
-#include "rule_chain.h"
+#include "rule_backend.h"
 #include "topology.h"
 
 namespace nfb {
@@ -27,7 +27,7 @@ struct ProbeSelfCost {
 class BenchEnvironment {
 public:
   // Forks the iperf3 server: call before any thread exists.
-  explicit BenchEnvironment(const Options &options);
+  BenchEnvironment(const Options &options, const BackendInfo &backend);
 
   ReceivedTotals run_client() const;
   // Other BPF programs in the walk the probe times (fixtures/observers.h).
@@ -35,7 +35,11 @@ public:
   // benchmark's own traffic must (its walks are being timed: no extra ones).
   std::vector<std::string> find_observers(bool send_packets);
   HookProbe &probe() { return *probe_; }
-  RuleChain &chain() { return chain_; }
+  RuleBackend &chain() { return *chain_; }
+  const BackendInfo &backend() const { return backend_; }
+  // Throws SetupError unless every netfilter hook at the sender's LOCAL_OUT
+  // (the probe's own aside) is of this backend: no other backend's table.
+  void check_only_backend_hooks();
   const ProbeSelfCost &probe_self_cost() const { return self_cost_; }
   const Topology &topology() const { return topology_; }
   const Options &options() const { return options_; }
@@ -45,7 +49,8 @@ private:
   Topology topology_;
   IperfServer server_;
   std::unique_ptr<HookProbe> probe_;
-  RuleChain chain_;
+  const BackendInfo &backend_;
+  std::unique_ptr<RuleBackend> chain_;
   ProbeSelfCost self_cost_;
 };
 

@@ -19,6 +19,7 @@
 
 #include "counters.h"
 #include "errors.h"
+#include "host_info.h"
 #include "host_load.h"
 #include "iperf_client.h"
 #include "observers.h"
@@ -35,7 +36,8 @@ public:
     SetOutputStream(&listing_); // --benchmark_list_tests prints here
     SetErrorStream(&messages_);
   }
-  bool ReportContext(const Context &) override { return false; }
+  // The selection pass runs the benchmarks as no-ops (Suite::selecting).
+  bool ReportContext(const Context &) override { return true; }
   void ReportRuns(const std::vector<Run> &) override {}
   void Finalize() override {}
   std::string messages() const { return messages_.str(); }
@@ -117,12 +119,14 @@ struct Selection {
   std::string listing; // what --benchmark_list_tests printed, if given
 };
 
-Selection select_benchmarks(const nfb::Options &options) {
+Selection select_benchmarks(const nfb::Options &options, nfb::Suite &suite) {
   CountOnlyReporter display, file;
   const bool with_file = !options.benchmark_out.empty();
   Selection s;
+  suite.set_selecting(true);
   s.count =
       benchmark::RunSpecifiedBenchmarks(&display, with_file ? &file : nullptr);
+  suite.set_selecting(false);
   s.why = display.messages();
   while (!s.why.empty() && (s.why.back() == '\n' || s.why.back() == ' '))
     s.why.pop_back();
@@ -136,6 +140,18 @@ int no_benchmark_selected(const std::string &why) {
                              benchmark::GetBenchmarkFilter(), why));
 }
 
+// "Chain: legacy (libip4tc 1.8.9); ChainNft: nft (libnftables 1.0.6); ...":
+// which backend builds each family's chain, with its library's version.
+std::string backends_in_use() {
+  std::string out;
+  for (const nfb::Family &family : nfb::kFamilies) {
+    const nfb::BackendInfo &b = nfb::rule_backend(family.backend);
+    out += fmt::format("{}{}: {} ({})", out.empty() ? "" : "; ", family.name,
+                       b.name, b.version());
+  }
+  return out;
+}
+
 void add_context(nfb::BenchEnvironment &env, const nfb::Options &options,
                  const nfb::HostLoad &load) {
   using benchmark::AddCustomContext;
@@ -145,7 +161,10 @@ void add_context(nfb::BenchEnvironment &env, const nfb::Options &options,
   AddCustomContext("probe_self_ns",
                    fmt::format("{:.1f}", env.probe_self_cost().ns));
   AddCustomContext("probe_self_method", env.probe_self_cost().method);
-  AddCustomContext("iptables_backend", "legacy (libiptc)");
+  AddCustomContext("iptables_backend", backends_in_use());
+  AddCustomContext("host_iptables", nfb::host_iptables_version());
+  AddCustomContext("bpf_jit_enable", nfb::first_line_of(nfb::kBpfJitEnable));
+  AddCustomContext("spectre_v2", nfb::first_line_of(nfb::kSpectreV2));
   AddCustomContext("iperf3", nfb::iperf_version());
   add_context_number("duration_s", std::to_string(options.duration_s));
   // Where to point nf_watch or a bpftrace script at the same traffic.
@@ -187,6 +206,13 @@ int run_and_check(const nfb::Options &options, const nfb::Suite &suite) {
   return 0;
 }
 
+std::string_view backend_of(std::string_view family) {
+  for (const nfb::Family &f : nfb::kFamilies)
+    if (f.name == family)
+      return f.backend;
+  return nfb::kChainFamily.backend;
+}
+
 // Builds what the benchmarks share and runs them (root only).
 int set_up_and_run(const nfb::Options &options, nfb::Suite &suite) {
   // Before set-up: what else this host runs now, not what nf_bench adds.
@@ -196,7 +222,7 @@ int set_up_and_run(const nfb::Options &options, nfb::Suite &suite) {
   // process (see fixtures/netns.h, iperf_server.h), so SIGINT, SIGTERM and
   // kill -9 leave nothing behind with their default actions.
   try {
-    add_context(suite.env(), options, load);
+    add_context(suite.env(backend_of(suite.first_selected())), options, load);
   } catch (const std::exception &e) {
     return fail(1, e.what());
   }
@@ -235,7 +261,7 @@ int main(int argc, char **argv) {
                                  options.benchmark_out, std::strerror(err)));
   nfb::Suite suite(options);
   nfb::register_chain_benchmarks(suite);
-  const Selection selected = select_benchmarks(options);
+  const Selection selected = select_benchmarks(options, suite);
   if (selected.count == 0)
     return no_benchmark_selected(selected.why);
   if (!selected.listing.empty()) { // --benchmark_list_tests: no root needed

@@ -38,9 +38,9 @@ nlohmann::ordered_json to_json(const Quantity &q) {
 std::string describe_families() {
   std::string out;
   for (const Family &f : kFamilies)
-    out += fmt::format("{}{}/<{}> for {} = {}, {}, ... {}",
-                       out.empty() ? "" : "; ", f.name, f.arg, f.arg, f.first,
-                       f.first + f.step, f.last);
+    out += fmt::format("{}  {}/<{}> ({}) for {} = {}, {}, ... {}",
+                       out.empty() ? "" : "\n", f.name, f.arg, f.backend, f.arg,
+                       f.first, f.first + f.step, f.last);
   return out;
 }
 
@@ -55,7 +55,8 @@ std::string schema_json() {
                                {"args", {f.arg}},
                                {"first", f.first},
                                {"last", f.last},
-                               {"step", f.step}});
+                               {"step", f.step},
+                               {"backend", f.backend}});
   out["probes"] = nlohmann::ordered_json::array();
   for (const ProbeStrategy &p : kProbeStrategies)
     out["probes"].push_back({{"name", p.name}, {"needs", p.needs}});

@@ -47,6 +47,8 @@ inline constexpr Quantity kQuantities[] = {
     {"rules", "rules", 0, Aggregation::Run, 0, 1e6, false, true},
     // Other BPF programs seen in the timed walk (the label names them).
     {"observers", "programs", 0, Aggregation::Run, 0, 1e6},
+    // Wall time of the one commit (transaction) that set the chain.
+    {"install_ms", "ms", +1, Aggregation::Run, 0, 1e7},
     {"duration_s", "s", 0, Aggregation::Context, 0, 1e6, true, false,
      Where::Context},
     {"extra_rules", "rules", 0, Aggregation::Context, 0, 60000, false, true,
@@ -91,10 +93,16 @@ struct Family {
   std::string_view name;
   std::string_view arg; // what the one argument counts (its counter)
   int first, last, step;
+  std::string_view backend; // builds its chain (fixtures/rule_backend.h)
 };
 
-inline constexpr Family kChainFamily{"Chain", "rules", 0, 3000, 100};
-inline constexpr Family kFamilies[] = {kChainFamily};
+inline constexpr Family kChainFamily{"Chain", "rules", 0, 3000, 100, "legacy"};
+// The same chain and sweep through the nf_tables backends.
+inline constexpr Family kFamilies[] = {
+    kChainFamily,
+    {"ChainIptNft", "rules", 0, 3000, 100, "iptables-nft"},
+    {"ChainNft", "rules", 0, 3000, 100, "nft"},
+};
 
 // "Chain/<rules> for rules = 0, 100, ... 3000": for --help.
 std::string describe_families();

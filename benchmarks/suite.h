@@ -1,10 +1,11 @@
 // What the benchmarks of one process share: the options, the environment
-// (built on first use, so listing and --help build nothing) and the count of
-// runs that failed (nf_bench then exits 1).
+// (built on first use, so listing and --help build nothing; one backend's at
+// a time) and the count of runs that failed (nf_bench then exits 1).
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <benchmark/benchmark.h>
 
@@ -19,10 +20,20 @@ public:
   Suite(const Suite &) = delete;
   Suite &operator=(const Suite &) = delete;
 
-  // Builds the environment on the first call: it forks the iperf3 server, so
-  // the first call comes before any thread exists. Throws SetupError.
-  BenchEnvironment &env();
+  // The environment of `backend`, built on first use. A backend has
+  // namespaces of its own: a legacy table, once made, stays hooked until its
+  // namespace goes, so only the measured backend's table is there. Switching
+  // destroys the other backend's environment first. It forks the iperf3
+  // server: call when no other thread runs. Throws SetupError.
+  BenchEnvironment &env(std::string_view backend);
   const Options &options() const { return options_; }
+
+  // The selection pass: benchmarks run as no-ops that only note their
+  // family; `first_selected` is the family that runs first.
+  void set_selecting(bool selecting) { selecting_ = selecting; }
+  bool selecting() const { return selecting_; }
+  void note_selected(std::string_view family);
+  std::string_view first_selected() const { return first_selected_; }
 
   // Records the failure instead of a number.
   void fail(benchmark::State &state, const std::string &message);
@@ -32,10 +43,13 @@ private:
   Options options_;
   std::optional<BenchEnvironment> env_;
   int failed_runs_ = 0;
+  bool selecting_ = false;
+  std::string_view first_selected_;
 };
 
-// Family Chain/<rules> (schema.h kChainFamily): the sender's OUTPUT chain
-// holds <rules> never-matching rules; one iteration is one iperf3 client run.
+// The families of schema.h (Chain/<rules>, ChainIptNft/<rules>, ...): the
+// sender's OUTPUT chain holds <rules> never-matching rules, built by the
+// family's backend; one iteration is one iperf3 client run.
 void register_chain_benchmarks(Suite &suite);
 
 } // namespace nfb

@@ -1,7 +1,11 @@
 // Root-only tests of the kernel-facing fixtures, in-process: the topology
-// comes up inside its own namespaces and leaves nothing when it goes; the
-// chain holds exactly N rules after one commit, as iptables itself reads it.
-#include "rule_chain.h"
+// comes up inside its own namespaces and leaves nothing when it goes; each
+// backend's chain holds exactly N rules after one commit, as the backend's
+// own command-line tool reads it, and only that backend's table is there;
+// iptables-nft's rules are what the iptables-nft command makes.
+#include "nft_chains.h"
+#include "rule_backend.h"
+#include "rule_set.h"
 #include "topology.h"
 
 #include <gtest/gtest.h>
@@ -10,8 +14,10 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <fmt/core.h>
 
@@ -105,26 +111,75 @@ TEST_F(Fixtures, TwoTopologiesAtOnceDoNotCollide) {
   EXPECT_NE(ifindex_in(b.sender(), TopologyAddresses::sender_link), 0);
 }
 
-TEST_F(Fixtures, ChainHoldsExactlyNRulesAfterACommit) {
-  Topology topology;
-  RuleChain chain(topology.sender());
-  for (std::size_t n : {0u, 1u, 3000u, 100u, 0u}) {
-    chain.set_rule_count(n);
-    EXPECT_EQ(chain.count_rules_in_kernel(), n);
-    // iptables itself agrees, rule by rule.
-    const std::string dump =
-        run(in_netns(topology.sender(), "iptables-legacy-save -t filter"));
-    std::size_t rules = 0;
-    for (auto at = dump.find("\n-A OUTPUT "); at != std::string::npos;
-         at = dump.find("\n-A OUTPUT ", at + 1))
-      ++rules;
-    EXPECT_EQ(rules, n) << dump.substr(0, 400);
-    if (n > 0) {
-      EXPECT_NE(dump.find("-A OUTPUT -d 198.19.0.1/32 -p tcp -m tcp --dport "
-                          "10001 -j DROP"),
-                std::string::npos)
+// Rules in the chain as the backend's command-line tool lists them.
+std::size_t rules_listed(const BackendInfo &backend, const Netns &ns,
+                         std::string &dump) {
+  const std::string_view b = backend.name;
+  dump = run(in_netns(ns, b == "legacy" ? "iptables-legacy-save -t filter"
+                          : b == "iptables-nft"
+                              ? "iptables-nft-save -t filter"
+                              : "nft list chain ip nf_bench output"));
+  const std::string mark = b == "nft" ? " drop\n" : "\n-A OUTPUT ";
+  std::size_t rules = 0;
+  for (auto at = dump.find(mark); at != std::string::npos;
+       at = dump.find(mark, at + 1))
+    ++rules;
+  return rules;
+}
+
+// The tables in the namespace: x_tables' (read from /proc, which creates
+// none) and nf_tables'.
+std::string tables_in(const Netns &ns) {
+  return run(in_netns(ns, "sh -c 'cat /proc/thread-self/net/ip_tables_names; "
+                          "nft list tables'"));
+}
+
+TEST_F(Fixtures, EachBackendsChainHoldsExactlyNRulesAfterACommit) {
+  const std::map<std::string_view, std::string> tables = {
+      {"legacy", "filter\n"},
+      {"iptables-nft", "table ip filter\n"},
+      {"nft", "table ip nf_bench\n"}};
+  for (const BackendInfo &backend : rule_backends()) {
+    SCOPED_TRACE(std::string(backend.name));
+    Topology topology;
+    auto chain = backend.make(topology.sender());
+    for (std::size_t n : {0u, 1u, 3000u, 100u, 0u}) {
+      chain->set_rule_count(n);
+      EXPECT_EQ(chain->count_rules_in_kernel(), n);
+      std::string dump;
+      EXPECT_EQ(rules_listed(backend, topology.sender(), dump), n)
           << dump.substr(0, 400);
+      EXPECT_GT(chain->last_install_s(), 0.0);
+      if (n > 0 && backend.name != "nft") {
+        EXPECT_NE(dump.find("-A OUTPUT -d 198.19.0.1/32 -p tcp -m tcp "
+                            "--dport 10001 -j DROP"),
+                  std::string::npos)
+            << dump.substr(0, 400);
+      }
     }
+    EXPECT_EQ(tables_in(topology.sender()), tables.at(backend.name));
+  }
+}
+
+// What iptables-nft lists, without the lines that name the time of the dump.
+std::string iptables_nft_listing(const Netns &ns) {
+  return run(in_netns(ns, "sh -c 'iptables-nft-save -t filter | grep -v ^#; "
+                          "nft list ruleset'"));
+}
+
+TEST_F(Fixtures, IptablesNftRulesAreWhatTheIptablesNftCommandMakes) {
+  const BackendInfo &backend = rule_backend("iptables-nft");
+  for (std::size_t n : {1u, 3u, 20u}) {
+    Topology ours, typed;
+    backend.make(ours.sender())->set_rule_count(n);
+    for (const auto &rule : never_match_rules(n))
+      run(in_netns(typed.sender(),
+                   "iptables-nft -A OUTPUT " + rule.to_iptables_args()));
+    const std::string listing = iptables_nft_listing(ours.sender());
+    EXPECT_EQ(listing, iptables_nft_listing(typed.sender())) << n;
+    EXPECT_NE(listing.find("tcp dport 10001 counter packets 0 bytes 0 drop"),
+              std::string::npos)
+        << listing;
   }
 }
 

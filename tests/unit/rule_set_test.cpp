@@ -45,5 +45,10 @@ TEST(NeverMatchRules, IptablesSpelling) {
             "-p tcp -d 198.19.1.44/32 --dport 10300 -j DROP");
 }
 
+TEST(NeverMatchRules, NftSpelling) {
+  const auto rules = never_match_rules(1);
+  EXPECT_EQ(rules[0].to_nft_rule(), "ip daddr 198.19.0.1 tcp dport 10001 drop");
+}
+
 } // namespace
 } // namespace nfb

@@ -68,6 +68,7 @@ def _addresses(text):
 HOST_STATE_COMMANDS = {
     "iptables-legacy-save": (("iptables-legacy-save",), _iptables_rules),
     "iptables-nft-save": (("iptables-nft-save",), _iptables_rules),
+    "nft list ruleset": (("nft", "list", "ruleset"), nonempty_lines),
     "ip netns list": (("ip", "netns", "list"), nonempty_lines),
     "ip -o link show": (("ip", "-o", "link", "show"), _link_names),
     "ip -o addr": (("ip", "-o", "addr"), _addresses),

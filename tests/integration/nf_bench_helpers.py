@@ -28,7 +28,8 @@ IPERF_PORT = 5201       # the iperf3 server's port in the receiver namespace
 # Context entries nf_bench writes as text; its numeric ones are in the schema.
 CONTEXT_TEXT_KEYS = ("kernel", "probe", "probe_self_ns", "probe_self_method",
                      "iptables_backend", "iperf3", "sender_netns",
-                     "observer_scan")
+                     "observer_scan", "host_iptables", "bpf_jit_enable",
+                     "spectre_v2")
 # What Google Benchmark itself writes in a row: every other key is a counter.
 GBENCH_ROW_KEYS = frozenset((
     "name", "family_index", "per_family_instance_index", "run_name",

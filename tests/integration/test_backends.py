@@ -1,0 +1,116 @@
+"""Integration tests of the three rule backends (legacy, iptables-nft, nft):
+run the real binary as root on this kernel.
+
+What they check:
+  * each backend's family measures at 0 and 3000 rules: every declared
+    counter, hook time up at least 3x with 3000 rules, an install time, and
+    the context names each family's backend and library;
+  * while a backend's family runs, its sender namespace holds that backend's
+    table and no other, as the backends' own tools read it
+    (/proc/.../ip_tables_names for x_tables, `nft list tables`).
+
+Run (as root), from this folder:
+    NF_BENCH=/path/to/nf_bench /usr/bin/python3 -m unittest -v test_backends
+"""
+
+import os
+import subprocess
+import time
+import unittest
+
+if os.geteuid() != 0:
+    raise unittest.SkipTest(
+        "nf_bench integration tests need root (namespaces, iptables, BPF)")
+
+from hoststate import fd_path_of, nonempty_lines
+from nf_bench_helpers import (
+    NF_BENCH, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S, declared_names,
+    failed_benchmarks, note, row_counters, run_nf_bench_json, schema,
+    skip_without, start_nf_bench, stop_process)
+
+# What each backend's table looks like from its own tools, in its namespace.
+TABLES = {
+    "legacy": {"ip_tables_names": ["filter"], "nft list tables": []},
+    "iptables-nft": {"ip_tables_names": [],
+                     "nft list tables": ["table ip filter"]},
+    "nft": {"ip_tables_names": [], "nft list tables": ["table ip nf_bench"]},
+}
+
+
+def tables_in(netns_path):
+    """{tool: lines} of the namespace nf_bench holds at netns_path."""
+    def lines(*command):
+        return nonempty_lines(subprocess.run(
+            ["nsenter", f"--net={netns_path}", *command], capture_output=True,
+            text=True, timeout=10).stdout)
+    return {"ip_tables_names": lines("cat",
+                                     "/proc/thread-self/net/ip_tables_names"),
+            "nft list tables": lines("nft", "list", "tables")}
+
+
+class BackendsTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        skip_without(NF_BENCH)
+        cls.families = {f["name"]: f["backend"] for f in schema()["families"]}
+
+    def test_each_backend_measures_the_chain(self):
+        report = run_nf_bench_json(
+            self, "--benchmark_filter=^(" + "|".join(self.families)
+            + ")/(0|3000)/", "--duration=1")
+        self.assertEqual(failed_benchmarks(report), {})
+        rows = {row["name"].split("/manual_time")[0]: row
+                for row in report["benchmarks"]}
+        for family, backend in self.families.items():
+            with self.subTest(family=family):
+                none, full = rows[f"{family}/0"], rows[f"{family}/3000"]
+                for row in (none, full):
+                    self.assertEqual(row_counters(row), declared_names("row"))
+                    self.assertGreater(row["install_ms"], 0)
+                self.assertGreaterEqual(full["hook_ns"], 3 * none["hook_ns"])
+                self.assertIn(f"{family}: {backend} (",
+                              report["context"]["iptables_backend"])
+                note(f"{family} ({backend}): hook_ns {none['hook_ns']:.0f} -> "
+                     f"{full['hook_ns']:.0f} ns, install "
+                     f"{full['install_ms']:.1f} ms at 3000 rules")
+
+    def test_only_the_measured_backends_table_is_there(self):
+        proc = start_nf_bench(
+            "--benchmark_filter=^(" + "|".join(self.families) + ")/100/",
+            "--duration=3")
+        seen = {}
+        try:
+            deadline = time.monotonic() + RUN_TIMEOUT_S
+            for line in proc.stderr:
+                if time.monotonic() > deadline:
+                    break
+                if not line.startswith("nf_bench: backend "):
+                    continue
+                # "nf_bench: backend nft: sender namespace 4026532177"
+                backend, inode = line.split()[2].rstrip(":"), line.split()[-1]
+                seen[backend] = self.tables_once_committed(proc.pid, inode)
+        finally:
+            stop_process(proc)
+        self.assertEqual(sorted(seen), sorted(TABLES))
+        for backend, tables in seen.items():
+            self.assertEqual(tables, TABLES[backend], backend)
+        note(f"tables per backend: {seen}")
+
+    def tables_once_committed(self, pid, inode):
+        """The tables of nf_bench's sender namespace `inode` once its chain
+        is there (bounded wait: the backend commits right after set-up)."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        tables = {}
+        while time.monotonic() < deadline:
+            path = fd_path_of(pid, f"net:[{inode}]")
+            if path:
+                tables = tables_in(path)
+                if any(tables.values()):
+                    return tables
+            time.sleep(0.1)
+        return tables
+
+
+if __name__ == "__main__":
+    unittest.main()

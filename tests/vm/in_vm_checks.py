@@ -7,6 +7,7 @@ What they check:
   * nf_bench with --probe=fentry and --probe=kprobe attaches and shows hook
     time rising from 0 to 3000 rules (margin 3x: emulation is slow and
     noisy, the real ratio is far larger); --probe=auto picks fentry;
+  * the nf_tables backends (ChainIptNft, ChainNft) measure with fentry;
   * --probe=bracket is refused with a message naming Linux >= 6.4;
   * with each of fentry and kprobe, nf_watch counts exactly the hook calls
     of the namespace it watches and none of another;
@@ -44,8 +45,8 @@ sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 from netns_traffic import TrafficNamespace  # noqa: E402
 from nf_bench_helpers import (  # noqa: E402
     benchmarks_by_rules, failed_benchmarks, note, run_nf_bench,
-    run_nf_bench_json, sender_netns_inode, start_nf_bench, stop_process,
-    watch_counts)
+    run_nf_bench_json, schema, sender_netns_inode, start_nf_bench,
+    stop_process, watch_counts)
 
 BPF_DIR = os.path.join(REPO, "bpf")
 
@@ -107,6 +108,27 @@ class VmProbes(unittest.TestCase):
                      f"({report['context']['probe_self_method']}); Gbit/s "
                      f"{points[0]['bits_per_s'] / 1e9:.2f} -> "
                      f"{points[3000]['bits_per_s'] / 1e9:.2f}")
+                self.assertGreaterEqual(ns3000, RISE_MARGIN * ns0)
+
+    def test_backends_with_fentry(self):
+        # The nf_tables backends (modules that autoload on this kernel).
+        families = [f["name"] for f in schema()["families"]
+                    if f["backend"] != "legacy"]
+        report = run_nf_bench_json(
+            self, "--probe=fentry",
+            "--benchmark_filter=^(" + "|".join(families) + ")/(0|3000)/",
+            "--duration=2", timeout_s=VM_RUN_TIMEOUT_S)
+        self.assertEqual(report["context"]["probe"], "fentry")
+        self.assertEqual(failed_benchmarks(report), {})
+        rows = {row["name"].split("/manual_time")[0]: row
+                for row in report["benchmarks"]}
+        for family in families:
+            with self.subTest(family=family):
+                ns0 = rows[f"{family}/0"]["hook_ns"]
+                ns3000 = rows[f"{family}/3000"]["hook_ns"]
+                note(f"{family} fentry on {os.uname().release}: hook_ns "
+                     f"{ns0:.0f} -> {ns3000:.0f} ({ns3000 / ns0:.1f}x), "
+                     f"install {rows[f'{family}/3000']['install_ms']:.0f} ms")
                 self.assertGreaterEqual(ns3000, RISE_MARGIN * ns0)
 
     def test_auto_picks_fentry(self):

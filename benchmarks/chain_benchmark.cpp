@@ -48,9 +48,10 @@ Measured measure_one_run(BenchEnvironment &env) {
   }
 }
 
-// Commits `rules` rules in one go and checks the kernel holds them.
-void commit_chain(BenchEnvironment &env, std::size_t rules) {
-  env.chain().set_rule_count(rules);
+// Commits `rules` rules of shape `callbacks` in one go and checks the kernel
+// holds them.
+void commit_chain(BenchEnvironment &env, std::size_t rules, int callbacks) {
+  env.chain().set_rules(rules, callbacks);
   const std::size_t in_kernel = env.chain().count_rules_in_kernel();
   if (in_kernel != rules)
     throw SetupError(fmt::format("OUTPUT holds {} rules after committing {}",
@@ -110,8 +111,8 @@ void record_counters(benchmark::State &state, const Measured &m,
 }
 
 void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env,
-                         std::size_t rules) {
-  commit_chain(env, rules);
+                         std::size_t rules, int callbacks) {
+  commit_chain(env, rules, callbacks);
   env.check_only_backend_hooks();
   std::vector<std::string> observers = env.find_observers(true);
   ObserverPoll poll([&env] { return env.find_observers(false); },
@@ -121,6 +122,7 @@ void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env,
   merge_observers(observers, env.find_observers(true));
   record_counters(state, m, rules);
   set_counter(state, "install_ms", env.chain().last_install_s() * 1e3);
+  set_counter(state, "callbacks", callbacks);
   record_observers(state, rules, observers);
 }
 
@@ -147,29 +149,43 @@ void Suite::fail(benchmark::State &state, const std::string &message) {
   state.SkipWithError(message.c_str());
 }
 
+// Runs one benchmark of `family`: its arguments are [callbacks,] rules.
+void run_family_benchmark(benchmark::State &state, Suite &suite,
+                          const Family &family) {
+  if (suite.selecting()) {
+    suite.note_selected(family.name);
+    state.SkipWithError("selection pass");
+    return;
+  }
+  const bool shaped = !family.callbacks.empty();
+  const auto callbacks = shaped ? static_cast<int>(state.range(0)) : 0;
+  // The chain holds the benchmark's rule count plus --extra_rules.
+  const auto rules = static_cast<std::size_t>(state.range(shaped ? 1 : 0)) +
+                     static_cast<std::size_t>(suite.options().extra_rules);
+  try {
+    run_chain_benchmark(state, suite.env(family.backend), rules, callbacks);
+  } catch (const std::exception &e) {
+    suite.fail(state, e.what());
+  }
+}
+
 void register_chain_benchmarks(Suite &suite) {
-  for (const Family &family : kFamilies)
-    benchmark::RegisterBenchmark(
+  for (const Family &family : kFamilies) {
+    auto *b = benchmark::RegisterBenchmark(
         std::string(family.name).c_str(),
         [&suite, &family](benchmark::State &state) {
-          if (suite.selecting()) {
-            suite.note_selected(family.name);
-            state.SkipWithError("selection pass");
-            return;
-          }
-          // The chain holds the benchmark's rule count plus --extra_rules.
-          const auto rules =
-              static_cast<std::size_t>(state.range(0)) +
-              static_cast<std::size_t>(suite.options().extra_rules);
-          try {
-            run_chain_benchmark(state, suite.env(family.backend), rules);
-          } catch (const std::exception &e) {
-            suite.fail(state, e.what());
-          }
-        })
-        ->DenseRange(family.first, family.last, family.step)
-        ->UseManualTime()
-        ->Unit(benchmark::kMillisecond);
+          run_family_benchmark(state, suite, family);
+        });
+    std::vector<std::int64_t> rules;
+    for (int n = family.first; n <= family.last; n += family.step)
+      rules.push_back(n);
+    if (family.callbacks.empty())
+      b->ArgsProduct({rules});
+    else
+      b->ArgsProduct(
+          {{family.callbacks.begin(), family.callbacks.end()}, rules});
+    b->UseManualTime()->Unit(benchmark::kMillisecond);
+  }
 }
 
 } // namespace nfb

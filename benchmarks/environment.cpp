@@ -52,7 +52,7 @@ ProbeSelfCost measure_self_cost(HookProbe &probe, RuleBackend &chain,
     return {seen.mean_ns(), "hook walk with no iptables table (probe only)"};
   // fentry/kprobe: with no hook at all nf_hook_slow() never runs. Time the
   // smallest real walk instead, this backend's empty chain: an upper bound.
-  chain.set_rule_count(0);
+  chain.set_rules(0);
   before = probe.read();
   send_udp_burst(sender, kCalibrationDatagrams);
   seen = probe.read() - before;
@@ -61,6 +61,14 @@ ProbeSelfCost measure_self_cost(HookProbe &probe, RuleBackend &chain,
         "the probe attached but saw no LOCAL_OUT hook call in the sender "
         "namespace while UDP traffic was sent");
   return {seen.mean_ns(), "empty chain, 0 rules (upper bound)"};
+}
+
+// What the benchmark's packets carry: to the receiver's iperf3 server.
+TrafficMatch benchmark_traffic() {
+  in_addr receiver{};
+  ::inet_pton(AF_INET, TopologyAddresses::receiver, &receiver);
+  return {ntohl(receiver.s_addr),
+          static_cast<std::uint16_t>(IperfServer::default_port)};
 }
 
 } // namespace
@@ -77,7 +85,8 @@ BenchEnvironment::BenchEnvironment(const Options &options,
       server_(topology_.receiver(), TopologyAddresses::receiver,
               IperfServer::default_port),
       probe_(HookProbe::attach(options.probe, topology_.sender())),
-      backend_(backend), chain_(backend.make(topology_.sender())),
+      backend_(backend),
+      chain_(backend.make(topology_.sender(), benchmark_traffic())),
       self_cost_(measure_self_cost(*probe_, *chain_, topology_.sender())) {
   server_.wait_ready(std::chrono::seconds(5));
 }

@@ -3,6 +3,8 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include <vector>
+
 #include "probe_strategy.h"
 
 namespace nfb {
@@ -37,11 +39,33 @@ nlohmann::ordered_json to_json(const Quantity &q) {
 
 std::string describe_families() {
   std::string out;
-  for (const Family &f : kFamilies)
-    out += fmt::format("{}  {}/<{}> ({}) for {} = {}, {}, ... {}",
-                       out.empty() ? "" : "\n", f.name, f.arg, f.backend, f.arg,
-                       f.first, f.first + f.step, f.last);
+  for (const Family &f : kFamilies) {
+    const std::string rules = fmt::format("rules = {}, {}, ... {}", f.first,
+                                          f.first + f.step, f.last);
+    out +=
+        f.callbacks.empty()
+            ? fmt::format("  {}/<rules> ({}): {}\n", f.name, f.backend, rules)
+            : fmt::format("  {}/<callbacks>/<rules> ({}): callbacks = "
+                          "{}..{}, {}\n",
+                          f.name, f.backend, f.callbacks.front(),
+                          f.callbacks.back(), rules);
+  }
   return out;
+}
+
+static nlohmann::ordered_json to_json(const Family &f) {
+  nlohmann::ordered_json args = nlohmann::ordered_json::array();
+  if (!f.callbacks.empty())
+    args.push_back("callbacks");
+  args.push_back("rules");
+  return {
+      {"name", f.name},
+      {"args", args},
+      {"callbacks", std::vector<int>(f.callbacks.begin(), f.callbacks.end())},
+      {"first", f.first},
+      {"last", f.last},
+      {"step", f.step},
+      {"backend", f.backend}};
 }
 
 std::string schema_json() {
@@ -51,12 +75,7 @@ std::string schema_json() {
     out["quantities"].push_back(to_json(q));
   out["families"] = nlohmann::ordered_json::array();
   for (const Family &f : kFamilies)
-    out["families"].push_back({{"name", f.name},
-                               {"args", {f.arg}},
-                               {"first", f.first},
-                               {"last", f.last},
-                               {"step", f.step},
-                               {"backend", f.backend}});
+    out["families"].push_back(to_json(f));
   out["probes"] = nlohmann::ordered_json::array();
   for (const ProbeStrategy &p : kProbeStrategies)
     out["probes"].push_back({{"name", p.name}, {"needs", p.needs}});

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,9 @@ inline constexpr Quantity kQuantities[] = {
     {"observers", "programs", 0, Aggregation::Run, 0, 1e6},
     // Wall time of the one commit (transaction) that set the chain.
     {"install_ms", "ms", +1, Aggregation::Run, 0, 1e7},
+    // The rule shape: match callbacks each rule runs for the benchmark's
+    // traffic before it fails (0: it fails at its first compare).
+    {"callbacks", "callbacks", 0, Aggregation::Run, 0, 100, false, true},
     {"duration_s", "s", 0, Aggregation::Context, 0, 1e6, true, false,
      Where::Context},
     {"extra_rules", "rules", 0, Aggregation::Context, 0, 60000, false, true,
@@ -88,20 +92,27 @@ struct ContextName {
   std::string_view name;
 };
 
-// A benchmark family and its sweep: <name>/<first>, ... <last> in steps.
+// A benchmark family: <name>/<rules>, or <name>/<callbacks>/<rules> for a
+// family of rule shapes; rules from `first` to `last` in steps of `step`.
 struct Family {
   std::string_view name;
-  std::string_view arg; // what the one argument counts (its counter)
+  std::string_view backend;       // builds its chain (fixtures/rule_backend.h)
+  std::span<const int> callbacks; // the shapes; empty: shape 0, no argument
   int first, last, step;
-  std::string_view backend; // builds its chain (fixtures/rule_backend.h)
 };
 
-inline constexpr Family kChainFamily{"Chain", "rules", 0, 3000, 100, "legacy"};
-// The same chain and sweep through the nf_tables backends.
+inline constexpr int kShapes[] = {0, 1, 2, 3}; // rule_set.h kMaxCallbacks
+
+inline constexpr Family kChainFamily{"Chain", "legacy", {}, 0, 3000, 100};
 inline constexpr Family kFamilies[] = {
     kChainFamily,
-    {"ChainIptNft", "rules", 0, 3000, 100, "iptables-nft"},
-    {"ChainNft", "rules", 0, 3000, 100, "nft"},
+    // The same chain and sweep through the nf_tables backends.
+    {"ChainIptNft", "iptables-nft", {}, 0, 3000, 100},
+    {"ChainNft", "nft", {}, 0, 3000, 100},
+    // Rule shapes: how the cost per rule grows with the callbacks it runs.
+    {"Shape", "legacy", kShapes, 0, 3000, 1000},
+    {"ShapeIptNft", "iptables-nft", kShapes, 0, 3000, 1000},
+    {"ShapeNft", "nft", kShapes, 0, 3000, 1000},
 };
 
 // "Chain/<rules> for rules = 0, 100, ... 3000": for --help.

@@ -111,6 +111,9 @@ TEST_F(Fixtures, TwoTopologiesAtOnceDoNotCollide) {
   EXPECT_NE(ifindex_in(b.sender(), TopologyAddresses::sender_link), 0);
 }
 
+// The benchmark's traffic (198.18.0.2, port 5201).
+constexpr TrafficMatch kTraffic{(198u << 24) | (18u << 16) | 2u, 5201};
+
 // Rules in the chain as the backend's command-line tool lists them.
 std::size_t rules_listed(const BackendInfo &backend, const Netns &ns,
                          std::string &dump) {
@@ -142,9 +145,9 @@ TEST_F(Fixtures, EachBackendsChainHoldsExactlyNRulesAfterACommit) {
   for (const BackendInfo &backend : rule_backends()) {
     SCOPED_TRACE(std::string(backend.name));
     Topology topology;
-    auto chain = backend.make(topology.sender());
+    auto chain = backend.make(topology.sender(), kTraffic);
     for (std::size_t n : {0u, 1u, 3000u, 100u, 0u}) {
-      chain->set_rule_count(n);
+      chain->set_rules(n);
       EXPECT_EQ(chain->count_rules_in_kernel(), n);
       std::string dump;
       EXPECT_EQ(rules_listed(backend, topology.sender(), dump), n)
@@ -161,6 +164,23 @@ TEST_F(Fixtures, EachBackendsChainHoldsExactlyNRulesAfterACommit) {
   }
 }
 
+TEST_F(Fixtures, EachBackendMakesEveryRuleShape) {
+  for (const BackendInfo &backend : rule_backends()) {
+    SCOPED_TRACE(std::string(backend.name));
+    Topology topology;
+    auto chain = backend.make(topology.sender(), kTraffic);
+    for (int callbacks = 1; callbacks <= kMaxCallbacks; ++callbacks) {
+      chain->set_rules(10, callbacks);
+      EXPECT_EQ(chain->count_rules_in_kernel(), 10u) << callbacks;
+      std::string dump;
+      EXPECT_EQ(rules_listed(backend, topology.sender(), dump), 10u);
+      // The failing mark test is last; the traffic's address is matched.
+      for (const char *part : {"198.18.0.2", "mark"})
+        EXPECT_NE(dump.find(part), std::string::npos) << callbacks << dump;
+    }
+  }
+}
+
 // What iptables-nft lists, without the lines that name the time of the dump.
 std::string iptables_nft_listing(const Netns &ns) {
   return run(in_netns(ns, "sh -c 'iptables-nft-save -t filter | grep -v ^#; "
@@ -171,7 +191,7 @@ TEST_F(Fixtures, IptablesNftRulesAreWhatTheIptablesNftCommandMakes) {
   const BackendInfo &backend = rule_backend("iptables-nft");
   for (std::size_t n : {1u, 3u, 20u}) {
     Topology ours, typed;
-    backend.make(ours.sender())->set_rule_count(n);
+    backend.make(ours.sender(), kTraffic)->set_rules(n);
     for (const auto &rule : never_match_rules(n))
       run(in_netns(typed.sender(),
                    "iptables-nft -A OUTPUT " + rule.to_iptables_args()));

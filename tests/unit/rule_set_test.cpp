@@ -45,6 +45,34 @@ TEST(NeverMatchRules, IptablesSpelling) {
             "-p tcp -d 198.19.1.44/32 --dport 10300 -j DROP");
 }
 
+constexpr TrafficMatch kTraffic{(198u << 24) | (18u << 16) | 2u, 5201};
+
+TEST(RuleShapes, ShapeZeroIsTheNeverMatchingChain) {
+  const auto ipt = iptables_rules(2, 0, kTraffic);
+  EXPECT_EQ(ipt[1], never_match_rules(2)[1].to_iptables_args());
+  EXPECT_EQ(nft_rules(2, 0, kTraffic)[0],
+            never_match_rules(1)[0].to_nft_rule());
+}
+
+TEST(RuleShapes, EachShapeAddsOneCallbackBeforeTheFailingMark) {
+  EXPECT_EQ(iptables_rules(1, 1, kTraffic)[0],
+            "-p tcp -d 198.18.0.2/32 -m mark --mark 0x1 -j DROP");
+  EXPECT_EQ(iptables_rules(1, 3, kTraffic)[0],
+            "-p tcp -d 198.18.0.2/32 -m tcp --dport 5201 -m length --length "
+            "0:65535 -m mark --mark 0x1 -j DROP");
+  EXPECT_EQ(nft_rules(1, 2, kTraffic)[0],
+            "ip daddr 198.18.0.2 meta l4proto tcp tcp dport 5201 meta mark "
+            "0x00000001 drop");
+  EXPECT_EQ(nft_rules(3, 1, kTraffic).size(), 3u);
+}
+
+TEST(RuleShapes, RejectsShapesAndCountsItCannotMake) {
+  EXPECT_THROW(iptables_rules(1, kMaxCallbacks + 1, kTraffic),
+               std::invalid_argument);
+  EXPECT_THROW(nft_rules(1, -1, kTraffic), std::invalid_argument);
+  EXPECT_THROW(nft_rules(kMaxRules + 1, 1, kTraffic), std::invalid_argument);
+}
+
 TEST(NeverMatchRules, NftSpelling) {
   const auto rules = never_match_rules(1);
   EXPECT_EQ(rules[0].to_nft_rule(), "ip daddr 198.19.0.1 tcp dport 10001 drop");

@@ -21,6 +21,7 @@ constexpr std::chrono::milliseconds kObserverPollPeriod(500);
 // One iperf3 run and what the probe saw during it.
 struct Measured {
   HookTotals hook;
+  HookTotals table; // the filter table alone (--table_time)
   ReceivedTotals received;
   double wall_s = 0;
 };
@@ -32,12 +33,14 @@ Measured measure_one_run(BenchEnvironment &env) {
   for (int attempt = 1;; ++attempt) {
     try {
       const HookTotals before = env.probe().read();
+      const HookTotals table_before = env.probe().read_table();
       const auto start = std::chrono::steady_clock::now();
       Measured m;
       m.received = env.run_client();
       const std::chrono::duration<double> wall =
           std::chrono::steady_clock::now() - start;
       m.hook = env.probe().read() - before;
+      m.table = env.probe().read_table() - table_before;
       m.wall_s = wall.count();
       return m;
     } catch (const ServerBusy &) {
@@ -64,6 +67,7 @@ Measured measure_iterations(benchmark::State &state, BenchEnvironment &env) {
   for (auto _ : state) {
     const Measured m = measure_one_run(env);
     sum.hook += m.hook;
+    sum.table += m.table;
     sum.received.bytes += m.received.bytes;
     sum.received.seconds += m.received.seconds;
     state.SetIterationTime(m.wall_s);
@@ -110,6 +114,13 @@ void record_counters(benchmark::State &state, const Measured &m,
   set_counter(state, "rules", static_cast<double>(rules));
 }
 
+// The table's own time; never a number the kernel did not produce.
+void record_table(benchmark::State &state, const HookTotals &table) {
+  if (table.calls == 0)
+    throw SetupError("--table_time: the filter table was never timed");
+  set_counter(state, "table_ns", table.mean_ns());
+}
+
 void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env,
                          std::size_t rules, int callbacks) {
   commit_chain(env, rules, callbacks);
@@ -123,6 +134,8 @@ void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env,
   record_counters(state, m, rules);
   set_counter(state, "install_ms", env.chain().last_install_s() * 1e3);
   set_counter(state, "callbacks", callbacks);
+  if (env.options().table_time)
+    record_table(state, m.table);
   record_observers(state, rules, observers);
 }
 

@@ -46,10 +46,13 @@ ProbeSelfCost measure_self_cost(HookProbe &probe, RuleBackend &chain,
   // With no rule table in the namespace, the bracket's two programs are
   // the only hooks at LOCAL_OUT: what it reads is its own cost.
   auto before = probe.read();
+  const auto table_before = probe.read_table();
   send_udp_burst(sender, kCalibrationDatagrams);
   auto seen = probe.read() - before;
+  const auto table = probe.read_table() - table_before;
   if (seen.calls > 0)
-    return {seen.mean_ns(), "hook walk with no iptables table (probe only)"};
+    return {seen.mean_ns(), "hook walk with no iptables table (probe only)",
+            table.calls ? table.mean_ns() : 0};
   // fentry/kprobe: with no hook at all nf_hook_slow() never runs. Time the
   // smallest real walk instead, this backend's empty chain: an upper bound.
   chain.set_rules(0);
@@ -84,7 +87,11 @@ BenchEnvironment::BenchEnvironment(const Options &options,
     : options_(options),
       server_(topology_.receiver(), TopologyAddresses::receiver,
               IperfServer::default_port),
-      probe_(HookProbe::attach(options.probe, topology_.sender())),
+      probe_(HookProbe::attach(options.probe, topology_.sender(),
+                               {.per_process = false,
+                                .table_function = options.table_time
+                                                      ? backend.table_function
+                                                      : ""})),
       backend_(backend),
       chain_(backend.make(topology_.sender(), benchmark_traffic())),
       self_cost_(measure_self_cost(*probe_, *chain_, topology_.sender())) {

@@ -22,6 +22,9 @@ namespace nfb {
 struct ProbeSelfCost {
   double ns = 0;
   std::string method;
+  // --table_time with the bracket: what its inner pair reads with no table
+  // between them (0 when not measured).
+  double table_ns = 0;
 };
 
 class BenchEnvironment {

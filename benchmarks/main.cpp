@@ -161,6 +161,9 @@ void add_context(nfb::BenchEnvironment &env, const nfb::Options &options,
   AddCustomContext("probe_self_ns",
                    fmt::format("{:.1f}", env.probe_self_cost().ns));
   AddCustomContext("probe_self_method", env.probe_self_cost().method);
+  if (options.table_time)
+    AddCustomContext("table_self_ns",
+                     fmt::format("{:.1f}", env.probe_self_cost().table_ns));
   AddCustomContext("iptables_backend", backends_in_use());
   AddCustomContext("host_iptables", nfb::host_iptables_version());
   AddCustomContext("bpf_jit_enable", nfb::first_line_of(nfb::kBpfJitEnable));

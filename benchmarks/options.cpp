@@ -127,6 +127,8 @@ Options take_options(int *argc, char **argv) {
       o.probe = parse_probe_flag(arg.substr(8));
     } else if (arg == "--print_schema") {
       o.print_schema = true;
+    } else if (arg == "--table_time") {
+      o.table_time = true;
     } else if (arg == "--duration" || arg == "--probe" ||
                arg == "--extra_rules") {
       throw std::invalid_argument(
@@ -155,6 +157,10 @@ std::string options_help() {
       "  --extra_rules=N      N more never-matching rules in every chain, "
       "e.g. to\n"
       "                       produce a known regression (default 0)\n"
+      "  --table_time         also time the filter table alone (table_ns): "
+      "two more\n"
+      "                       programs around it (bracket) or on its function "
+      "(fentry)\n"
       "  --print_schema       print the counters, families and probes nf_bench "
       "writes\n"
       "                       and takes, as JSON (what tools/nf_schema.py "

@@ -12,6 +12,7 @@ struct Options {
   int duration_s = 2;                   // one iperf3 client run per iteration
   const ProbeStrategy *probe = nullptr; // --probe; nullptr: auto
   int extra_rules = 0;       // --extra_rules: added to every Chain/<rules>
+  bool table_time = false;   // --table_time: also time the table alone
   bool print_schema = false; // --print_schema: no benchmark, no root
   bool debug = false;        // NF_BENCH_DEBUG set (main reads it)
   // Google Benchmark's result file, as it will read its flags (left in argv).

@@ -32,7 +32,8 @@ nlohmann::ordered_json to_json(const Quantity &q) {
           {"low", q.low},
           {"high", q.high},
           {"positive", q.positive},
-          {"integer", q.integer}};
+          {"integer", q.integer},
+          {"when", q.when}};
 }
 
 } // namespace

@@ -30,6 +30,8 @@ struct Quantity {
   bool positive = false; // low itself is no measurement
   bool integer = false;
   Where where = Where::Row;
+  // The flag a row counter needs; empty: in every row.
+  std::string_view when = {};
 };
 
 inline constexpr Quantity kQuantities[] = {
@@ -53,6 +55,10 @@ inline constexpr Quantity kQuantities[] = {
     // The rule shape: match callbacks each rule runs for the benchmark's
     // traffic before it fails (0: it fails at its first compare).
     {"callbacks", "callbacks", 0, Aggregation::Run, 0, 100, false, true},
+    // Time per walk of the filter table alone (between the --table_time
+    // programs), ns.
+    {"table_ns", "ns", +1, Aggregation::Run, 0, 1e9, true, false, Where::Row,
+     "--table_time"},
     {"duration_s", "s", 0, Aggregation::Context, 0, 1e6, true, false,
      Where::Context},
     {"extra_rules", "rules", 0, Aggregation::Context, 0, 60000, false, true,

@@ -57,6 +57,27 @@ struct {
 	__type(value, struct hook_stats);
 } stats SEC(".maps");
 
+/* The table's own time (--table_time): a second pair of programs around the
+ * filter table alone, inside the walk; per-CPU like the walk's. */
+struct table_slot {
+	__u64 skb;
+	__u64 ts_ns; /* 0: no table walk in progress */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct table_slot);
+} table_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct table_stats);
+} table_stats SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, HOOK_MAX_PROCS);
@@ -162,6 +183,35 @@ static __always_inline void on_exit(__u64 skb)
 		count_process(delta);
 }
 
+static __always_inline void table_entry(__u64 skb)
+{
+	__u32 zero = 0;
+	struct table_slot *slot = bpf_map_lookup_elem(&table_slots, &zero);
+
+	if (!slot)
+		return;
+	slot->skb = skb;
+	slot->ts_ns = bpf_ktime_get_ns();
+}
+
+static __always_inline void table_exit(__u64 skb)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 zero = 0;
+	struct table_slot *slot = bpf_map_lookup_elem(&table_slots, &zero);
+	struct table_stats *s = bpf_map_lookup_elem(&table_stats, &zero);
+
+	if (!slot || !s)
+		return;
+	if (!slot->ts_ns || slot->skb != skb) {
+		s->unpaired++;
+		return;
+	}
+	s->calls++;
+	s->sum_ns += now - slot->ts_ns;
+	slot->ts_ns = 0;
+}
+
 static __always_inline bool wanted(const struct nf_hook_state *state)
 {
 	if (BPF_CORE_READ(state, hook) != NF_INET_LOCAL_OUT_ ||
@@ -251,4 +301,56 @@ int nf_bracket_last(struct nf_ctx *ctx)
 {
 	on_exit((__u64)ctx->skb);
 	return NF_ACCEPT_;
+}
+
+/* ---- the table's own time ------------------------------------------------ */
+
+/* Bracket: linked just before and after the table's priority (0). */
+SEC("nf_bench/netfilter")
+int nf_table_first(struct nf_ctx *ctx)
+{
+	table_entry((__u64)ctx->skb);
+	return NF_ACCEPT_;
+}
+
+SEC("nf_bench/netfilter")
+int nf_table_last(struct nf_ctx *ctx)
+{
+	table_exit((__u64)ctx->skb);
+	return NF_ACCEPT_;
+}
+
+/* fentry: the table's own function, x_tables' or nf_tables'. */
+SEC("fentry/ipt_do_table")
+int BPF_PROG(fentry_ipt_do_table, void *priv, struct sk_buff *skb,
+	     const struct nf_hook_state *state)
+{
+	if (wanted(state))
+		table_entry((__u64)skb);
+	return 0;
+}
+
+SEC("fexit/ipt_do_table")
+int BPF_PROG(fexit_ipt_do_table, void *priv, struct sk_buff *skb,
+	     const struct nf_hook_state *state)
+{
+	if (wanted(state))
+		table_exit((__u64)skb);
+	return 0;
+}
+
+SEC("fentry/nft_do_chain")
+int BPF_PROG(fentry_nft_do_chain, struct nft_pktinfo *pkt, void *priv)
+{
+	if (wanted(BPF_CORE_READ(pkt, state)))
+		table_entry((__u64)BPF_CORE_READ(pkt, skb));
+	return 0;
+}
+
+SEC("fexit/nft_do_chain")
+int BPF_PROG(fexit_nft_do_chain, struct nft_pktinfo *pkt, void *priv)
+{
+	if (wanted(BPF_CORE_READ(pkt, state)))
+		table_exit((__u64)BPF_CORE_READ(pkt, skb));
+	return 0;
 }

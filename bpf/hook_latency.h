@@ -58,6 +58,13 @@ struct hook_stats {
 	unsigned long long hist[HOOK_HIST_SLOTS];
 };
 
+/* The filter table's own walks (--table_time), per CPU like hook_stats. */
+struct table_stats {
+	unsigned long long calls;
+	unsigned long long sum_ns;
+	unsigned long long unpaired;
+};
+
 /* Per-process totals (nf_watch): who sent the packets the hook saw. Keyed by
  * the task that was current when the walk ended (the sender, in process
  * context; the interrupted task, for a walk in softirq). */

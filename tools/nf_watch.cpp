@@ -172,7 +172,8 @@ std::optional<nfb::Netns> open_watched(const std::string &path, int &status) {
 
 // Prints an interval's report until Ctrl-C or --count. Throws SetupError.
 void watch(const WatchOptions &options, const nfb::Netns &ns) {
-  auto probe = nfb::HookProbe::attach(options.probe, ns, {.per_process = true});
+  auto probe = nfb::HookProbe::attach(
+      options.probe, ns, {.per_process = true, .table_function = {}});
   fmt::print("nf_watch: probe {} on IPv4 LOCAL_OUT of netns {} ({}); "
              "Ctrl-C to end\n",
              probe->strategy().name, ns.inode(),

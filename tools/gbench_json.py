@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 
 
 from nf_schema import (  # noqa: F401  (names the tools use from here)
-    CONTEXT_NUMBERS, COUNTERS, FAMILIES, FAMILY, METRICS, QUANTITIES,
+    CONTEXT_NUMBERS, COUNTERS, FAMILIES, FAMILY, LEGACY, METRICS, QUANTITIES,
     QUANTITY, TIME_METRICS, Quantity)
 
 # Thresholds of the load warnings (see load_warnings).

@@ -39,6 +39,9 @@ TIMES = ("real_time", "cpu_time")
 # ns per rule of each family in backends(): legacy 4, nft 6, iptables-nft
 # 16 (about what nf_bench measures on the 6.18 test VM)
 SLOPES = {"Chain": 4.0, "ChainIptNft": 16.0, "ChainNft": 6.0}
+# ms per rule of the one commit or transaction that sets the chain
+INSTALL_MS_PER_RULE = {"Chain": 0.0007, "ChainIptNft": 0.017,
+                       "ChainNft": 0.023}
 # What nf_bench writes into the context for the three families.
 BACKENDS = ("Chain: legacy (libip4tc 1.8.9); ChainIptNft: iptables-nft "
             "(iptables v1.8.9 (nf_tables)); ChainNft: nft (libnftables 1.0.6)")
@@ -191,7 +194,9 @@ def backends(families=tuple(SLOPES), slopes=None, per_family=None, **kw):
     kw.setdefault("host_iptables", HOST_IPTABLES)
     out = None
     for family in families:
-        args = dict(kw, values=linear(slopes[family]), family=family)
+        args = dict(kw, values=linear(slopes[family], install_ms_per_rule=
+                                      INSTALL_MS_PER_RULE[family]),
+                    family=family)
         args.update((per_family or {}).get(family, {}))
         one = doc(**args)
         if out is None:

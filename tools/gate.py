@@ -32,11 +32,16 @@ How:
         [--rules=0,500,3000]   (gate only the baseline's points with these
                                 rule counts, and the same points of the
                                 contender)
+        [--family=ChainNft,...] (gate only these families' points)
 
 Points are matched by name, not by rule count: nf_bench --extra_rules=500
 makes every chain 500 rules longer (its Chain/3000 has rules = 3500), and
 the gate compares it with the baseline's Chain/3000; --rules selects by the
-baseline's `rules` counter.
+baseline's `rules` counter, in every family the files hold (Chain,
+ChainIptNft, ChainNft: one per rule backend; ChainNft/3000 is compared with
+ChainNft/3000 only); --family narrows the gate to some families, and a
+family the baseline has no point of is bad input. The table lists the
+points family by family, each by rule count.
 
 Exit 0: every point of the baseline was compared and none regressed.
 Exit 1: something regressed, a point of the baseline is missing from the
@@ -224,6 +229,10 @@ def parse_args(argv):
                              "rules counters (each must be there), and the "
                              "same points of the contender; default: every "
                              "point of the baseline")
+    parser.add_argument("--family", default="",
+                        help="comma-separated families to gate, from "
+                             + ", ".join(gbench_json.FAMILY)
+                             + "; default: every family of the baseline")
     args = parser.parse_args(argv)
 
     def number(flag, text, ok, kind=float):
@@ -248,7 +257,21 @@ def parse_args(argv):
                              + ", ".join(DIRECTION) + ")")
     args.metrics = list(dict.fromkeys(metrics))
     args.rules = parse_rules(args.rules)
+    args.family = parse_families(args.family)
     return args
+
+
+def parse_families(text):
+    """The --family list, or None for all."""
+    names = list(dict.fromkeys(f.strip() for f in text.split(",")
+                               if f.strip()))
+    if not text.strip():
+        return None
+    unknown = [f for f in names if f not in gbench_json.FAMILY]
+    if not names or unknown:
+        raise UsageError(f"bad --family={text!r}: give families from "
+                         + ", ".join(gbench_json.FAMILY))
+    return names
 
 
 def parse_rules(text):
@@ -369,9 +392,12 @@ def summary(rows, args, failed, missing):
         line += f", {len(failed)} failed in the contender"
     if missing:
         line += f", {len(missing)} missing from the contender"
-    line += (f" ({len(rows)} comparisons: "
-             f"{len({r['point'] for r in rows})} rule counts x "
-             f"{len(args.metrics)} metrics)")
+    points = {r["point"] for r in rows}
+    families = {gbench_json.family_of(p) for p in points}
+    line += (f" ({len(rows)} comparisons: {len(points)} "
+             + ("rule counts" if len(families) < 2
+                else f"points of {len(families)} families")
+             + f" x {len(args.metrics)} metrics)")
     fail = regressed or failed or missing
     return ([("FAIL: " if fail else "PASS: ") + line]
             + (["regressed: " + ", ".join(regressed)] if regressed else []))
@@ -402,15 +428,39 @@ def select(base, cont, rules):
     cont.restrict(keep)
 
 
+def select_families(base, cont, families):
+    """Cuts both runs to these families' points, or InputError naming a
+    family the baseline has no point of."""
+    have = {gbench_json.family_of(p) for p in [*base.points, *base.failures]}
+    absent = [f for f in families if f not in have]
+    if absent:
+        raise gbench_json.InputError(
+            f"baseline {base.path} has no {', '.join(absent)} benchmark "
+            "(from --family): gate families the baseline measured")
+    for run in (base, cont):
+        run.restrict({p for p in [*run.points, *run.failures]
+                      if gbench_json.family_of(p) in families})
+
+
+def in_order(points):
+    """Points family by family (schema order), keeping their order within
+    a family (by rule count): the table's order."""
+    rank = {f.name: i for i, f in enumerate(gbench_json.FAMILIES)}
+    return sorted(points,
+                  key=lambda p: rank.get(gbench_json.family_of(p), -1))
+
+
 def load_both(args):
     """(baseline, contender, compared points), or InputError when the two
     cannot be compared: then the gate must not say PASS."""
     base = gbench_json.load(args.baseline)
     cont = gbench_json.load(args.contender, need_results=False)
+    if args.family is not None:
+        select_families(base, cont, args.family)
     if args.rules is not None:
         select(base, cont, args.rules)
     check_baseline(base, args.metrics)
-    common = [p for p in base.names if p in cont.points]
+    common = in_order(p for p in base.names if p in cont.points)
     check_complete(cont, "contender", common, args.metrics)
     if not common and not set(base.names) & set(cont.failures):
         raise gbench_json.InputError(
@@ -431,9 +481,9 @@ def main(argv=None):
                           args.alpha, args.min_reps)
             for point in common for metric in args.metrics]
     failed = failures(cont)
-    missing = [p for p in base.names
-               if p not in cont.points and p not in failed]
-    only_cont = [p for p in cont.names if p not in base.points]
+    missing = in_order(p for p in base.names
+                       if p not in cont.points and p not in failed)
+    only_cont = in_order(p for p in cont.names if p not in base.points)
     print("\n".join(report(base, cont, rows, args, failed, missing,
                             only_cont)))
     regressed = any(r["verdict"] == REGRESSED for r in rows)

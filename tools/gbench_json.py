@@ -2,16 +2,19 @@
 report and gate tools share.
 
 A run becomes {point: {metric: [one value per repetition]}}. A point is a
-benchmark of a family in nf_schema.FAMILIES (for now `Chain`), named as
+benchmark of a family in nf_schema.FAMILIES (Chain, ChainIptNft, ChainNft:
+the same chain made by the legacy, iptables-nft and nft backends), named as
 Google Benchmark names its runs without the suffixes it adds (run_name
-`Chain/3000/manual_time`, and its aggregate rows `..._median`, are the
-point `Chain/3000`): the gate matches points by that name. A point's rule
+`ChainNft/3000/manual_time`, and its aggregate rows `..._median`, are the
+point `ChainNft/3000`): the gate matches points by that name. A point's rule
 count (the x of plots and fits, what `gate --rules` selects) is its
 `rules` counter, the chain's real length: with nf_bench's --extra_rules=E
 the point `Chain/3000` has rules = 3000 + E (and context extra_rules = E).
-Metrics are the numbers of nf_schema.QUANTITIES: nf_bench's user counters
-plus real_time_s and cpu_time_s. Unknown fields and other families are
-ignored.
+A file may hold any of the families (results/reference.json has only
+Chain); Run.families names those with results, Run.of_family(name) is the
+Run of one of them, for tools that work per family. Metrics are the numbers
+of nf_schema.QUANTITIES: nf_bench's user counters plus real_time_s and
+cpu_time_s. Unknown fields and other families are ignored.
 
 The loader refuses (InputError, one line naming file, benchmark and counter)
 what cannot be a measurement: a known counter that is not a number, NaN or
@@ -43,7 +46,7 @@ from dataclasses import dataclass, field
 
 
 from nf_schema import (  # noqa: F401  (names the tools use from here)
-    CONTEXT_NUMBERS, COUNTERS, FAMILIES, FAMILY, METRICS, QUANTITIES,
+    CONTEXT_NUMBERS, COUNTERS, FAMILIES, FAMILY, LEGACY, METRICS, QUANTITIES,
     QUANTITY, TIME_METRICS, Quantity)
 
 # Thresholds of the load warnings (see load_warnings).
@@ -103,6 +106,7 @@ class Run:
     observed: dict = field(default_factory=dict)  # point -> labels
     numbers: dict = field(default_factory=dict)   # CONTEXT_NUMBERS present
     rule_count: dict = field(default_factory=dict)  # point -> rules counter
+    family: str = None  # the one family of an of_family() Run, else None
 
     @property
     def names(self):
@@ -118,6 +122,35 @@ class Run:
     def failed(self):
         """Benchmark runs that recorded an error, not a number."""
         return sum(len(m) for m in self.failures.values())
+
+    @property
+    def families(self):
+        """The families with results, in nf_schema.FAMILIES order."""
+        have = {family_of(p) for p in self.points}
+        return [f.name for f in FAMILIES if f.name in have]
+
+    def of_family(self, family):
+        """The Run of this file's points of one family (results, failures,
+        observers); context and numbers are the file's."""
+        def mine(table):
+            return {p: v for p, v in table.items() if family_of(p) == family}
+        return Run(path=self.path, context=self.context,
+                   points=mine(self.points), reps=mine(self.reps),
+                   failures=mine(self.failures),
+                   observed=mine(self.observed), numbers=self.numbers,
+                   rule_count=mine(self.rule_count), family=family)
+
+    def backend_of(self, family):
+        """What the context says made the family's chain ('nft (libnftables
+        1.0.6)' from iptables_backend 'Chain: legacy (...); ChainNft: nft
+        (libnftables 1.0.6)'), or None when it does not say it per family
+        (files before nf_bench had several backends)."""
+        text = self.context.get("iptables_backend")
+        for part in text.split("; ") if isinstance(text, str) else ():
+            name, sep, what = part.partition(": ")
+            if sep and name == family and what:
+                return what
+        return None
 
     def values(self, point, metric):
         return self.points.get(point, {}).get(metric, [])
@@ -257,8 +290,11 @@ def _point(entry):
 
 
 def _families():
-    """How the messages name what was looked for: Chain/<rules>."""
-    return ", ".join(f"{f.name}/<{'/'.join(f.args)}>" for f in FAMILIES)
+    """How the messages name what was looked for: Chain/<rules>,
+    ChainIptNft/<rules> or ChainNft/<rules>."""
+    names = [f"{f.name}/<{'/'.join(f.args)}>" for f in FAMILIES]
+    return (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1
+            else names[0])
 
 
 def load(path, need_results=True):

@@ -82,6 +82,9 @@ QUANTITIES = (
     Quantity("rules", "rules", 0, 0, 1e6, integer=True),
     # Not whole in mean aggregates of repetitions that saw different counts.
     Quantity("observers", "programs", 0, 0, 1e6),
+    # Wall time of the one commit (libiptc) or transaction (nft,
+    # iptables-nft-restore) that set the chain at this point.
+    Quantity("install_ms", "ms", +1, 0, 1e7),
     # the benchmark's own times (real_time, cpu_time in time_unit)
     Quantity("real_time_s", "s", +1, 0, 1e7, aggregation="gbench"),
     Quantity("cpu_time_s", "s", +1, 0, 1e7, aggregation="gbench"),
@@ -106,12 +109,17 @@ CONTEXT_NUMBERS = tuple(q.name for q in QUANTITIES if q.where == "context")
 @dataclass(frozen=True)
 class Family:
     """A benchmark family: rows named <name>/<arg>/..., one per point of
-    its sweep first, first + step, ..., last (nf_bench's default)."""
+    its sweep first, first + step, ..., last (nf_bench's default), whose
+    chain is made by one rule backend."""
     name: str
     args: tuple
     first: int
     last: int
     step: int
+    # "legacy": iptables-legacy through libiptc; "iptables-nft": what
+    # `iptables-nft -A` makes (nf_tables with xtables compat expressions);
+    # "nft": native nftables rules through libnftables.
+    backend: str = "legacy"
 
     def points(self):
         """The sweep's argument values: (0, 100, ..., 3000) for Chain."""
@@ -120,14 +128,25 @@ class Family:
     def declared(self):
         """The JSON object `nf_bench --print_schema` prints for it."""
         return {"name": self.name, "args": list(self.args),
-                "first": self.first, "last": self.last, "step": self.step}
+                "first": self.first, "last": self.last, "step": self.step,
+                "backend": self.backend}
+
+    @property
+    def title(self):
+        """How plots and reports name it: 'ChainNft (nft)'."""
+        return f"{self.name} ({self.backend})"
 
 
-# The ONE Python definition of nf_bench's sweep.
-FAMILIES = (Family(name="Chain", args=("rules",), first=0, last=3000,
-                   step=100),)
+# The ONE Python definition of nf_bench's sweeps: the same chain, one family
+# per rule backend, in nf_bench's order.
+FAMILIES = tuple(
+    Family(name=name, args=("rules",), first=0, last=3000, step=100,
+           backend=backend)
+    for name, backend in (("Chain", "legacy"), ("ChainIptNft", "iptables-nft"),
+                          ("ChainNft", "nft")))
 FAMILY = {f.name: f for f in FAMILIES}
 CHAIN = FAMILY["Chain"]
+LEGACY = "legacy"  # the backend the others are compared with
 
 
 def declared():

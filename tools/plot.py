@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Plots what a long iptables OUTPUT chain costs, from nf_bench's Google
-Benchmark JSON (the `Chain/<rules>` results).
+Benchmark JSON (the `Chain/<rules>` results, and `ChainIptNft/<rules>`,
+`ChainNft/<rules>`: the same chain made by the iptables-nft and nft
+backends).
 
 One figure, two panels over the rule count (each point's `rules` counter:
 the chain's real length, --extra_rules included):
@@ -10,7 +12,10 @@ the chain's real length, --extra_rules included):
            (ns per rule) is in the legend.
 With repetitions a point is the median and its error bar spans min-max;
 with one value per point, plain markers and a line. Several inputs are
-overlaid, each labelled kernel · probe · iptables backend. Failed benchmark
+overlaid, each labelled kernel · probe · iptables backend. A file with
+several families (one per rule backend) gives one series per family, in
+its own colour and marker, labelled family (backend) · kernel · probe,
+e.g. "ChainNft (nft) · 6.18.44 · bracket". Failed benchmark
 runs are left out and counted in a note on the figure. Points a foreign
 observer watched (the `observers` counter: another BPF program at the hook
 or on nf_hook_slow) are drawn hollow, in both panels, and named in a
@@ -69,8 +74,9 @@ def parse_args(argv):
 
 
 def load_runs(paths):
-    """One Run per path, labels made distinct; raises InputError, also for
-    a run with nothing to draw."""
+    """The series to draw and their labels: one Run per path, or one per
+    family of a path with several; labels made distinct. Raises
+    InputError, also for an input with nothing to draw."""
     runs = [gbench_json.load(path) for path in paths]
     for run in runs:
         if not any(run.values(p, m) for p in run.names
@@ -78,7 +84,29 @@ def load_runs(paths):
             raise gbench_json.InputError(
                 f"{run.path}: no hook_ns or bits_per_s values: nothing to "
                 "plot; give it the --benchmark_out JSON nf_bench wrote")
-    return runs, legend_labels(runs)
+    return split_families(runs, legend_labels(runs))
+
+
+def families(run):
+    """The families of a run with results or failures, in schema order."""
+    have = {gbench_json.family_of(p) for p in [*run.points, *run.failures]}
+    return [f.name for f in gbench_json.FAMILIES if f.name in have]
+
+
+def split_families(runs, labels):
+    """(series, labels): a run of one family as it is, a run of several as
+    one Run per family, labelled 'ChainNft (nft) · <its input's label>'."""
+    series, out = [], []
+    for run, label in zip(runs, labels):
+        names = families(run)
+        if len(names) < 2:
+            series.append(run)
+            out.append(label)
+            continue
+        for name in names:
+            series.append(run.of_family(name))
+            out.append(plain(f"{gbench_json.FAMILY[name].title} · {label}"))
+    return series, out
 
 
 def plain(text, limit=100):
@@ -90,9 +118,19 @@ def plain(text, limit=100):
     return text.replace("$", r"\$")
 
 
+def input_label(run):
+    """run.label; without the context's list of backends for a run of
+    several families (each of its series names its own)."""
+    if len(families(run)) < 2:
+        return run.label
+    parts = [str(run.context[k]) for k in ("kernel", "probe")
+             if run.context.get(k)]
+    return " · ".join(parts) if parts else run.path
+
+
 def legend_labels(runs):
-    """run.label, plus the file's base name when two labels are equal."""
-    labels = [run.label for run in runs]
+    """input_label, plus the file's base name when two labels are equal."""
+    labels = [input_label(run) for run in runs]
     return [plain(f"{label} ({os.path.basename(run.path)})"
                   if labels.count(label) > 1 else label)
             for label, run in zip(labels, runs)]
@@ -128,10 +166,10 @@ def repetitions(run):
 def plot_series(ax, xs, mids, lows, highs, style, label):
     """Median with min-max error bars, or plain markers and a line."""
     if numpy.any(highs > lows):
-        ax.errorbar(xs, mids, yerr=[mids - lows, highs - mids], capsize=2.5,
-                    elinewidth=0.9, markersize=4, label=label, **style)
-    else:
-        ax.plot(xs, mids, markersize=4, label=label, **style)
+        return ax.errorbar(xs, mids, yerr=[mids - lows, highs - mids],
+                           capsize=2.5, elinewidth=0.9, markersize=4,
+                           label=label, **style)
+    return ax.plot(xs, mids, markersize=4, label=label, **style)[0]
 
 
 def draw_observed(ax, run, xs, mids, style):
@@ -150,21 +188,29 @@ def draw_observed(ax, run, xs, mids, style):
 
 
 def draw_throughput(ax, runs, labels, styles):
-    """Top panel; its legend, above it, names the inputs."""
+    """Top panel; its legend, above it, names the inputs (the series)."""
+    handles = []
     for run, label, tag, style in zip(runs, labels, tags(runs), styles):
         series = summarize(run, "bits_per_s", 1e-9)
         if len(series[0]):
-            plot_series(ax, *series, style, f"{tag} {label}".strip())
+            handles.append(plot_series(ax, *series, style,
+                                       f"{tag} {label}".strip()))
             observed = draw_observed(ax, run, series[0], series[1], style)
             if observed is not None:
                 observed.set_label("_nolegend_")  # named in the bottom legend
+        elif run.family is not None:  # a family whose runs all failed
+            handles += ax.plot([], [], label=f"{tag} {label}: no results",
+                               **style)
     ax.set_ylabel("Throughput (Gbit/s)")
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.4)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01),
-                  fontsize="small", frameon=False,
-                  title="input: kernel · probe · iptables backend",
+    title = ("series: family (backend) · kernel · probe"
+             if any(run.family for run in runs)
+             else "input: kernel · probe · iptables backend")
+    if handles:
+        ax.legend(handles=handles, loc="lower left",
+                  bbox_to_anchor=(0.0, 1.01),
+                  fontsize="small", frameon=False, title=title,
                   title_fontsize="small", alignment="left")
 
 
@@ -220,7 +266,7 @@ def draw_hook_time(ax, runs, styles):
 
 def caption(runs):
     """What the points and bars mean, and failed runs left out."""
-    counts = set().union(*(repetitions(run) for run in runs))
+    counts = set().union(*(repetitions(run) for run in runs)) or {1}
     if max(counts) > 1:
         rng = (f"{max(counts)}" if len(counts) == 1
                else f"{min(counts)}–{max(counts)}")

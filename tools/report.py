@@ -19,6 +19,16 @@ count, and writes:
     packets, and what the measured per-call cost means at packet rates;
   * What to do about it.
 
+A file with several families (Chain, ChainIptNft, ChainNft: the same chain
+made by the legacy, iptables-nft and nft backends) gets, after Run, a
+Backends section: per family its backend, ns per rule (b), hook_ns at the
+largest rule count all families have and install_ms at its largest N; each
+nf_tables family's ratio to legacy (of b, and of hook_ns at that N); which
+family is what `iptables` gives a user on an "(nf_tables)" or "(legacy)"
+host, and the host's own `iptables -V` (context host_iptables). Then the
+sections above per family, and the advice once. A file of one family gives
+the report above, unchanged.
+
 Every number in the report is computed from the input.
 
 Run:
@@ -228,7 +238,7 @@ class Model:
 
 
 METRICS_USED = ("hook_ns", "bits_per_s", "hook_calls", "bytes_per_call",
-                "hook_p50_ns", "hook_p99_ns", "real_time_s")
+                "hook_p50_ns", "hook_p99_ns", "real_time_s", "install_ms")
 
 
 def build_model(run):
@@ -398,8 +408,10 @@ def warnings_section(m):
             "throughput may "
             "be lower; re-run without it (stop nf_watch, bpftrace or the "
             "other netfilter BPF program) for clean numbers:")
-        lines += [f"  - N = {fmt_rules(run.rule_count[p])}: "
-                  f"{'; '.join(run.observed[p])}"
+        several = len(run.families) > 1  # name the family too
+        lines += [f"  - {p + ' (' if several else ''}"
+                  f"N = {fmt_rules(run.rule_count[p])}{')' if several else ''}"
+                  f": {'; '.join(run.observed[p])}"
                   for p in run.names if p in run.observed]
     load = gbench_json.load_warnings(run)
     if load:
@@ -568,13 +580,14 @@ def bulk_section(m):
                   "the hook."]
 
 
-def advice_section(m):
+def advice_section(m, who=""):
+    """What to do; who names the family the numbers are of (several)."""
     hook, n_lo, n_hi = m.med["hook_ns"], m.hook["n_lo"], m.hook["n_hi"]
     saved_ns = hook[n_hi] - hook[n_lo]
     frac = m.cpu.get("frac", {})
     saving = ""
     if saved_ns > 0:
-        saving = (f" At {fmt_rules(n_hi)} rules that saves about "
+        saving = (f" At {fmt_rules(n_hi)} rules{who} that saves about "
                   f"{fmt_ns(saved_ns)} per hook call"
                   + (f", {fmt_pct(frac[n_hi] - frac[n_lo])} of a CPU at this "
                      f"run's rate." if n_hi in frac and n_lo in frac else "."))
@@ -603,6 +616,8 @@ def advice_section(m):
 
 def build_report(run):
     """The Markdown text of the report for one loaded Run."""
+    if len(run.families) > 1:
+        return backends_report(run)
     m = build_model(run)
     out = [f"# nf_bench: what a long OUTPUT chain costs ({run.label})", "",
            f"Source: `{run.path}`. All values are medians over repetitions "
@@ -611,6 +626,184 @@ def build_report(run):
                     throughput_section, cpu_section, bulk_section,
                     advice_section):
         out += section(m)
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------
+# Several families (one per rule backend) in one file: each is fitted as
+# above, and a Backends section compares them.
+
+def family_models(run):
+    """{family: its Model}, in schema order; InputError naming the family
+    when one of them cannot be fitted."""
+    models = {}
+    for name in run.families:
+        try:
+            models[name] = build_model(run.of_family(name))
+        except gbench_json.InputError as e:
+            raise gbench_json.InputError(f"{name}: {e}") from None
+    return models
+
+
+def backends_model(run, models):
+    """The numbers of the Backends section: per family its backend, b, R²,
+    hook_ns at the largest rule count all families have (None when there is
+    none) and install_ms at its largest N; ratios to the legacy family."""
+    common = set.intersection(*(set(m.med["hook_ns"])
+                                for m in models.values()))
+    n_common = max(common) if common else None
+    legacy = next((name for name in models if gbench_json.FAMILY[name]
+                   .backend == gbench_json.LEGACY), None)
+    rows = {}
+    for name, m in models.items():
+        install = m.med["install_ms"]
+        n_inst = max(install) if install else None
+        rows[name] = {"backend": run.backend_of(name)
+                      or gbench_json.FAMILY[name].backend,
+                      "b": m.hook["b"], "r2": m.hook["r2"],
+                      "hook": (m.med["hook_ns"][n_common]
+                               if n_common is not None else None),
+                      "install": (n_inst, install.get(n_inst))}
+    for name, row in rows.items():
+        base = rows.get(legacy)
+        row["b_ratio"] = (row["b"] / base["b"] if base and base["b"] > 0
+                          else None)
+        row["hook_ratio"] = (row["hook"] / base["hook"]
+                             if base and row["hook"] is not None else None)
+    return {"rows": rows, "n_common": n_common, "legacy": legacy}
+
+
+def _install_cell(row):
+    n, ms = row["install"]
+    return "not recorded" if n is None else f"{fmt_sig(ms)} ms at {fmt_rules(n)}"
+
+
+def backends_table(bm):
+    """The table of the Backends section, one row per family."""
+    n = bm["n_common"]
+    at = (f"hook time at N = {fmt_rules(n)}" if n is not None
+          else "hook time (no common N)")
+    out = [f"| family | backend | ns per rule (b) | R² | {at} | "
+           "install_ms at the largest N |",
+           "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for name, row in bm["rows"].items():
+        hook = fmt_ns(row["hook"]) if row["hook"] is not None else "n/a"
+        out.append(f"| {name} | {row['backend']} | {fmt_sig(row['b'])} | "
+                   f"{fmt_r2(row['r2'])} | {hook} | {_install_cell(row)} |")
+    return out
+
+
+def ratio_lines(bm):
+    """Each nf_tables family against the legacy one, if both are there."""
+    legacy, rows, n = bm["legacy"], bm["rows"], bm["n_common"]
+    others = [name for name in rows if name != legacy]
+    if legacy is None or not others:
+        return []
+    base = rows[legacy]
+    out = [f"Against legacy ({legacy}):", ""]
+    for name in others:
+        row = rows[name]
+        slope = (f"{fmt_sig(row['b_ratio'])}× the cost per rule "
+                 f"({fmt_sig(row['b'])} vs {fmt_sig(base['b'])} ns)"
+                 if row["b_ratio"] is not None
+                 else "cost per rule not comparable (legacy's b ≤ 0)")
+        hook = (f", {fmt_sig(row['hook_ratio'])}× the hook time at "
+                f"N = {fmt_rules(n)} ({fmt_ns(row['hook'])} vs "
+                f"{fmt_ns(base['hook'])})" if row["hook_ratio"] is not None
+                else ", no rule count in common to compare hook times at")
+        out.append(f"- {gbench_json.FAMILY[name].title}: {slope}{hook}.")
+    return out + [""]
+
+
+def user_lines(run, bm):
+    """Which family is what `iptables` gives a user, and on this host."""
+    rows, out = bm["rows"], []
+    kinds = (("(nf_tables)", "ChainIptNft", "is iptables-nft"),
+             ("(legacy)", "Chain", "is iptables-legacy"))
+    for tag, name, what in kinds:
+        if name in rows:
+            out.append(f"On a host whose `iptables -V` says \"{tag}\", "
+                       f"`iptables` {what}: {name} reproduces the rules it "
+                       f"makes ({fmt_sig(rows[name]['b'])} ns per rule here).")
+    if "ChainNft" in rows:
+        out.append("ChainNft is native nftables rules (`nft add rule`), "
+                   "which no `iptables` command makes.")
+    host = run.context.get("host_iptables")
+    if not host:
+        return out + ["This run's host: host_iptables not recorded."]
+    found = [(tag, name) for tag, name, _ in kinds if tag in str(host)]
+    line = f"This run's host: `iptables -V` says \"{host}\""
+    if found and found[0][1] in rows:
+        line += f", so `iptables` there measures as {found[0][1]}."
+    elif found:
+        line += f"; this file has no {found[0][1]} results."
+    else:
+        line += "."
+    return out + [line]
+
+
+def backends_section(run, models):
+    bm = backends_model(run, models)
+    out = ["", "## Backends", "",
+           "The same never-matching OUTPUT chain, made by each backend; "
+           "hook_ns = a + b·N is fitted per family (sections below); "
+           "install_ms is the wall time of the one commit or transaction "
+           "that set the chain at a point (median over repetitions).", ""]
+    out += backends_table(bm) + [""] + ratio_lines(bm) + user_lines(run, bm)
+    recorded = [f"- {key}: {run.context[key]}"
+                for key in ("spectre_v2", "bpf_jit_enable")
+                if run.context.get(key) not in (None, "")]
+    return out + (["", "Recorded with the run:", ""] + recorded
+                  if recorded else [])
+
+
+def backends_run_section(run, models):
+    """The Run section of a file of several families: rule counts and
+    failed runs per family."""
+    first = next(iter(models.values()))
+    out = run_section(first)
+    most = max(max(m.counts.values()) for m in models.values())
+    counts = "; ".join(
+        f"{name}: {fmt_rules(min(m.counts))} to {fmt_rules(max(m.counts))} "
+        f"({len(m.counts)} points)" for name, m in models.items())
+    out = [f"- Rule counts: {counts}; " + (
+        f"{most} repetitions each; medians are used" if most > 1
+        else "one value each (single runs or aggregate rows)")
+           if line.startswith("- Rule counts:") else line for line in out]
+    short = [f"{name}/{fmt_rules(n)} ({c} of {most})"
+             for name, m in models.items()
+             for n, c in sorted(m.counts.items()) if c < most]
+    dead = [f for f in dict.fromkeys(map(gbench_json.family_of, run.failures))
+            if f not in models]
+    failed = (f"- Failed runs left out: {run.failed}" if run.failed
+              else "- Failed runs: none")
+    if short:
+        failed += "; points with fewer repetitions: " + ", ".join(short)
+    if dead:
+        failed += "; no results at all: " + ", ".join(dead)
+    return out[:-1] + [failed]
+
+
+def backends_report(run):
+    """The report of a file of several families."""
+    models = family_models(run)
+    said = " · ".join(str(run.context[k]) for k in ("kernel", "probe")
+                      if run.context.get(k)) or run.path
+    out = [f"# nf_bench: what a long OUTPUT chain costs, by backend "
+           f"({said})", "",
+           f"Source: `{run.path}`. All values are medians over repetitions "
+           "at each rule count N.", ""]
+    out += warnings_section(Model(run, *[None] * 8))
+    out += backends_run_section(run, models) + backends_section(run, models)
+    for name, m in models.items():
+        out += ["", f"## {gbench_json.FAMILY[name].title}"]
+        for section in (hook_section, throughput_section, cpu_section,
+                        bulk_section):
+            out += ["#" + line if line.startswith("## ") else line
+                    for line in section(m)]
+    first = next(iter(models))
+    out += advice_section(models[first],
+                          f" ({gbench_json.FAMILY[first].title})")
     return "\n".join(out)
 
 

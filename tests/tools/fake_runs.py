@@ -7,8 +7,11 @@ median, stddev and cv aggregates (cv and stddev of a constant counter are
 NaN or 0, as Google Benchmark writes them), and the context nf_bench adds.
 A failed row has no counters (Google Benchmark 1.7.1 writes none for
 error_occurred). Names, counters and the sweep come from tools/nf_schema.py:
-rows are `Chain/<N>/manual_time` for N of the family's sweep, and each has
-the `rules` counter N + extra_rules, as nf_bench writes it.
+rows are `<family>/<N>/manual_time` (Chain unless told) for N of the
+family's sweep, and each has the `rules` counter N + extra_rules, as
+nf_bench writes it. backends() writes several families into one document,
+as nf_bench does with one family per rule backend, each with its own cost
+per rule (linear()).
 """
 
 import math
@@ -33,9 +36,21 @@ ERROR = "iperf3 JSON has no \"sum_received\""
 TIMES = ("real_time", "cpu_time")
 
 
-def point(rules):
+# ns per rule of each family in backends(): legacy 4, nft 6, iptables-nft
+# 16 (about what nf_bench measures on the 6.18 test VM)
+SLOPES = {"Chain": 4.0, "ChainIptNft": 16.0, "ChainNft": 6.0}
+# ms per rule of the one commit or transaction that sets the chain
+INSTALL_MS_PER_RULE = {"Chain": 0.0007, "ChainIptNft": 0.017,
+                       "ChainNft": 0.023}
+# What nf_bench writes into the context for the three families.
+BACKENDS = ("Chain: legacy (libip4tc 1.8.9); ChainIptNft: iptables-nft "
+            "(iptables v1.8.9 (nf_tables)); ChainNft: nft (libnftables 1.0.6)")
+HOST_IPTABLES = "iptables v1.8.9 (nf_tables)"
+
+
+def point(rules, family=CHAIN.name):
     """The point name of the sweep's point with this argument."""
-    return f"{CHAIN.name}/{rules}"
+    return f"{family}/{rules}"
 
 
 def counters(rules, rep):
@@ -48,21 +63,38 @@ def counters(rules, rep):
             "real_time": 2001.8 + rep, "cpu_time": 1937.7 + rep}
 
 
-def _header(rules, index, rep, reps):
-    name = f"{point(rules)}/manual_time"
-    return {"name": name, "family_index": 0,
+def linear(slope_ns, base_ns=130.0, install_ms_per_rule=0.001):
+    """counters() with a hook time of base_ns + slope_ns per rule (+ 3 ns a
+    repetition), throughput falling with it, and install_ms = 0.2 ms +
+    install_ms_per_rule per rule (+ 0.01 ms a repetition)."""
+    def values(rules, rep):
+        out = counters(rules, rep)
+        hook = base_ns + slope_ns * rules + 3.0 * rep
+        out.update(hook_ns=hook, hook_p50_ns=hook * 0.98,
+                   hook_p99_ns=hook * 2.0,
+                   bits_per_s=1.0 / (1 / 2.0e10 + hook * 1e-9 / 4e5),
+                   install_ms=0.2 + install_ms_per_rule * rules + 0.01 * rep)
+        return out
+    return values
+
+
+def _header(rules, index, rep, reps, family=CHAIN.name):
+    name = f"{point(rules, family)}/manual_time"
+    family_index = [f.name for f in nf_schema.FAMILIES].index(family) \
+        if family in nf_schema.FAMILY else 0
+    return {"name": name, "family_index": family_index,
             "per_family_instance_index": index, "run_name": name,
             "run_type": "iteration", "repetitions": reps,
             "repetition_index": rep, "threads": 1, "iterations": 1}
 
 
-def row(rules, index, rep, reps, values, extra_rules=0):
+def row(rules, index, rep, reps, values, extra_rules=0, family=CHAIN.name):
     """A measured row: values(rules, rep) gives its counters (names from
     nf_schema) and times; `rules` is set here, as nf_bench sets it."""
     given = values(rules, rep)
     unknown = set(given) - set(nf_schema.COUNTERS) - set(TIMES)
     assert not unknown, f"not nf_bench counters: {sorted(unknown)}"
-    out = _header(rules, index, rep, reps)
+    out = _header(rules, index, rep, reps, family)
     out.update(real_time=2001.8, cpu_time=1937.7, time_unit="ms",
                some_future_field={"ignored": True})  # unknown: ignored
     out.update(given)
@@ -70,9 +102,9 @@ def row(rules, index, rep, reps, values, extra_rules=0):
     return out
 
 
-def failed_row(rules, index, rep, reps, message=ERROR):
+def failed_row(rules, index, rep, reps, message=ERROR, family=CHAIN.name):
     """A failed row: its name and error, no counters."""
-    out = _header(rules, index, rep, reps)
+    out = _header(rules, index, rep, reps, family)
     out.update(error_occurred=True, error_message=message, real_time=0.0,
                cpu_time=0.0, time_unit="ms")
     return out
@@ -118,8 +150,9 @@ def _failed(fail, rules, rep):
 
 
 def doc(rules=SHORT, reps=REPS, observed=(), fail=(), aggregates_only=False,
-        with_observers=False, values=counters, extra_rules=0, **ctx):
-    """A sweep over `rules` (arguments of the Chain family).
+        with_observers=False, values=counters, extra_rules=0,
+        family=CHAIN.name, **ctx):
+    """A sweep over `rules` (arguments of the family, default Chain).
 
     observed: arguments whose rows saw an observer; fail: arguments that
     failed in every repetition, or (argument, rep) pairs; with_observers
@@ -134,9 +167,11 @@ def doc(rules=SHORT, reps=REPS, observed=(), fail=(), aggregates_only=False,
         rows = []
         for rep in range(reps):
             if _failed(fail, n, rep):
-                benchmarks.append(failed_row(n, index, rep, reps))
+                benchmarks.append(failed_row(n, index, rep, reps,
+                                             family=family))
                 continue
-            rows.append(row(n, index, rep, reps, values, extra_rules))
+            rows.append(row(n, index, rep, reps, values, extra_rules,
+                            family))
             if with_observers or n in observed:
                 rows[-1]["observers"] = float(n in observed)
             if n in observed:
@@ -148,9 +183,32 @@ def doc(rules=SHORT, reps=REPS, observed=(), fail=(), aggregates_only=False,
     return {"context": context(**ctx), "benchmarks": benchmarks}
 
 
-def rows_of(document, rules):
+def backends(families=tuple(SLOPES), slopes=None, per_family=None, **kw):
+    """One document with a sweep of each family, as nf_bench writes all
+    three: family f's hook time grows slopes[f] ns per rule (default
+    SLOPES); per_family[f] gives doc() arguments of that family only; kw
+    are doc() arguments of all of them (context entries included). The
+    context has nf_bench's iptables_backend per family and host_iptables."""
+    slopes = dict(SLOPES, **(slopes or {}))
+    kw.setdefault("iptables_backend", BACKENDS)
+    kw.setdefault("host_iptables", HOST_IPTABLES)
+    out = None
+    for family in families:
+        args = dict(kw, values=linear(slopes[family], install_ms_per_rule=
+                                      INSTALL_MS_PER_RULE[family]),
+                    family=family)
+        args.update((per_family or {}).get(family, {}))
+        one = doc(**args)
+        if out is None:
+            out = one
+        else:
+            out["benchmarks"] += one["benchmarks"]
+    return out
+
+
+def rows_of(document, rules, family=CHAIN.name):
     """The benchmarks of a document that belong to the point of `rules`."""
-    prefix = point(rules) + "/"
+    prefix = point(rules, family) + "/"
     return [b for b in document["benchmarks"]
             if b.get("run_name", "").startswith(prefix)]
 

@@ -26,6 +26,11 @@ to a temporary folder and run gate.py as a subprocess:
   * observed points are marked in the table with a note, and a busy
     machine (load context) gets a note; the verdict stands;
   * the gated directions come from the loader's table of quantities;
+  * files of the three backend families: a ChainNft regression fails on
+    ChainNft points only (ChainNft/N against ChainNft/N), the table goes
+    family by family; --rules selects in every family, --family narrows
+    to some (unknown or absent families are refused); install_ms can be
+    gated;
   * results/reference.json passes against itself and the real regression
     results/regression-extra500.json fails.
 
@@ -117,8 +122,8 @@ class GateTest(unittest.TestCase):
         out = set()
         for line in result.stdout.splitlines():
             cols = line.split()
-            if (len(cols) >= 7 and cols[0].startswith("Chain/")
-                    and cols[6].rstrip("*") == verdict):
+            if (len(cols) >= 7 and cols[0].startswith("Chain")
+                    and "/" in cols[0] and cols[6].rstrip("*") == verdict):
                 out.add((cols[0], cols[1]))
         return out
 
@@ -290,6 +295,67 @@ class GateTest(unittest.TestCase):
                          {(point(0), "hook_ns"), (point(500), "hook_ns")})
         self.assertBadInput(self.gate(cont, sweep(rules=SOME), "--rules=0"),
                             "no benchmark with rules = 0")
+
+    # --- families (one per rule backend) -----------------------------------
+
+    def test_chain_nft_regression(self):
+        base = fake_runs.backends(reps=5)
+        cont = fake_runs.backends(reps=5, slopes={"ChainNft": 9.0})
+        r = self.gate(base, base)
+        self.assertExit(r, 0)
+        self.assertIn("(24 comparisons: 12 points of 3 families x 2 metrics)",
+                      r.stdout)
+        r = self.gate(base, cont)
+        self.assertExit(r, 1)
+        # 0 rules: no change; throughput falls by less than 10% at 300
+        nft = [n for n in fake_runs.SHORT if n > 0]
+        self.assertEqual(self.rows(r, "REGRESSED"),
+                         {(point(n, "ChainNft"), "hook_ns") for n in nft})
+        self.assertIn("regressed: ChainNft/100 hook_ns", r.stdout)
+        names = [line.split()[0] for line in r.stdout.splitlines()
+                 if line.startswith("Chain") and "/" in line.split()[0]]
+        self.assertEqual(names[::2], [point(n, f) for f in fake_runs.SLOPES
+                                      for n in fake_runs.SHORT])
+        r = self.gate(base, cont, "--family=Chain,ChainIptNft")
+        self.assertExit(r, 0)
+        self.assertNotIn("ChainNft/", r.stdout)
+        r = self.gate(base, cont, "--family=ChainNft", "--rules=300",
+                      "--metrics=hook_ns")
+        self.assertExit(r, 1)
+        self.assertEqual(self.rows(r, "REGRESSED"),
+                         {(point(300, "ChainNft"), "hook_ns")})
+        self.assertIn("1 regressed, 0 improved, 0 unchanged (1 comparisons: "
+                      "1 rule counts x 1 metrics)", r.stdout)
+
+    def test_rules_select_in_every_family(self):
+        base = fake_runs.backends(reps=5)
+        r = self.gate(base, base, "--rules=300")
+        self.assertExit(r, 0)
+        self.assertEqual(self.rows(r, "unchanged"),
+                         {(point(300, f), m) for f in fake_runs.SLOPES
+                          for m in ("hook_ns", "bits_per_s")})
+
+    def test_install_ms_can_be_gated(self):
+        base = fake_runs.backends(reps=5)
+        cont = fake_runs.backends(reps=5)
+        for b in cont["benchmarks"]:
+            if b["run_name"].startswith("ChainIptNft/300/"):
+                b["install_ms"] *= 2
+        r = self.gate(base, cont, "--metrics=install_ms")
+        self.assertExit(r, 1)
+        self.assertEqual(self.rows(r, "REGRESSED"),
+                         {(point(300, "ChainIptNft"), "install_ms")})
+
+    def test_bad_or_absent_family(self):
+        base = fake_runs.backends(families=("Chain", "ChainNft"))
+        self.assertBadInput(self.gate(base, base, "--family=Nft"),
+                            "--family")
+        self.assertBadInput(self.gate(base, base, "--family=ChainIptNft"),
+                            "no ChainIptNft benchmark", "--family")
+        r = self.gate(base, fake_runs.backends(families=("Chain",)))
+        self.assertExit(r, 1)
+        self.assertIn("MISSING from the contender (in the baseline): "
+                      "ChainNft/0, ChainNft/100", r.stdout)
 
     def test_contender_that_failed_everywhere_fails(self):
         r = self.gate(sweep(rules=[0, 100]), sweep(rules=[0, 100],

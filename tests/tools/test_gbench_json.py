@@ -18,6 +18,10 @@ What they check:
     of 5000 digits, a known context entry that is not a number in range;
   * failed runs (no counters) are kept per point name with their
     messages;
+  * a file with several families (one per rule backend) keeps each
+    family's points, rule counts, failures and observers apart
+    (Run.families, Run.of_family, Run.backend_of); the same rule count in
+    two families is no clash; an old file is one family;
   * observers and labels mark points as observed, from repetition rows or
     (aggregates only) the mean row; the load context gives warnings.
 
@@ -104,7 +108,8 @@ class LoaderTest(unittest.TestCase):
 
     def test_all_failed_is_an_error_unless_asked(self):
         doc = fake_runs.doc(rules=(0,), fail=((0, 0), (0, 1), (0, 2)))
-        self.refused(doc, "no Chain/<rules> results (3 failed)")
+        self.refused(doc, "no Chain/<rules>, ChainIptNft/<rules> or "
+                     "ChainNft/<rules> results (3 failed)")
         run = self.load(doc, need_results=False)
         self.assertEqual(run.rules, [])
         self.assertEqual(len(run.failures[point(0)]), 3)
@@ -227,6 +232,55 @@ class LoaderTest(unittest.TestCase):
         run = self.load(fake_runs.doc(kernel="6.1\ud800"))
         run.label.encode("utf-8")  # raises if the surrogate stayed
         self.assertIn("\\ud800", run.label)
+
+    # --- several families ------------------------------------------------
+
+    def test_mixed_families_kept_apart(self):
+        doc = fake_runs.backends(per_family={
+            "ChainNft": {"fail": ((200, 1),), "observed": (100,),
+                         "with_observers": True}})
+        doc["benchmarks"].append({"name": "BM_Other/0", "rules": 0.0,
+                                  "run_type": "iteration"})  # ignored
+        run = self.load(doc)
+        self.assertEqual(run.families, ["Chain", "ChainIptNft", "ChainNft"])
+        self.assertEqual(len(run.names), 3 * len(fake_runs.SHORT))
+        for family, slope in fake_runs.SLOPES.items():
+            sub = run.of_family(family)
+            self.assertEqual(sub.family, family)
+            self.assertEqual(sub.families, [family])
+            self.assertEqual(sub.names, [point(n, family)
+                                         for n in fake_runs.SHORT])
+            self.assertEqual(sub.rules, list(fake_runs.SHORT))
+            hook = [sub.values(p, "hook_ns")[0] for p in sub.names]
+            self.assertEqual(hook, [130.0 + slope * n
+                                    for n in fake_runs.SHORT])
+            self.assertEqual(len(sub.values(sub.names[-1], "install_ms")), 3)
+        nft = run.of_family("ChainNft")
+        self.assertEqual((nft.failed, list(nft.observed)),
+                         (1, [point(100, "ChainNft")]))
+        self.assertEqual((run.of_family("Chain").failed,
+                          run.of_family("Chain").observed), (0, {}))
+        self.assertEqual(run.backend_of("ChainNft"), "nft (libnftables 1.0.6)")
+        self.assertEqual(run.backend_of("ChainIptNft"),
+                         "iptables-nft (iptables v1.8.9 (nf_tables))")
+        self.assertEqual(run.of_family("ChainIptNft").context, run.context)
+
+    def test_one_family_alone_and_old_files(self):
+        run = self.load(fake_runs.doc(family="ChainNft"))
+        self.assertEqual(run.families, ["ChainNft"])
+        self.assertEqual(run.names, [point(n, "ChainNft")
+                                     for n in fake_runs.SHORT])
+        ref = gbench_json.load(REFERENCE)
+        self.assertEqual(ref.families, ["Chain"])
+        self.assertEqual(ref.of_family("Chain").points, ref.points)
+        self.assertEqual(ref.of_family("ChainNft").names, [])
+        self.assertIsNone(ref.backend_of("Chain"))  # "legacy (libiptc)"
+
+    def test_same_rule_count_twice_in_one_family_only(self):
+        doc = fake_runs.backends(families=("Chain", "ChainNft"))
+        row = fake_runs.rows_of(doc, 100, "ChainNft")[0]
+        row["rules"] = 0.0
+        self.refused(doc, "ChainNft/100", "rules = 0")
 
     # --- observers and load context --------------------------------------
 

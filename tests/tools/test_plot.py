@@ -9,6 +9,10 @@ JSON nested 100 000 deep. The x of a point is its rules counter (an
 --extra_rules run is drawn at its real chain lengths).
 Observed points are hollow markers in both panels, in the legend and the
 caption, and the figure keeps exactly two panels. '$' in a label is text.
+A file with the three backend families is one two-panel figure with three
+series (colours, markers, fits of each family's ns per rule, legend
+"ChainNft (nft) · kernel · probe"); a family whose runs all failed is named
+"no results" in the legend.
 
 Run from this folder with Debian's Python (needs python3-matplotlib):
   /usr/bin/python3 -m unittest -v test_plot
@@ -164,6 +168,60 @@ class PlotTest(unittest.TestCase):
         prefix = os.path.join(self.dir, "failed")
         svg = self.assert_written(self.run_plot(path, "-o", prefix), prefix)
         self.assertIn("1 failed run left out", svg)
+
+    def test_three_backends_three_series_in_one_figure(self):
+        path = self.write("b.json", fake_runs.backends())
+        runs, labels = plot.load_runs([path])
+        self.assertEqual([run.family for run in runs],
+                         ["Chain", "ChainIptNft", "ChainNft"])
+        self.assertEqual(labels, [
+            f"{name} · 6.18.44-test · bracket" for name in
+            ("Chain (legacy)", "ChainIptNft (iptables-nft)",
+             "ChainNft (nft)")])
+        fig = plot.build_figure(runs, labels)
+        self.assertEqual(len(fig.axes), 2)
+        top, bottom = fig.axes
+        self.assertEqual(len(top.containers), 3)
+        legend = [t.get_text() for t in top.get_legend().get_texts()]
+        self.assertEqual(legend, [f"#{i + 1} {label}"
+                                  for i, label in enumerate(labels)])
+        self.assertIn("family (backend)", top.get_legend().get_title()
+                      .get_text())
+        colours = {c.lines[0].get_color() for c in top.containers}
+        markers = {c.lines[0].get_marker() for c in top.containers}
+        self.assertEqual((len(colours), len(markers)), (3, 3))
+        fits = [t.get_text() for t in bottom.get_legend().get_texts()
+                if t.get_text().startswith("fit")]
+        self.assertEqual(fits, ["fit: 4.00 ns/rule (#1)",
+                                "fit: 16.00 ns/rule (#2)",
+                                "fit: 6.00 ns/rule (#3)"])
+        hook = [c.lines[0].get_ydata()[-1] for c in bottom.containers]
+        self.assertAlmostEqual(hook[2] * 1e3, 130 + 6.0 * RULES[-1] + 3.0)
+
+    def test_backends_file_writes_two_panels(self):
+        path = self.write("b.json", fake_runs.backends())
+        prefix = os.path.join(self.dir, "backends")
+        svg = self.assert_written(self.run_plot(path, "-o", prefix), prefix)
+        self.assertEqual(re.findall(r'<g id="(axes_\d+)">', svg),
+                         ["axes_1", "axes_2"])
+        self.assertIn("ChainNft (nft)", svg)
+
+    def test_family_that_failed_everywhere_is_named(self):
+        doc = fake_runs.backends(per_family={"ChainNft": {"fail": RULES}})
+        runs, labels = plot.load_runs([self.write("f.json", doc)])
+        fig = plot.build_figure(runs, labels)
+        legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        self.assertEqual(len(legend), 3)
+        self.assertTrue(legend[2].endswith("ChainNft (nft) · 6.18.44-test · "
+                                           "bracket: no results"), legend)
+        caption = " ".join(t.get_text() for t in fig.texts)
+        self.assertIn("12 failed runs left out (#3: 12)", caption)
+
+    def test_one_family_file_is_one_series(self):
+        path = self.write("n.json", fake_runs.doc(family="ChainNft"))
+        runs, labels = plot.load_runs([path])
+        self.assertEqual(len(runs), 1)
+        self.assertIsNone(runs[0].family)  # the file's Run, as before
 
     # --- what it refuses -----------------------------------------------
 

@@ -15,7 +15,14 @@ What they check:
   * a "Warnings" section, only when needed, names the observed points with
     their labels (their hook_ns includes the observer's cost) and quotes a
     busy machine's load context; results/reference.json has none;
-  * an inverse fit with c <= 0 gives no negative throughput or half point.
+  * an inverse fit with c <= 0 gives no negative throughput or half point;
+  * a file of the three backend families (synthetic: legacy 4, nft 6,
+    iptables-nft 16 ns per rule) has a Backends section whose ns per rule,
+    ratios to legacy (of b and of hook_ns at the largest common N, within
+    1%) and install_ms at the largest N are those of the data, says which
+    family `iptables` gives on an (nf_tables) or (legacy) host and quotes
+    host_iptables; then each family's sections; no ratios without legacy;
+    a family that cannot be fitted is named in the refusal.
 
 Run from this folder (no root needed):
     /usr/bin/python3 -m unittest -v test_report
@@ -24,6 +31,7 @@ Run from this folder (no root needed):
 import json
 import math
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -398,6 +406,94 @@ class WarningsTest(unittest.TestCase):
         self.assertIn("c ≤ 0", text)
         self.assertNotIn("fit's -", text)
         self.assertNotIn("c/d at -", text)
+
+
+class BackendsTest(unittest.TestCase):
+    def run_report(self, doc):
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            json.dump(doc, f)
+            f.flush()
+            proc = subprocess.run([sys.executable, REPORT, f.name],
+                                  capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.stderr, "")
+        self.assertEqual(proc.returncode, 0)
+        return proc.stdout
+
+    def section(self, text):
+        self.assertIn("\n## Backends\n", text)
+        return text.split("\n## Backends\n", 1)[1].split("\n## ", 1)[0]
+
+    def number(self, pattern, text):
+        found = re.search(pattern, text)
+        self.assertIsNotNone(found, f"{pattern!r} not in:\n{text}")
+        return float(found.group(1).replace(",", ""))
+
+    def test_three_backends(self):
+        text = self.run_report(fake_runs.backends(rules=fake_runs.SWEEP))
+        sec = self.section(text)
+        n = fake_runs.SWEEP[-1]
+        hook = {f: 133.0 + s * n for f, s in fake_runs.SLOPES.items()}
+        for family, title in (("ChainIptNft", "ChainIptNft (iptables-nft)"),
+                              ("ChainNft", "ChainNft (nft)")):
+            slope = fake_runs.SLOPES[family] / fake_runs.SLOPES["Chain"]
+            got = self.number(re.escape(title) + r": ([\d.]+)× the cost per "
+                              "rule", sec)
+            self.assertAlmostEqual(got, slope, delta=0.01 * slope)
+            ratio = hook[family] / hook["Chain"]
+            got = self.number(re.escape(title) + r": .*?, ([\d.]+)× the hook "
+                              "time at N = 3,000", sec)
+            self.assertAlmostEqual(got, ratio, delta=0.01 * ratio)
+        for family, slope in fake_runs.SLOPES.items():
+            row = re.search(rf"^\| {family} \|.*$", sec, re.M).group(0)
+            cells = [c.strip() for c in row.strip("|").split("|")]
+            self.assertAlmostEqual(float(cells[2]), slope, delta=0.01 * slope)
+            self.assertEqual(cells[4], report.fmt_ns(hook[family]))
+            install = 0.2 + fake_runs.INSTALL_MS_PER_RULE[family] * n + 0.01
+            self.assertEqual(cells[5],
+                             f"{report.fmt_sig(install)} ms at 3,000")
+        self.assertIn("nft (libnftables 1.0.6)", sec)
+        self.assertIn('says "(nf_tables)", `iptables` is iptables-nft: '
+                      "ChainIptNft reproduces", sec)
+        self.assertIn('says "(legacy)", `iptables` is iptables-legacy: '
+                      "Chain reproduces", sec)
+        self.assertIn('says "iptables v1.8.9 (nf_tables)", so `iptables` '
+                      "there measures as ChainIptNft.", sec)
+        for title in ("## Chain (legacy)", "## ChainIptNft (iptables-nft)",
+                      "## ChainNft (nft)"):
+            self.assertIn(title, text)
+        self.assertEqual(text.count("### Hook time vs rules"), 3)
+        self.assertIn("b = 16.0 ns per rule", text)
+        self.assertIn("## What to do about it", text)
+
+    def test_legacy_host_and_no_legacy_family(self):
+        doc = fake_runs.backends(host_iptables="iptables v1.8.9 (legacy)",
+                                 spectre_v2="Mitigation: Retpolines")
+        sec = self.section(self.run_report(doc))
+        self.assertIn("so `iptables` there measures as Chain.", sec)
+        self.assertIn("- spectre_v2: Mitigation: Retpolines", sec)
+        doc = fake_runs.backends(families=("ChainIptNft", "ChainNft"),
+                                 host_iptables=None)
+        sec = self.section(self.run_report(doc))
+        self.assertNotIn("Against legacy", sec)
+        self.assertNotIn('"(legacy)"', sec)
+        self.assertIn("host_iptables not recorded", sec)
+
+    def test_one_family_has_no_backends_section(self):
+        text = self.run_report(fake_runs.doc(family="ChainNft"))
+        self.assertNotIn("## Backends", text)
+        self.assertIn("b = 4.00 ns per rule", text)
+
+    def test_family_that_cannot_be_fitted_is_named(self):
+        doc = fake_runs.backends(per_family={"ChainNft": {"rules": (0,)}})
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            json.dump(doc, f)
+            f.flush()
+            proc = subprocess.run([sys.executable, REPORT, f.name],
+                                  capture_output=True, text=True, timeout=60)
+        line = fake_runs.refusal(self, proc.returncode, proc.stdout,
+                                 proc.stderr, "report")
+        self.assertIn("ChainNft: ", line)
+        self.assertIn("two rule counts", line)
 
 
 if __name__ == "__main__":

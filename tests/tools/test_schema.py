@@ -11,7 +11,8 @@ What they check:
   * without the binary: nf_schema's table is consistent (unique names,
     low <= high, worse in -1/0/+1, known where and aggregation values, the
     kAvgIterations counters, Google Benchmark's times not declared) and
-    the Chain family's sweep is 0, 100, ..., 3000.
+    every family's sweep is 0, 100, ..., 3000, one family per backend
+    (Chain legacy, ChainIptNft iptables-nft, ChainNft nft).
 
 NF_BENCH names the nf_bench binary (ctest sets it). Without it the binary
 tests FAIL and say so: they never skip silently.
@@ -159,8 +160,14 @@ class SchemaTable(unittest.TestCase):
         self.assertIsNone(first_difference(
             "quantities", round_trip["quantities"], declared["quantities"]))
         self.assertEqual(declared["families"], [
-            {"name": "Chain", "args": ["rules"], "first": 0, "last": 3000,
-             "step": 100}])
+            {"name": name, "args": ["rules"], "first": 0, "last": 3000,
+             "step": 100, "backend": backend}
+            for name, backend in (("Chain", "legacy"),
+                                  ("ChainIptNft", "iptables-nft"),
+                                  ("ChainNft", "nft"))])
+        names = [q["name"] for q in declared["quantities"]]
+        self.assertEqual(names.index("install_ms"),
+                         names.index("observers") + 1)
 
     def test_sweep(self):
         chain = nf_schema.FAMILY["Chain"]
@@ -170,6 +177,12 @@ class SchemaTable(unittest.TestCase):
                          (0, 100, 3000, 31))
         names = [f.name for f in nf_schema.FAMILIES]
         self.assertEqual(len(names), len(set(names)))
+        for family in nf_schema.FAMILIES:
+            self.assertEqual(family.points(), points, family.name)
+        backends = [f.backend for f in nf_schema.FAMILIES]
+        self.assertEqual(len(backends), len(set(backends)))
+        self.assertEqual(chain.backend, nf_schema.LEGACY)
+        self.assertEqual(nf_schema.FAMILY["ChainNft"].title, "ChainNft (nft)")
 
     def test_first_difference_names_quantity_and_field(self):
         want = nf_schema.declared()["quantities"]

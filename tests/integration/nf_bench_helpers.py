@@ -74,9 +74,11 @@ def probe_names():
     return [probe["name"] for probe in schema()["probes"]]
 
 
-def declared_names(where):
-    """Names of the declared quantities of a row ("row") or the context."""
-    return {q["name"] for q in schema()["quantities"] if q["where"] == where}
+def declared_names(where, flags=()):
+    """Names of the declared quantities of a row ("row") or the context, as
+    a run with `flags` (e.g. "--table_time") writes them."""
+    return {q["name"] for q in schema()["quantities"]
+            if q["where"] == where and q.get("when", "") in ("", *flags)}
 
 
 def family_args(name):

@@ -7,7 +7,11 @@ What they check:
     the context names each family's backend and library;
   * while a backend's family runs, its sender namespace holds that backend's
     table and no other, as the backends' own tools read it
-    (/proc/.../ip_tables_names for x_tables, `nft list tables`).
+    (/proc/.../ip_tables_names for x_tables, `nft list tables`);
+  * rule shapes: rules that run more match callbacks cost more per rule, in
+    every backend (3 callbacks > 1 callback > 0 at 3000 rules);
+  * --table_time: the table's own time is below hook_ns and grows with the
+    rules; without the flag no row has it.
 
 Run (as root), from this folder:
     NF_BENCH=/path/to/nf_bench /usr/bin/python3 -m unittest -v test_backends
@@ -96,6 +100,46 @@ class BackendsTest(unittest.TestCase):
         for backend, tables in seen.items():
             self.assertEqual(tables, TABLES[backend], backend)
         note(f"tables per backend: {seen}")
+
+    def test_more_callbacks_cost_more_per_rule(self):
+        shapes = [f["name"] for f in schema()["families"] if f["callbacks"]]
+        report = run_nf_bench_json(
+            self, "--benchmark_filter=^(" + "|".join(shapes)
+            + ")/[013]/3000/", "--duration=1")
+        self.assertEqual(failed_benchmarks(report), {})
+        rows = {row["name"].split("/manual_time")[0]: row
+                for row in report["benchmarks"]}
+        for family in shapes:
+            with self.subTest(family=family):
+                ns = [rows[f"{family}/{k}/3000"]["hook_ns"] for k in (0, 1, 3)]
+                self.assertEqual(
+                    [rows[f"{family}/{k}/3000"]["callbacks"] for k in (0, 1, 3)],
+                    [0, 1, 3])
+                note(f"{family} at 3000 rules, 0/1/3 callbacks: "
+                     + " / ".join(f"{v / 1000:.1f} µs" for v in ns))
+                self.assertLess(ns[0], ns[1])
+                self.assertLess(1.3 * ns[1], ns[2])
+
+    def test_table_time_is_inside_the_walk_and_grows(self):
+        report = run_nf_bench_json(
+            self, "--table_time", "--benchmark_filter=^("
+            + "|".join(self.families) + ")/(0|3000)/", "--duration=1")
+        self.assertEqual(failed_benchmarks(report), {})
+        self.assertGreater(float(report["context"]["table_self_ns"]), 0)
+        rows = {row["name"].split("/manual_time")[0]: row
+                for row in report["benchmarks"]}
+        for family in self.families:
+            with self.subTest(family=family):
+                none, full = rows[f"{family}/0"], rows[f"{family}/3000"]
+                for row in (none, full):
+                    self.assertEqual(row_counters(row), declared_names(
+                        "row", ("--table_time",)))
+                    self.assertLess(row["table_ns"], row["hook_ns"])
+                self.assertGreater(full["table_ns"], 5 * none["table_ns"])
+                note(f"{family}: table_ns {none['table_ns']:.0f} of "
+                     f"{none['hook_ns']:.0f} ns at 0 rules, "
+                     f"{full['table_ns']:.0f} of {full['hook_ns']:.0f} ns "
+                     "at 3000")
 
     def tables_once_committed(self, pid, inode):
         """The tables of nf_bench's sender namespace `inode` once its chain

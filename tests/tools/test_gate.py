@@ -33,13 +33,13 @@ to a temporary folder and run gate.py as a subprocess:
     gated;
   * results/reference.json passes against itself and the real regression
     results/regression-extra500.json fails.
-
-Run from this folder:
-    /usr/bin/python3 -m unittest -v test_gate
   * shape families gate like any family: Shape/<k>/<rules> matched by
     name, --rules selecting by the rules counter across Chain and Shape
     families, --family=Shape,... narrowing; --metrics=table_ns gates table_ns
     when both files have it, and a file without it is bad input (exit 2).
+
+Run from this folder:
+    /usr/bin/python3 -m unittest -v test_gate
 """
 
 import json

@@ -39,9 +39,14 @@ makes every chain 500 rules longer (its Chain/3000 has rules = 3500), and
 the gate compares it with the baseline's Chain/3000; --rules selects by the
 baseline's `rules` counter, in every family the files hold (Chain,
 ChainIptNft, ChainNft: one per rule backend; ChainNft/3000 is compared with
-ChainNft/3000 only); --family narrows the gate to some families, and a
-family the baseline has no point of is bad input. The table lists the
-points family by family, each by rule count.
+ChainNft/3000 only; and the rule shapes Shape, ShapeIptNft, ShapeNft, whose
+points Shape/<k>/<rules> are matched by name too: --rules=3000 selects
+Shape/0/3000 .. Shape/3/3000); --family narrows the gate to some families
+(Shape* included), and a family the baseline has no point of is bad
+input. The table lists the points family by family, each by rule count
+(then shape). table_ns (nf_bench --table_time) can be gated with
+--metrics=table_ns when both files have it; a file without it is the
+"gated metric missing" bad input below.
 
 Exit 0: every point of the baseline was compared and none regressed.
 Exit 1: something regressed, a point of the baseline is missing from the
@@ -394,9 +399,11 @@ def summary(rows, args, failed, missing):
         line += f", {len(missing)} missing from the contender"
     points = {r["point"] for r in rows}
     families = {gbench_json.family_of(p) for p in points}
+    shaped = families & set(gbench_json.SHAPES)
     line += (f" ({len(rows)} comparisons: {len(points)} "
-             + ("rule counts" if len(families) < 2
-                else f"points of {len(families)} families")
+             + ("rule counts" if len(families) < 2 and not shaped
+                else f"points of {len(families)} famil"
+                + ("y" if len(families) == 1 else "ies"))
              + f" x {len(args.metrics)} metrics)")
     fail = regressed or failed or missing
     return ([("FAIL: " if fail else "PASS: ") + line]

@@ -3,13 +3,19 @@ report and gate tools share.
 
 A run becomes {point: {metric: [one value per repetition]}}. A point is a
 benchmark of a family in nf_schema.FAMILIES (Chain, ChainIptNft, ChainNft:
-the same chain made by the legacy, iptables-nft and nft backends), named as
+the same chain made by the legacy, iptables-nft and nft backends; Shape,
+ShapeIptNft, ShapeNft: rules of shape k, two arguments), named as
 Google Benchmark names its runs without the suffixes it adds (run_name
 `ChainNft/3000/manual_time`, and its aggregate rows `..._median`, are the
-point `ChainNft/3000`): the gate matches points by that name. A point's rule
+point `ChainNft/3000`; `Shape/2/1000/manual_time` is `Shape/2/1000`): the
+gate matches points by that name. A point's rule
 count (the x of plots and fits, what `gate --rules` selects) is its
 `rules` counter, the chain's real length: with nf_bench's --extra_rules=E
 the point `Chain/3000` has rules = 3000 + E (and context extra_rules = E).
+A point of a shape family also has a shape, its `callbacks` counter (the
+match callbacks each rule runs), in Run.shape; rows of a shape family
+without it are refused. The optional counters (table_ns, only in runs
+made with --table_time) are checked where a row has them.
 A file may hold any of the families (results/reference.json has only
 Chain); Run.families names those with results, Run.of_family(name) is the
 Run of one of them, for tools that work per family. Metrics are the numbers
@@ -20,8 +26,9 @@ The loader refuses (InputError, one line naming file, benchmark and counter)
 what cannot be a measurement: a known counter that is not a number, NaN or
 inf, or outside its valid range (hook_ns = 0, 1e308, a negative rule
 count), a used row without a `rules` counter (nf_bench writes it in every
-row it measured), runs of one point with different rule counts, two points
-of a family with the same rule count, a bad time_unit, a known context
+row it measured), runs of one point with different rule counts (or
+shapes), two points of a family with the same rule count (of a shape
+family: the same callbacks and rules), a bad time_unit, a known context
 entry that is not a number in its range, JSON nested too deep to read, and
 a file with no usable result. Only rows the tools use are checked:
 per-repetition rows, or the median (else mean) aggregate when a point has
@@ -46,8 +53,8 @@ from dataclasses import dataclass, field
 
 
 from nf_schema import (  # noqa: F401  (names the tools use from here)
-    CONTEXT_NUMBERS, COUNTERS, FAMILIES, FAMILY, LEGACY, METRICS, QUANTITIES,
-    QUANTITY, TIME_METRICS, Quantity)
+    CHAINS, CONTEXT_NUMBERS, COUNTERS, FAMILIES, FAMILY, LEGACY, METRICS,
+    QUANTITIES, QUANTITY, SHAPES, TIME_METRICS, Quantity)
 
 # Thresholds of the load warnings (see load_warnings).
 BUSY_WARN = 0.25          # cpu_busy_at_start: a quarter of all CPUs busy
@@ -107,11 +114,14 @@ class Run:
     numbers: dict = field(default_factory=dict)   # CONTEXT_NUMBERS present
     rule_count: dict = field(default_factory=dict)  # point -> rules counter
     family: str = None  # the one family of an of_family() Run, else None
+    # point -> callbacks counter, for the points of shape families only
+    shape: dict = field(default_factory=dict)
 
     @property
     def names(self):
-        """The points with results, by rule count."""
-        return sorted(self.points, key=lambda p: (self.rule_count[p], p))
+        """The points with results, by rule count (then shape)."""
+        return sorted(self.points, key=lambda p: (self.rule_count[p],
+                                                  self.shape.get(p, -1), p))
 
     @property
     def rules(self):
@@ -132,13 +142,21 @@ class Run:
     def of_family(self, family):
         """The Run of this file's points of one family (results, failures,
         observers); context and numbers are the file's."""
+        return self.of_families((family,), family)
+
+    def of_families(self, families, family=None):
+        """The Run of this file's points of these families, e.g. of
+        nf_schema.CHAINS (the Chain families of a file that also has
+        shapes); its `family` is the given one (None: several)."""
         def mine(table):
-            return {p: v for p, v in table.items() if family_of(p) == family}
+            return {p: v for p, v in table.items()
+                    if family_of(p) in families}
         return Run(path=self.path, context=self.context,
                    points=mine(self.points), reps=mine(self.reps),
                    failures=mine(self.failures),
                    observed=mine(self.observed), numbers=self.numbers,
-                   rule_count=mine(self.rule_count), family=family)
+                   rule_count=mine(self.rule_count), family=family,
+                   shape=mine(self.shape))
 
     def backend_of(self, family):
         """What the context says made the family's chain ('nft (libnftables
@@ -158,7 +176,7 @@ class Run:
     def restrict(self, keep):
         """Forgets every point not in `keep` (a gate on a subset)."""
         for table in (self.points, self.reps, self.failures, self.observed,
-                      self.rule_count):
+                      self.rule_count, self.shape):
             for point in [p for p in table if p not in keep]:
                 del table[point]
 
@@ -290,9 +308,9 @@ def _point(entry):
 
 
 def _families():
-    """How the messages name what was looked for: Chain/<rules>,
-    ChainIptNft/<rules> or ChainNft/<rules>."""
-    names = [f"{f.name}/<{'/'.join(f.args)}>" for f in FAMILIES]
+    """How the messages name what was looked for: Chain/<rules>, ...,
+    Shape/<callbacks>/<rules>, ... or ShapeNft/<callbacks>/<rules>."""
+    names = [f.name + "".join(f"/<{a}>" for a in f.args) for f in FAMILIES]
     return (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1
             else names[0])
 
@@ -359,6 +377,8 @@ def _add(run, point, where, entry):
     if known != rules:
         raise InputError(f"{where}: rules = {rules}, but other runs of "
                          f"{point} have rules = {known}; {_REDO}")
+    if FAMILY[family_of(point)].shaped:
+        _add_shape(run, point, where, metrics)
     values = run.points.setdefault(point, {})
     run.reps[point] = run.reps.get(point, 0) + 1
     for name, value in metrics.items():
@@ -366,14 +386,33 @@ def _add(run, point, where, entry):
     _observe(run, point, where, entry)
 
 
+def _add_shape(run, point, where, metrics):
+    """Records the shape (callbacks counter) of a shape family's point."""
+    if "callbacks" not in metrics:
+        raise InputError(f"{where}: no callbacks counter (nf_bench writes "
+                         f"the rule shape into every row); {_REDO}")
+    callbacks = int(metrics["callbacks"])
+    known = run.shape.setdefault(point, callbacks)
+    if known != callbacks:
+        raise InputError(f"{where}: callbacks = {callbacks}, but other runs "
+                         f"of {point} have callbacks = {known}; {_REDO}")
+
+
 def _check_distinct(run):
-    """InputError when two points of a family have the same rule count."""
+    """InputError when two points of a family have the same rule count
+    (of a shape family: the same callbacks and rules)."""
     seen = {}
     for point in run.names:
-        key = (family_of(point), run.rule_count[point])
+        family = family_of(point)
+        if point in run.shape:
+            key = (family, run.shape[point], run.rule_count[point])
+            what = f"(callbacks, rules) = ({key[1]}, {key[2]})"
+        else:
+            key = (family, run.rule_count[point])
+            what = f"rules = {key[1]}"
         if key in seen:
             raise InputError(f"{run.path}: {seen[key]} and {point} both have "
-                             f"rules = {key[1]}; {_REDO}")
+                             f"{what}; {_REDO}")
         seen[key] = point
 
 

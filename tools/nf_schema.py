@@ -33,6 +33,9 @@ class Quantity:
     integer: bool = False
     where: str = "row"    # "row": counter of a benchmark row; "context"
     aggregation: str = "run"  # one of AGGREGATIONS
+    # The nf_bench flag a row counter needs ("--table_time"): rows of runs
+    # without it do not have the counter. "" for those always written.
+    when: str = ""
 
     def why_invalid(self, x):
         """None when x (a finite float) can be real, else why not."""
@@ -49,7 +52,8 @@ class Quantity:
         return {"name": self.name, "where": self.where, "unit": self.unit,
                 "worse": self.worse, "aggregation": self.aggregation,
                 "low": self.low, "high": self.high,
-                "positive": self.positive, "integer": self.integer}
+                "positive": self.positive, "integer": self.integer,
+                "when": self.when}
 
 
 def _context(name, unit, low, high, **kw):
@@ -85,6 +89,14 @@ QUANTITIES = (
     # Wall time of the one commit (libiptc) or transaction (nft,
     # iptables-nft-restore) that set the chain at this point.
     Quantity("install_ms", "ms", +1, 0, 1e7),
+    # The rule shape: how many match callbacks each rule runs before its
+    # last test fails (0: the Chain rule, failing at its first compare).
+    # In every row; 0 in the Chain families.
+    Quantity("callbacks", "callbacks", 0, 0, 100, integer=True),
+    # With --table_time only: time per walk of the filter table alone
+    # (ipt_do_table, nft_do_chain), where hook_ns is the whole LOCAL_OUT walk.
+    Quantity("table_ns", "ns", +1, 0, 1e9, positive=True,
+             when="--table_time"),
     # the benchmark's own times (real_time, cpu_time in time_unit)
     Quantity("real_time_s", "s", +1, 0, 1e7, aggregation="gbench"),
     Quantity("cpu_time_s", "s", +1, 0, 1e7, aggregation="gbench"),
@@ -109,7 +121,9 @@ CONTEXT_NUMBERS = tuple(q.name for q in QUANTITIES if q.where == "context")
 @dataclass(frozen=True)
 class Family:
     """A benchmark family: rows named <name>/<arg>/..., one per point of
-    its sweep first, first + step, ..., last (nf_bench's default), whose
+    its sweep first, first + step, ..., last (nf_bench's default) of rule
+    counts, and for a shape family (args ("callbacks", "rules")) one per
+    rule shape k in `callbacks` and rule count (Shape/<k>/<rules>); its
     chain is made by one rule backend."""
     name: str
     args: tuple
@@ -117,17 +131,28 @@ class Family:
     last: int
     step: int
     # "legacy": iptables-legacy through libiptc; "iptables-nft": what
-    # `iptables-nft -A` makes (nf_tables with xtables compat expressions);
-    # "nft": native nftables rules through libnftables.
+    # `iptables-nft -A` makes (for these rules native nf_tables expressions,
+    # payload and cmp, no xtables compat: see `nft --debug=netlink list
+    # ruleset`); "nft": native nftables rules through libnftables.
     backend: str = "legacy"
+    # The rule shapes k of a shape family (match callbacks a rule runs
+    # before its last test fails); () for the Chain families.
+    callbacks: tuple = ()
+
+    @property
+    def shaped(self):
+        """True for a family of rule shapes (Shape, ShapeIptNft, ShapeNft)."""
+        return bool(self.callbacks)
 
     def points(self):
-        """The sweep's argument values: (0, 100, ..., 3000) for Chain."""
+        """The sweep's rule counts: (0, 100, ..., 3000) for Chain, (0, 1000,
+        2000, 3000) for Shape (at each of its callbacks)."""
         return tuple(range(self.first, self.last + 1, self.step))
 
     def declared(self):
         """The JSON object `nf_bench --print_schema` prints for it."""
         return {"name": self.name, "args": list(self.args),
+                "callbacks": list(self.callbacks),
                 "first": self.first, "last": self.last, "step": self.step,
                 "backend": self.backend}
 
@@ -137,14 +162,22 @@ class Family:
         return f"{self.name} ({self.backend})"
 
 
-# The ONE Python definition of nf_bench's sweeps: the same chain, one family
-# per rule backend, in nf_bench's order.
+# The ONE Python definition of nf_bench's sweeps, in nf_bench's order: the
+# same chain, one family per rule backend; then the rule shapes, one family
+# per backend: Shape/<k>/<rules>, k = 0 the Chain rule, k >= 1 a rule whose
+# destination and protocol match the traffic, then k match callbacks (tcp
+# dport, length, mark last and failing; as nft expressions in ShapeNft).
+_BACKENDS = (("legacy", ""), ("iptables-nft", "IptNft"), ("nft", "Nft"))
 FAMILIES = tuple(
-    Family(name=name, args=("rules",), first=0, last=3000, step=100,
-           backend=backend)
-    for name, backend in (("Chain", "legacy"), ("ChainIptNft", "iptables-nft"),
-                          ("ChainNft", "nft")))
+    Family(name="Chain" + tail, args=("rules",), first=0, last=3000,
+           step=100, backend=backend)
+    for backend, tail in _BACKENDS) + tuple(
+    Family(name="Shape" + tail, args=("callbacks", "rules"), first=0,
+           last=3000, step=1000, backend=backend, callbacks=(0, 1, 2, 3))
+    for backend, tail in _BACKENDS)
 FAMILY = {f.name: f for f in FAMILIES}
+CHAINS = tuple(f.name for f in FAMILIES if not f.shaped)
+SHAPES = tuple(f.name for f in FAMILIES if f.shaped)
 CHAIN = FAMILY["Chain"]
 LEGACY = "legacy"  # the backend the others are compared with
 

@@ -21,13 +21,25 @@ observer watched (the `observers` counter: another BPF program at the hook
 or on nf_hook_slow) are drawn hollow, in both panels, and named in a
 footnote: their hook time includes the observer's cost.
 
+The rule-shape families (Shape, ShapeIptNft, ShapeNft/<k>/<rules>) are
+kept out of that figure. When an input has them, a second figure goes to
+its own files, OUT_PREFIX-shapes.png and OUT_PREFIX-shapes.svg: ns per rule
+(the least-squares slope of the median hook_ns over the rule counts at one
+shape k) against k, the match callbacks a rule runs, one line per backend
+(and input), its legend giving the cost per added callback (the fit of the
+slopes over k >= 1, as report.py computes it). An input of shape families
+only gives that figure alone; an input without shapes gives exactly the
+one figure above.
+
 Run it with Debian's Python (it needs python3-matplotlib):
   /usr/bin/python3 tools/plot.py sweep.json [other.json ...] -o out/chain
-writes out/chain.png and out/chain.svg and prints both paths.
+writes out/chain.png and out/chain.svg (and out/chain-shapes.png, .svg
+when there are shapes) and prints the paths written.
 Exit status: 0 written; 1 cannot write; 2 bad input (one `plot: ...` line):
 what the loader refuses (not JSON, NaN/inf or impossible counters, a rule
 count out of range or missing, ...) and an input with no hook_ns or
-bits_per_s values (nothing to draw: never an empty figure).
+bits_per_s values, or shapes without a slope and nothing else (nothing to
+draw: never an empty figure).
 """
 
 import argparse
@@ -44,10 +56,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy  # noqa: E402
 
 import gbench_json  # noqa: E402
+import report  # noqa: E402  (the shape fits, as the report computes them)
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 LINESTYLES = ("-", "--", "-.", ":")
 TITLE = "Cost of a long iptables OUTPUT chain: throughput and hook time vs rule count"
+SHAPES_TITLE = "Cost per rule vs rule shape: ns per rule at k match callbacks"
+SHAPES_CAPTION = (
+    "k = 0: the Chain rule, failing at its first compare (the destination); "
+    "k ≥ 1: destination and protocol match the traffic, then k match "
+    "callbacks run and the last fails.\nEach point: least-squares slope of "
+    "the median hook_ns over the rule counts at that k. Legend: the slope "
+    "of these over k ≥ 1, the cost per added callback.")
 
 
 class UsageError(Exception):
@@ -73,10 +93,9 @@ def parse_args(argv):
     return args
 
 
-def load_runs(paths):
-    """The series to draw and their labels: one Run per path, or one per
-    family of a path with several; labels made distinct. Raises
-    InputError, also for an input with nothing to draw."""
+def load_all(paths):
+    """One Run per path; InputError, also for an input with nothing to
+    draw."""
     runs = [gbench_json.load(path) for path in paths]
     for run in runs:
         if not any(run.values(p, m) for p in run.names
@@ -84,7 +103,41 @@ def load_runs(paths):
             raise gbench_json.InputError(
                 f"{run.path}: no hook_ns or bits_per_s values: nothing to "
                 "plot; give it the --benchmark_out JSON nf_bench wrote")
+    return runs
+
+
+def load_runs(paths):
+    """The series of the main figure and their labels (chain_series)."""
+    return chain_series(load_all(paths))
+
+
+def chains_of(run):
+    """The run without its shape families (the run itself without any)."""
+    if not any(gbench_json.family_of(p) in gbench_json.SHAPES
+               for p in [*run.points, *run.failures]):
+        return run
+    return run.of_families(gbench_json.CHAINS)
+
+
+def chain_series(runs):
+    """The series of the main figure and their labels: the Chain families
+    of every input that has some, one Run per input, or one per family of
+    an input with several; labels made distinct."""
+    runs = [r for r in map(chains_of, runs) if r.points or r.failures]
     return split_families(runs, legend_labels(runs))
+
+
+def shape_series(runs):
+    """[(label, report.shape_model)] of the shape figure: one per shape
+    family of each input with a slope at some k."""
+    out = []
+    for run, label in zip(runs, legend_labels(runs)):
+        for name in gbench_json.SHAPES:
+            model = report.shape_model(run, name)
+            if model["slopes"]:
+                out.append((plain(f"{gbench_json.FAMILY[name].title} · "
+                                  f"{label}"), model))
+    return out
 
 
 def families(run):
@@ -309,6 +362,30 @@ def build_figure(runs, labels=None):
     return fig
 
 
+def build_shapes_figure(series):
+    """ns per rule against the shape k, one line per backend and input."""
+    fig, ax = plt.subplots(figsize=(10, 6), layout="constrained")
+    ks = set()
+    for i, (label, model) in enumerate(series):
+        xs = sorted(model["slopes"])
+        ks.update(xs)
+        fit = model["fit"]
+        text = (f"{label}: {fit['per_cb']:.2f} ns per added callback"
+                if fit else f"{label}: too few k ≥ 1 for a cost per callback")
+        ax.plot(xs, [model["slopes"][k][0] for k in xs], color=f"C{i % 10}",
+                marker=MARKERS[i % len(MARKERS)], label=plain(text, 140))
+    ax.set_xticks(sorted(ks))
+    ax.set_xlabel("Match callbacks per rule (k)")
+    ax.set_ylabel("ns per rule (slope of hook_ns over rules)")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.4)
+    ax.legend(loc="upper left", fontsize="small",
+              title="family (backend) · input", title_fontsize="small")
+    fig.suptitle(SHAPES_TITLE, fontsize="large")
+    fig.supxlabel(SHAPES_CAPTION, fontsize="small", color="0.3")
+    return fig
+
+
 def save(fig, out_prefix):
     """Writes OUT_PREFIX.png and .svg; returns their paths."""
     parent = os.path.dirname(out_prefix)
@@ -320,23 +397,44 @@ def save(fig, out_prefix):
     return paths
 
 
+def figures(paths):
+    """[(build, suffix)] of the figures to write: the main figure when an
+    input has Chain results, the shape figure when one has shape slopes;
+    InputError when there is nothing to draw."""
+    runs = load_all(paths)
+    series, labels = chain_series(runs)
+    shapes = shape_series(runs)
+    out = []
+    if series:
+        out.append((lambda: build_figure(series, labels), ""))
+    if shapes:
+        out.append((lambda: build_shapes_figure(shapes), "-shapes"))
+    if not out:
+        raise gbench_json.InputError(
+            "no Chain results and no shape with hook_ns at two rule counts: "
+            "nothing to plot; give it the --benchmark_out JSON nf_bench wrote")
+    return out
+
+
 def main(argv=None):
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
-        runs, labels = load_runs(args.inputs)
+        todo = figures(args.inputs)
     except (UsageError, gbench_json.InputError) as e:
         print(f"plot: {e}", file=sys.stderr)
         return 2
-    fig = build_figure(runs, labels)
-    try:
-        paths = save(fig, args.out_prefix)
-    except OSError as e:
-        print(f"plot: cannot write {args.out_prefix}: {e.strerror}",
-              file=sys.stderr)
-        return 1
-    finally:
-        plt.close(fig)
-    for path in paths:
+    written = []
+    for build, suffix in todo:
+        fig = build()
+        try:
+            written += save(fig, args.out_prefix + suffix)
+        except OSError as e:
+            print(f"plot: cannot write {args.out_prefix + suffix}: "
+                  f"{e.strerror}", file=sys.stderr)
+            return 1
+        finally:
+            plt.close(fig)
+    for path in written:
         print(path)
     return 0
 

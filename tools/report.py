@@ -29,6 +29,20 @@ host, and the host's own `iptables -V` (context host_iptables). Then the
 sections above per family, and the advice once. A file of one family gives
 the report above, unchanged.
 
+The rule-shape families (Shape, ShapeIptNft, ShapeNft/<k>/<N>: rules that
+run k match callbacks) are left out of the sections above and get, before
+the advice, a Rule shapes section: per backend the ns per rule b at each k
+(fit of hook_ns over N at that k), the cost per added callback (fit of b
+over k = 1..3, R²), the step k = 0→1 apart (it also makes the rule pass
+its address compare), and one sentence on whether each extra match is one
+more callback of roughly constant cost (R² >= 0.9 and every step from k = 1
+positive) or what the data show instead. Rows with table_ns (nf_bench
+--table_time) add a section "The table's own time": table_ns beside hook_ns
+at the fewest and the most rules per family, the table's share of the
+walk, and table_self_ns from the context (what the probe pair reads with
+no table between). A file of shape families only gives a Run section and
+these.
+
 Every number in the report is computed from the input.
 
 Run:
@@ -615,18 +629,26 @@ def advice_section(m, who=""):
 
 
 def build_report(run):
-    """The Markdown text of the report for one loaded Run."""
-    if len(run.families) > 1:
-        return backends_report(run)
-    m = build_model(run)
+    """The Markdown text of the report for one loaded Run: of its Chain
+    families as below, then Rule shapes and the table's own time when the
+    file has them (a file of shape families only: those alone)."""
+    shaped = any(gbench_json.FAMILY[gbench_json.family_of(p)].shaped
+                 for p in [*run.points, *run.failures])
+    chains = run.of_families(gbench_json.CHAINS) if shaped else run
+    extra = shapes_section(run) + table_section(run)
+    if not chains.points:
+        return shapes_report(run, extra)
+    if len(chains.families) > 1:
+        return backends_report(chains, extra, whole=run)
+    m = build_model(chains)
     out = [f"# nf_bench: what a long OUTPUT chain costs ({run.label})", "",
            f"Source: `{run.path}`. All values are medians over repetitions "
            "at each rule count N.", ""]
-    for section in (warnings_section, run_section, hook_section,
-                    throughput_section, cpu_section, bulk_section,
-                    advice_section):
+    out += warnings_section(Model(run, *[None] * 8) if shaped else m)
+    for section in (run_section, hook_section, throughput_section,
+                    cpu_section, bulk_section):
         out += section(m)
-    return "\n".join(out)
+    return "\n".join(out + extra + advice_section(m))
 
 
 # --------------------------------------------------------------------------
@@ -784,8 +806,9 @@ def backends_run_section(run, models):
     return out[:-1] + [failed]
 
 
-def backends_report(run):
-    """The report of a file of several families."""
+def backends_report(run, extra=(), whole=None):
+    """The report of a file of several families; extra: sections before
+    the advice; whole: the Run the warnings are of (default run)."""
     models = family_models(run)
     said = " · ".join(str(run.context[k]) for k in ("kernel", "probe")
                       if run.context.get(k)) or run.path
@@ -793,7 +816,7 @@ def backends_report(run):
            f"({said})", "",
            f"Source: `{run.path}`. All values are medians over repetitions "
            "at each rule count N.", ""]
-    out += warnings_section(Model(run, *[None] * 8))
+    out += warnings_section(Model(whole or run, *[None] * 8))
     out += backends_run_section(run, models) + backends_section(run, models)
     for name, m in models.items():
         out += ["", f"## {gbench_json.FAMILY[name].title}"]
@@ -802,9 +825,210 @@ def backends_report(run):
             out += ["#" + line if line.startswith("## ") else line
                     for line in section(m)]
     first = next(iter(models))
-    out += advice_section(models[first],
-                          f" ({gbench_json.FAMILY[first].title})")
+    out += list(extra) + advice_section(
+        models[first], f" ({gbench_json.FAMILY[first].title})")
     return "\n".join(out)
+
+
+# --------------------------------------------------------------------------
+# Rule shapes (Shape, ShapeIptNft, ShapeNft/<k>/<N>): ns per rule at each
+# shape k, and what each added match callback costs.
+
+LINEAR_R2 = 0.9  # the fit of b over k = 1..3 that counts as "roughly linear"
+
+
+def shape_slopes(run, family):
+    """{k: (b, r2, rule counts)}: the fit hook_ns = a + b·N of the family's
+    points of shape k (medians over repetitions), for each k with hook_ns
+    at two rule counts or more."""
+    sub = run.of_family(family)
+    by_k = {}
+    for point in sub.names:
+        values = sub.values(point, "hook_ns")
+        if values:
+            by_k.setdefault(sub.shape[point], {})[
+                sub.rule_count[point]] = statistics.median(values)
+    out = {}
+    for k, med in sorted(by_k.items()):
+        if len(med) >= 2:
+            xs, ys = _series(med)
+            _, b, r2 = fit_line(xs, ys)
+            out[k] = (b, r2, len(xs))
+    return out
+
+
+def shape_model(run, family):
+    """One backend's numbers: slopes per k, the fit of b over k >= 1 (per
+    added callback), the steps between neighbouring k, and the verdict."""
+    slopes = shape_slopes(run, family)
+    ks = [k for k in slopes if k >= 1]
+    fit = None
+    if len(ks) >= 2:
+        _, per_cb, r2 = fit_line(ks, [slopes[k][0] for k in ks])
+        fit = {"per_cb": per_cb, "r2": r2, "ks": ks}
+    steps = {(i, k): slopes[k][0] - slopes[i][0]
+             for i, k in zip(sorted(slopes), sorted(slopes)[1:])
+             if k == i + 1}
+    return {"family": family, "slopes": slopes, "fit": fit, "steps": steps,
+            "backend": run.backend_of(family)
+            or gbench_json.FAMILY[family].backend}
+
+
+def shape_verdict(sm):
+    """One sentence: does "each extra match flag is one more callback with
+    a roughly constant cost" hold for this backend's data?"""
+    who = gbench_json.FAMILY[sm["family"]].title
+    fit = sm["fit"]
+    steps = {ik: d for ik, d in sm["steps"].items() if ik[0] >= 1}
+    if fit is None or len(fit["ks"]) < 3 or len(steps) < 2:
+        have = ", ".join(str(k) for k in sm["slopes"]) or "none"
+        return (f"{who}: too few shapes with a slope (k = {have}) to say "
+                "whether each added callback costs the same.")
+    shown = ", ".join(f"k = {i}→{k}: {_signed_ns(d)}"
+                      for (i, k), d in steps.items())
+    bad = [(ik, d) for ik, d in steps.items() if d <= 0]
+    if bad:
+        (i, k), d = bad[0]
+        return (f"{who}: the picture does not hold here: going from k = {i} "
+                f"to k = {k} the cost per rule "
+                f"{'does not rise' if d == 0 else 'falls'} ({shown} ns per "
+                f"rule; fit R² = {fmt_r2(fit['r2'])}).")
+    if math.isfinite(fit["r2"]) and fit["r2"] >= LINEAR_R2:
+        return (f"{who}: the lab's picture holds: each extra match is one "
+                f"more callback of roughly constant cost, about "
+                f"{fmt_sig(fit['per_cb'])} ns per rule ({shown} ns; fit R² = "
+                f"{fmt_r2(fit['r2'])}).")
+    (i0, k0), big = max(steps.items(), key=lambda t: t[1])
+    (i1, k1), small = min(steps.items(), key=lambda t: t[1])
+    return (f"{who}: the cost per callback is not constant: the step k = "
+            f"{i0}→{k0} ({fmt_sig(big)} ns per rule) is "
+            f"{fmt_sig(big / small)}× the step k = {i1}→{k1} "
+            f"({fmt_sig(small)} ns); fit R² = {fmt_r2(fit['r2'])}, below "
+            f"{LINEAR_R2:g}.")
+
+
+def _signed_ns(d):
+    return f"{'+' if d >= 0 else '−'}{fmt_sig(abs(d))}"
+
+
+def shapes_table(models):
+    """Per backend: b at each k, the per-callback fit, the k = 0→1 step."""
+    ks = sorted({k for sm in models for k in sm["slopes"]})
+    out = ["| family | backend | " + " | ".join(f"b at k = {k}" for k in ks)
+           + " | per added callback (k ≥ 1) | R² | k = 0→1 |",
+           "| --- | --- |" + " ---: |" * (len(ks) + 3)]
+    for sm in models:
+        cells = [fmt_sig(sm["slopes"][k][0]) if k in sm["slopes"] else "n/a"
+                 for k in ks]
+        fit, step = sm["fit"], sm["steps"].get((0, 1))
+        out.append(f"| {sm['family']} | {sm['backend']} | "
+                   + " | ".join(cells) + " | "
+                   + (f"{fmt_sig(fit['per_cb'])} | {fmt_r2(fit['r2'])}"
+                      if fit else "n/a | n/a") + " | "
+                   + (_signed_ns(step) if step is not None else "n/a") + " |")
+    return out
+
+
+def shape_notes(run, families):
+    """Observed points and failed runs of the shape families, if any."""
+    out = []
+    seen = [p for p in run.names if p in run.observed
+            and gbench_json.family_of(p) in families]
+    if seen:
+        out.append("Observed (their hook_ns includes an observer's cost): "
+                   + ", ".join(seen) + ".")
+    failed = sum(len(m) for p, m in run.failures.items()
+                 if gbench_json.family_of(p) in families)
+    if failed:
+        out.append(f"Failed runs left out: {failed}.")
+    return out
+
+
+def shapes_section(run):
+    """The Rule shapes section; [] without shape families."""
+    families = [f for f in gbench_json.SHAPES
+                if any(gbench_json.family_of(p) == f
+                       for p in [*run.points, *run.failures])]
+    if not families:
+        return []
+    models = [shape_model(run, f) for f in families]
+    out = ["", "## Rule shapes", "",
+           "Shape/<k>/<N>: N rules of shape k. k = 0 is the Chain rule "
+           "(it fails at its first compare, the destination); from k = 1 "
+           "the rule's destination and protocol match the traffic, then k "
+           "match callbacks run and the last fails. b is the fit of "
+           "hook_ns = a + b·N at each k, in ns per rule; the cost per added "
+           "callback is the fit of b over k = 1..3. The step k = 0→1 is "
+           "shown apart: it also switches the rule from failing at the "
+           "address compare to passing it.", ""]
+    out += shapes_table(models) + [""]
+    out += [f"- {shape_verdict(sm)}" for sm in models]
+    notes = shape_notes(run, families)
+    return out + ([""] + notes if notes else [])
+
+
+# --------------------------------------------------------------------------
+# The table's own time (nf_bench --table_time): table_ns beside hook_ns.
+
+def table_groups(run):
+    """{(family, k or None): {rule count: (table_ns, hook_ns) medians}} for
+    every family (and shape k) whose points have both; in schema order."""
+    groups = {}
+    rank = {f.name: i for i, f in enumerate(gbench_json.FAMILIES)}
+    for point in sorted(run.names, key=lambda p: (
+            rank[gbench_json.family_of(p)], run.shape.get(p, -1))):
+        table, hook = (run.values(point, m) for m in ("table_ns", "hook_ns"))
+        if not (table and hook):
+            continue
+        key = (gbench_json.family_of(point), run.shape.get(point))
+        groups.setdefault(key, {})[run.rule_count[point]] = (
+            statistics.median(table), statistics.median(hook))
+    return groups
+
+
+def table_section(run):
+    """The table's own time; [] when no row has table_ns."""
+    groups = table_groups(run)
+    if not groups:
+        return []
+    out = ["", "## The table's own time", "",
+           "With --table_time, table_ns is the time per walk of the filter "
+           "table alone (ipt_do_table, nft_do_chain), where hook_ns is the "
+           "whole LOCAL_OUT walk; at the fewest and the most rules of each "
+           "family (of a shape family: the fewest at its first shape k, the "
+           "most at every k), medians over repetitions:", "",
+           "| family | N | table_ns | hook_ns | rest of the walk | "
+           "the table's share |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    firsts = set()
+    for (family, k), by_n in groups.items():
+        label = family if k is None else f"{family} k = {k}"
+        lows = [] if family in firsts else [min(by_n)]
+        firsts.add(family)
+        for n in sorted(set(lows + [max(by_n)])):
+            table, hook = by_n[n]
+            out.append(f"| {label} | {fmt_rules(n)} | {fmt_ns(table)} | "
+                       f"{fmt_ns(hook)} | {fmt_ns(hook - table)} | "
+                       f"{fmt_pct(table / hook)} |")
+    self_ns = _number(run.context.get("table_self_ns"))
+    return out + ["", "What the --table_time probe pair itself reads with "
+                  "no table between its two probes (table_self_ns): "
+                  + (f"{fmt_ns(self_ns)}." if self_ns is not None
+                     else "not recorded.")]
+
+
+def shapes_report(run, extra):
+    """The report of a file with shape families and no Chain results."""
+    ctx = run.context
+    out = [f"# nf_bench: what a rule's shape costs ({run.label})", "",
+           f"Source: `{run.path}`. All values are medians over repetitions "
+           "at each point.", ""]
+    out += warnings_section(Model(run, *[None] * 8))
+    out += ["## Run", "", f"- Kernel: {_show(ctx, 'kernel')}",
+            _probe_line(ctx),
+            f"- iptables backend: {_show(ctx, 'iptables_backend')}",
+            f"- iperf3: {_show(ctx, 'iperf3')}, one TCP stream",
+            _cpu_line(ctx), f"- Date: {_show(ctx, 'date')}"]
+    return "\n".join(out + list(extra))
 
 
 class _Parser(argparse.ArgumentParser):

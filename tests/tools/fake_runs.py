@@ -11,7 +11,11 @@ rows are `<family>/<N>/manual_time` (Chain unless told) for N of the
 family's sweep, and each has the `rules` counter N + extra_rules, as
 nf_bench writes it. backends() writes several families into one document,
 as nf_bench does with one family per rule backend, each with its own cost
-per rule (linear()).
+per rule (linear()). shapes() writes the rule-shape families
+(`Shape/<k>/<N>/manual_time`, counters callbacks = k and rules = N), each
+family's hook time growing by a known slope per rule at each k; linear(...,
+table_outside_ns=X) adds table_ns = hook_ns - X, as nf_bench --table_time
+writes it.
 """
 
 import math
@@ -47,10 +51,24 @@ BACKENDS = ("Chain: legacy (libip4tc 1.8.9); ChainIptNft: iptables-nft "
             "(iptables v1.8.9 (nf_tables)); ChainNft: nft (libnftables 1.0.6)")
 HOST_IPTABLES = "iptables v1.8.9 (nf_tables)"
 
+# ns per rule of the shape families at k = 0, 1, 2, 3 match callbacks:
+# legacy 1.5 ns a callback, iptables-nft and nft 2.0 and 3.0 (invented,
+# linear in k from k = 1; k = 0 -> 1 also passes the address compare).
+SHAPE_RULES = (0, 1000, 2000, 3000)
+SHAPE_SLOPES = {"Shape": (4.0, 6.0, 7.5, 9.0),
+                "ShapeIptNft": (5.0, 8.0, 10.0, 12.0),
+                "ShapeNft": (6.0, 10.0, 13.0, 16.0)}
+SHAPE_CALLBACK_NS = {"Shape": 1.5, "ShapeIptNft": 2.0, "ShapeNft": 3.0}
+SHAPE_BACKENDS = ("Shape: legacy (libip4tc 1.8.9); ShapeIptNft: "
+                  "iptables-nft (iptables v1.8.9 (nf_tables)); ShapeNft: nft "
+                  "(libnftables 1.0.6)")
 
-def point(rules, family=CHAIN.name):
-    """The point name of the sweep's point with this argument."""
-    return f"{family}/{rules}"
+
+def point(rules, family=CHAIN.name, shape=None):
+    """The point name of the sweep's point with this argument (and shape
+    k, for a shape family: Shape/<k>/<rules>)."""
+    return (f"{family}/{rules}" if shape is None
+            else f"{family}/{shape}/{rules}")
 
 
 def counters(rules, rep):
@@ -63,10 +81,12 @@ def counters(rules, rep):
             "real_time": 2001.8 + rep, "cpu_time": 1937.7 + rep}
 
 
-def linear(slope_ns, base_ns=130.0, install_ms_per_rule=0.001):
+def linear(slope_ns, base_ns=130.0, install_ms_per_rule=0.001,
+           table_outside_ns=None):
     """counters() with a hook time of base_ns + slope_ns per rule (+ 3 ns a
     repetition), throughput falling with it, and install_ms = 0.2 ms +
-    install_ms_per_rule per rule (+ 0.01 ms a repetition)."""
+    install_ms_per_rule per rule (+ 0.01 ms a repetition); with
+    table_outside_ns, table_ns = hook_ns - table_outside_ns."""
     def values(rules, rep):
         out = counters(rules, rep)
         hook = base_ns + slope_ns * rules + 3.0 * rep
@@ -74,12 +94,14 @@ def linear(slope_ns, base_ns=130.0, install_ms_per_rule=0.001):
                    hook_p99_ns=hook * 2.0,
                    bits_per_s=1.0 / (1 / 2.0e10 + hook * 1e-9 / 4e5),
                    install_ms=0.2 + install_ms_per_rule * rules + 0.01 * rep)
+        if table_outside_ns is not None:
+            out["table_ns"] = hook - table_outside_ns
         return out
     return values
 
 
-def _header(rules, index, rep, reps, family=CHAIN.name):
-    name = f"{point(rules, family)}/manual_time"
+def _header(rules, index, rep, reps, family=CHAIN.name, shape=None):
+    name = f"{point(rules, family, shape)}/manual_time"
     family_index = [f.name for f in nf_schema.FAMILIES].index(family) \
         if family in nf_schema.FAMILY else 0
     return {"name": name, "family_index": family_index,
@@ -88,13 +110,17 @@ def _header(rules, index, rep, reps, family=CHAIN.name):
             "repetition_index": rep, "threads": 1, "iterations": 1}
 
 
-def row(rules, index, rep, reps, values, extra_rules=0, family=CHAIN.name):
+def row(rules, index, rep, reps, values, extra_rules=0, family=CHAIN.name,
+        shape=None):
     """A measured row: values(rules, rep) gives its counters (names from
-    nf_schema) and times; `rules` is set here, as nf_bench sets it."""
+    nf_schema) and times; `rules` is set here, as nf_bench sets it, and
+    `callbacks` = shape when a shape is given."""
     given = values(rules, rep)
     unknown = set(given) - set(nf_schema.COUNTERS) - set(TIMES)
     assert not unknown, f"not nf_bench counters: {sorted(unknown)}"
-    out = _header(rules, index, rep, reps, family)
+    out = _header(rules, index, rep, reps, family, shape)
+    if shape is not None:
+        out["callbacks"] = float(shape)
     out.update(real_time=2001.8, cpu_time=1937.7, time_unit="ms",
                some_future_field={"ignored": True})  # unknown: ignored
     out.update(given)
@@ -102,9 +128,10 @@ def row(rules, index, rep, reps, values, extra_rules=0, family=CHAIN.name):
     return out
 
 
-def failed_row(rules, index, rep, reps, message=ERROR, family=CHAIN.name):
+def failed_row(rules, index, rep, reps, message=ERROR, family=CHAIN.name,
+               shape=None):
     """A failed row: its name and error, no counters."""
-    out = _header(rules, index, rep, reps, family)
+    out = _header(rules, index, rep, reps, family, shape)
     out.update(error_occurred=True, error_message=message, real_time=0.0,
                cpu_time=0.0, time_unit="ms")
     return out
@@ -183,19 +210,22 @@ def doc(rules=SHORT, reps=REPS, observed=(), fail=(), aggregates_only=False,
     return {"context": context(**ctx), "benchmarks": benchmarks}
 
 
-def backends(families=tuple(SLOPES), slopes=None, per_family=None, **kw):
+def backends(families=tuple(SLOPES), slopes=None, per_family=None,
+             table_outside_ns=None, **kw):
     """One document with a sweep of each family, as nf_bench writes all
     three: family f's hook time grows slopes[f] ns per rule (default
     SLOPES); per_family[f] gives doc() arguments of that family only; kw
     are doc() arguments of all of them (context entries included). The
-    context has nf_bench's iptables_backend per family and host_iptables."""
+    context has nf_bench's iptables_backend per family and host_iptables;
+    table_outside_ns adds table_ns (see linear())."""
     slopes = dict(SLOPES, **(slopes or {}))
     kw.setdefault("iptables_backend", BACKENDS)
     kw.setdefault("host_iptables", HOST_IPTABLES)
     out = None
     for family in families:
         args = dict(kw, values=linear(slopes[family], install_ms_per_rule=
-                                      INSTALL_MS_PER_RULE[family]),
+                                      INSTALL_MS_PER_RULE[family],
+                                      table_outside_ns=table_outside_ns),
                     family=family)
         args.update((per_family or {}).get(family, {}))
         one = doc(**args)
@@ -206,9 +236,49 @@ def backends(families=tuple(SLOPES), slopes=None, per_family=None, **kw):
     return out
 
 
-def rows_of(document, rules, family=CHAIN.name):
+def shapes(families=tuple(SHAPE_SLOPES), slopes=None, rules=SHAPE_RULES,
+           callbacks=(0, 1, 2, 3), reps=REPS, table_outside_ns=None,
+           fail=(), **ctx):
+    """One document of the shape families: family f's row Shape/<k>/<N>
+    has hook_ns = 130 + slopes[f][k] ns per rule (+ 3 ns a repetition;
+    default SHAPE_SLOPES), counters callbacks = k and rules = N; with
+    table_outside_ns, table_ns too (see linear()); fail: (family, k, N)
+    points that failed in every repetition; ctx: context entries (the
+    iptables_backend of the shape families unless given)."""
+    slopes = dict(SHAPE_SLOPES, **(slopes or {}))
+    ctx.setdefault("iptables_backend", SHAPE_BACKENDS)
+    benchmarks = []
+    for family in families:
+        for index, (k, n) in enumerate((k, n) for k in callbacks
+                                       for n in rules):
+            values = linear(slopes[family][k],
+                            table_outside_ns=table_outside_ns)
+            if (family, k, n) in fail:
+                benchmarks += [failed_row(n, index, rep, reps, family=family,
+                                          shape=k) for rep in range(reps)]
+                continue
+            rows = [row(n, index, rep, reps, values, family=family, shape=k)
+                    for rep in range(reps)]
+            benchmarks += rows + (aggregates(rows) if reps > 1 else [])
+    return {"context": context(**ctx), "benchmarks": benchmarks}
+
+
+def merge(*documents):
+    """One document: the first's context with the iptables_backend of all
+    (joined by '; ', as nf_bench lists them), every document's benchmarks."""
+    out = {"context": dict(documents[0]["context"]), "benchmarks": []}
+    said = [d["context"].get("iptables_backend") for d in documents]
+    said = [s for s in dict.fromkeys(said) if s]
+    if said:
+        out["context"]["iptables_backend"] = "; ".join(said)
+    for document in documents:
+        out["benchmarks"] += document["benchmarks"]
+    return out
+
+
+def rows_of(document, rules, family=CHAIN.name, shape=None):
     """The benchmarks of a document that belong to the point of `rules`."""
-    prefix = point(rules, family) + "/"
+    prefix = point(rules, family, shape) + "/"
     return [b for b in document["benchmarks"]
             if b.get("run_name", "").startswith(prefix)]
 

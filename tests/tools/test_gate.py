@@ -33,6 +33,10 @@ to a temporary folder and run gate.py as a subprocess:
     gated;
   * results/reference.json passes against itself and the real regression
     results/regression-extra500.json fails.
+  * shape families gate like any family: Shape/<k>/<rules> matched by
+    name, --rules selecting by the rules counter across Chain and Shape
+    families, --family=Shape,... narrowing; --metrics=table_ns gates table_ns
+    when both files have it, and a file without it is bad input (exit 2).
 
 Run from this folder:
     /usr/bin/python3 -m unittest -v test_gate
@@ -552,6 +556,78 @@ class GateTest(unittest.TestCase):
         r = subprocess.run([sys.executable, GATE], capture_output=True,
                            text=True, timeout=60)
         self.assertBadInput(r)
+
+
+class ShapeGateTest(unittest.TestCase):
+    """Shape families and table_ns (GateTest's helpers, not its tests)."""
+
+    setUp, write, gate, assertExit, assertBadInput = (
+        GateTest.setUp, GateTest.write, GateTest.gate, GateTest.assertExit,
+        GateTest.assertBadInput)
+
+    def rows(self, result, verdict):
+        """(benchmark, metric) of the table rows with this verdict, of any
+        family."""
+        return {(cols[0], cols[1]) for cols in map(str.split,
+                                                   result.stdout.splitlines())
+                if len(cols) >= 7 and cols[0].split("/")[0]
+                in fake_runs.nf_schema.FAMILY
+                and cols[6].rstrip("*") == verdict}
+
+    def test_shape_regression(self):
+        base = fake_runs.merge(fake_runs.backends(reps=5),
+                               fake_runs.shapes(reps=5))
+        slopes = {"ShapeNft": (6.0, 10.0, 13.0, 20.0)}
+        cont = fake_runs.merge(fake_runs.backends(reps=5),
+                               fake_runs.shapes(reps=5, slopes=slopes))
+        r = self.gate(base, base)
+        self.assertExit(r, 0)
+        self.assertIn("(120 comparisons: 60 points of 6 families x 2 "
+                      "metrics)", r.stdout)
+        r = self.gate(base, cont, "--metrics=hook_ns")
+        self.assertExit(r, 1)
+        self.assertEqual(self.rows(r, "REGRESSED"),
+                         {(f"ShapeNft/3/{n}", "hook_ns")
+                          for n in (1000, 2000, 3000)})
+        r = self.gate(base, cont, "--rules=3000", "--metrics=hook_ns")
+        self.assertExit(r, 1)
+        self.assertEqual(
+            {p for p, _ in self.rows(r, "unchanged")}
+            | {p for p, _ in self.rows(r, "REGRESSED")},
+            {f"{f}/{k}/3000" for f in fake_runs.SHAPE_SLOPES
+             for k in range(4)})  # Chain has no 3000 in SHORT
+        r = self.gate(base, cont, "--family=Shape,ShapeIptNft")
+        self.assertExit(r, 0)
+        self.assertNotIn("ShapeNft/", r.stdout)
+        self.assertIn("(64 comparisons: 32 points of 2 families", r.stdout)
+        r = self.gate(base, cont, "--family=ShapeNft", "--rules=0,2000",
+                      "--metrics=hook_ns")
+        self.assertExit(r, 1)
+        self.assertIn("1 regressed, 0 improved, 7 unchanged (8 comparisons: "
+                      "8 points of 1 family x 1 metrics)", r.stdout)
+        names = [line.split()[0] for line in r.stdout.splitlines()
+                 if line.startswith("ShapeNft/")]
+        self.assertEqual(names, [f"ShapeNft/{k}/{n}" for n in (0, 2000)
+                                 for k in range(4)])
+
+    def test_table_ns(self):
+        base = fake_runs.shapes(reps=5, table_outside_ns=60.0)
+        cont = fake_runs.shapes(reps=5, table_outside_ns=60.0)
+        for b in cont["benchmarks"]:
+            if b["run_name"].startswith("Shape/2/3000/"):
+                b["table_ns"] *= 1.5
+        r = self.gate(base, base, "--metrics=table_ns")
+        self.assertExit(r, 0)
+        r = self.gate(base, cont, "--metrics=table_ns,hook_ns")
+        self.assertExit(r, 1)
+        self.assertEqual(self.rows(r, "REGRESSED"),
+                         {("Shape/2/3000", "table_ns")})
+        plain = fake_runs.shapes(reps=5)
+        self.assertBadInput(self.gate(base, plain, "--metrics=table_ns"),
+                            "contender", "table_ns missing in 5 of 5 runs")
+        self.assertBadInput(self.gate(plain, base, "--metrics=table_ns"),
+                            "baseline", "table_ns missing in 5 of 5 runs")
+        self.assertExit(self.gate(plain, base), 0)  # not gated by default
 
 
 if __name__ == "__main__":

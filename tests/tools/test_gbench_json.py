@@ -22,6 +22,11 @@ What they check:
     family's points, rule counts, failures and observers apart
     (Run.families, Run.of_family, Run.backend_of); the same rule count in
     two families is no clash; an old file is one family;
+  * the shape families (Shape/<k>/<N>) load: points by name, rule count
+    from `rules`, shape from `callbacks` (Run.shape); a shape row without
+    callbacks, runs of a point with different ones and two points with the
+    same (callbacks, rules) are refused, the same rules at other callbacks
+    are not; table_ns is optional per row and checked where present;
   * observers and labels mark points as observed, from repetition rows or
     (aggregates only) the mean row; the load context gives warnings.
 
@@ -108,8 +113,10 @@ class LoaderTest(unittest.TestCase):
 
     def test_all_failed_is_an_error_unless_asked(self):
         doc = fake_runs.doc(rules=(0,), fail=((0, 0), (0, 1), (0, 2)))
-        self.refused(doc, "no Chain/<rules>, ChainIptNft/<rules> or "
-                     "ChainNft/<rules> results (3 failed)")
+        self.refused(doc, "no Chain/<rules>, ChainIptNft/<rules>, "
+                     "ChainNft/<rules>, Shape/<callbacks>/<rules>, "
+                     "ShapeIptNft/<callbacks>/<rules> or "
+                     "ShapeNft/<callbacks>/<rules> results (3 failed)")
         run = self.load(doc, need_results=False)
         self.assertEqual(run.rules, [])
         self.assertEqual(len(run.failures[point(0)]), 3)
@@ -281,6 +288,74 @@ class LoaderTest(unittest.TestCase):
         row = fake_runs.rows_of(doc, 100, "ChainNft")[0]
         row["rules"] = 0.0
         self.refused(doc, "ChainNft/100", "rules = 0")
+
+    # --- rule shapes and table_ns ----------------------------------------
+
+    def test_shape_points(self):
+        doc = fake_runs.merge(fake_runs.backends(families=("Chain",)),
+                              fake_runs.shapes())
+        run = self.load(doc)
+        self.assertEqual(run.families, ["Chain", "Shape", "ShapeIptNft",
+                                        "ShapeNft"])
+        shape = run.of_family("ShapeNft")
+        self.assertEqual(len(shape.names), 16)
+        self.assertEqual(shape.names[:5], [
+            "ShapeNft/0/0", "ShapeNft/1/0", "ShapeNft/2/0", "ShapeNft/3/0",
+            "ShapeNft/0/1000"])
+        self.assertEqual(shape.shape["ShapeNft/2/1000"], 2)
+        self.assertEqual(shape.rule_count["ShapeNft/2/1000"], 1000)
+        self.assertEqual(shape.values("ShapeNft/2/1000", "hook_ns"),
+                         [130.0 + 13.0 * 1000 + 3.0 * r for r in range(3)])
+        self.assertEqual(shape.values("ShapeNft/2/1000", "callbacks"),
+                         [2.0] * 3)
+        self.assertNotIn("Chain/100", run.shape)  # Chain rows: no shape
+        chains = run.of_families(gbench_json.CHAINS)
+        self.assertEqual((chains.families, chains.family), (["Chain"], None))
+        self.assertEqual(chains.shape, {})
+        run.restrict({"Shape/3/3000"})
+        self.assertEqual(run.shape, {"Shape/3/3000": 3})
+
+    def test_shape_refusals(self):
+        doc = fake_runs.shapes(families=("Shape",))
+        for row in fake_runs.rows_of(doc, 1000, "Shape", 2):
+            row["callbacks"] = 1.0
+        self.refused(doc, "Shape/1/1000 and Shape/2/1000 both have "
+                     "(callbacks, rules) = (1, 1000)")
+        doc = fake_runs.shapes(families=("Shape",))
+        del fake_runs.rows_of(doc, 1000, "Shape", 2)[0]["callbacks"]
+        self.refused(doc, "Shape/2/1000", "no callbacks counter")
+        doc = fake_runs.shapes(families=("Shape",))
+        fake_runs.rows_of(doc, 1000, "Shape", 2)[1]["callbacks"] = 3.0
+        self.refused(doc, "Shape/2/1000", "callbacks = 3, but other runs")
+        doc = fake_runs.shapes(families=("Shape",))
+        fake_runs.rows_of(doc, 0, "Shape", 1)[0]["callbacks"] = 1.5
+        self.refused(doc, "Shape/1/0", "callbacks = 1.5", "whole")
+        doc = fake_runs.shapes(families=("Shape",))
+        fake_runs.rows_of(doc, 0, "Shape", 1)[0]["callbacks"] = 101.0
+        self.refused(doc, "Shape/1/0", "callbacks = 101.0")
+
+    def test_chain_rows_with_callbacks_zero(self):
+        doc = fake_runs.doc()
+        for row in doc["benchmarks"]:
+            row["callbacks"] = 0.0
+        run = self.load(doc)
+        self.assertEqual(run.shape, {})
+        self.assertEqual(run.values(point(100), "callbacks"), [0.0] * 3)
+
+    def test_table_ns_optional_and_checked(self):
+        run = self.load(fake_runs.backends(table_outside_ns=60.0))
+        self.assertEqual(run.values(point(100), "table_ns"),
+                         [130.0 + 400.0 - 60.0 + 3.0 * r for r in range(3)])
+        run = self.load(fake_runs.doc())
+        self.assertEqual(run.values(point(100), "table_ns"), [])
+        doc = fake_runs.backends(table_outside_ns=60.0)
+        del fake_runs.rows_of(doc, 200)[0]["table_ns"]  # one row without
+        run = self.load(doc)
+        self.assertEqual(len(run.values(point(200), "table_ns")), 2)
+        for bad in (0.0, -1.0, 2e9, "12"):
+            doc = fake_runs.shapes(table_outside_ns=60.0)
+            fake_runs.rows_of(doc, 1000, "ShapeNft", 3)[0]["table_ns"] = bad
+            self.refused(doc, "ShapeNft/3/1000", "table_ns")
 
     # --- observers and load context --------------------------------------
 

@@ -13,6 +13,12 @@ A file with the three backend families is one two-panel figure with three
 series (colours, markers, fits of each family's ns per rule, legend
 "ChainNft (nft) · kernel · probe"); a family whose runs all failed is named
 "no results" in the legend.
+Shape families (Shape/<k>/<rules>) stay out of that figure and get their
+own, OUT_PREFIX-shapes.png/.svg: one line per backend of ns per rule at
+each k (the synthetic slopes, within 1%), the cost per added callback in
+the legend; a file of shapes only writes that figure alone, shapes with no
+slope and nothing else are refused; a Chain-only file writes no shapes
+figure.
 
 Run from this folder with Debian's Python (needs python3-matplotlib):
   /usr/bin/python3 -m unittest -v test_plot
@@ -357,6 +363,78 @@ class PlotTest(unittest.TestCase):
             self.assertFalse([line for line in ax.lines
                               if line.get_markerfacecolor() in ("white", "w")])
         self.assertNotIn("Hollow", " ".join(t.get_text() for t in fig.texts))
+
+
+class ShapesPlotTest(unittest.TestCase):
+    """The shape figure (with PlotTest's setUp and helpers, not its tests)."""
+
+    setUp, tearDown, write, run_plot = (PlotTest.setUp, PlotTest.tearDown,
+                                        PlotTest.write, PlotTest.run_plot)
+    assert_written, assert_refused = (PlotTest.assert_written,
+                                      PlotTest.assert_refused)
+
+    def both(self):
+        return fake_runs.merge(fake_runs.backends(), fake_runs.shapes())
+
+    def test_shapes_figure_beside_the_main_one(self):
+        path = self.write("both.json", self.both())
+        prefix = os.path.join(self.dir, "fig")
+        result = self.run_plot(path, "-o", prefix)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.split(), [
+            prefix + ".png", prefix + ".svg", prefix + "-shapes.png",
+            prefix + "-shapes.svg"])
+        for name in result.stdout.split():
+            self.assertGreater(os.path.getsize(name), 1000, name)
+
+    def test_shape_slopes_drawn(self):
+        path = self.write("both.json", self.both())
+        runs, labels = plot.load_runs([path])
+        self.assertEqual([r.family for r in runs], list(fake_runs.SLOPES))
+        self.assertFalse(any("Shape" in label for label in labels))
+        series = plot.shape_series(plot.load_all([path]))
+        fig = plot.build_shapes_figure(series)
+        self.assertEqual(len(fig.axes), 1)
+        lines = fig.axes[0].lines
+        self.assertEqual(len(lines), 3)
+        legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        for line, text, (family, slopes) in zip(
+                lines, legend, fake_runs.SHAPE_SLOPES.items()):
+            self.assertEqual(list(line.get_xdata()), [0, 1, 2, 3])
+            for got, want in zip(line.get_ydata(), slopes):
+                self.assertAlmostEqual(got, want, delta=0.01 * want)
+            per_cb = fake_runs.SHAPE_CALLBACK_NS[family]
+            self.assertTrue(text.startswith(
+                gbench_json_title(family) + " · "), text)
+            got = float(re.search(r": ([\d.]+) ns per added callback",
+                                  text).group(1))
+            self.assertAlmostEqual(got, per_cb, delta=0.01 * per_cb)
+
+    def test_shapes_only(self):
+        path = self.write("s.json", fake_runs.shapes(families=("ShapeNft",)))
+        prefix = os.path.join(self.dir, "fig")
+        result = self.run_plot(path, "-o", prefix)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.split(), [prefix + "-shapes.png",
+                                                 prefix + "-shapes.svg"])
+        self.assertFalse(os.path.exists(prefix + ".png"))
+
+    def test_shapes_without_slope_refused(self):
+        path = self.write("s.json", fake_runs.shapes(rules=(1000,)))
+        self.assert_refused(
+            self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
+            "nothing to plot")
+
+    def test_chain_only_has_no_shapes_figure(self):
+        path = self.write("c.json", fake_runs.backends())
+        prefix = os.path.join(self.dir, "fig")
+        self.assert_written(self.run_plot(path, "-o", prefix), prefix)
+        self.assertFalse(os.path.exists(prefix + "-shapes.png"))
+        self.assertEqual(plot.shape_series(plot.load_all([path])), [])
+
+
+def gbench_json_title(family):
+    return plot.gbench_json.FAMILY[family].title
 
 
 if __name__ == "__main__":

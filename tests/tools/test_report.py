@@ -22,7 +22,15 @@ What they check:
     1%) and install_ms at the largest N are those of the data, says which
     family `iptables` gives on an (nf_tables) or (legacy) host and quotes
     host_iptables; then each family's sections; no ratios without legacy;
-    a family that cannot be fitted is named in the refusal.
+    a family that cannot be fitted is named in the refusal;
+  * rule shapes (synthetic Shape/ShapeIptNft/ShapeNft with known ns per
+    rule at k = 0..3): the Rule shapes section gives b at each k, the cost
+    per added callback (within 1%), the k = 0→1 step apart, and says the
+    lab's picture holds; with one dear step or a falling one it says what
+    the data show instead; a file of shapes only gets a report of them; a
+    Chain-only file (and results/reference.json) has neither new section;
+  * with table_ns: "The table's own time" gives table_ns, hook_ns and the
+    table's share at the fewest and most rules, and quotes table_self_ns.
 
 Run from this folder (no root needed):
     /usr/bin/python3 -m unittest -v test_report
@@ -40,6 +48,7 @@ import unittest
 
 import fake_runs
 import report  # noqa: E402  (found through fake_runs.TOOLS)
+import gbench_json  # noqa: E402
 
 REPORT = os.path.join(fake_runs.TOOLS, "report.py")
 
@@ -494,6 +503,114 @@ class BackendsTest(unittest.TestCase):
                                  proc.stderr, "report")
         self.assertIn("ChainNft: ", line)
         self.assertIn("two rule counts", line)
+
+
+class ShapesTest(unittest.TestCase):
+    def report_of(self, doc):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "run.json")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(doc, f)
+            return report.build_report(gbench_json.load(path))
+
+    def section(self, text, title):
+        self.assertIn(f"\n## {title}\n", text)
+        return text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+    def cells(self, sec, family):
+        row = re.search(rf"^\| {family} \|.*$", sec, re.M).group(0)
+        return [c.strip() for c in row.strip("|").split("|")]
+
+    def test_per_callback_cost_recovered(self):
+        doc = fake_runs.merge(fake_runs.backends(rules=fake_runs.SWEEP),
+                              fake_runs.shapes())
+        text = self.report_of(doc)
+        sec = self.section(text, "Rule shapes")
+        for family, slopes in fake_runs.SHAPE_SLOPES.items():
+            cells = self.cells(sec, family)
+            for k in range(4):
+                self.assertAlmostEqual(float(cells[2 + k]), slopes[k],
+                                       delta=0.01 * slopes[k])
+            per_cb = fake_runs.SHAPE_CALLBACK_NS[family]
+            self.assertAlmostEqual(float(cells[6]), per_cb,
+                                   delta=0.01 * per_cb)
+            self.assertEqual(cells[7], "1.000")
+            self.assertEqual(cells[8], "+" + report.fmt_sig(
+                slopes[1] - slopes[0]))
+            title = gbench_json.FAMILY[family].title
+            self.assertIn(f"- {title}: the lab's picture holds: each extra "
+                          "match is one more callback of roughly constant "
+                          f"cost, about {report.fmt_sig(per_cb)} ns per "
+                          "rule", sec)
+        self.assertIn("(libnftables 1.0.6)", sec)
+        # the Chain report is there, shapes kept out of it
+        self.assertEqual(text.count("### Hook time vs rules"), 3)
+        self.assertNotIn("## Shape (legacy)", text)
+        self.assertLess(text.index("## Rule shapes"),
+                        text.index("## What to do about it"))
+
+    def test_picture_does_not_hold(self):
+        doc = fake_runs.shapes(slopes={"ShapeNft": (4.0, 6.0, 6.5, 12.0),
+                                       "Shape": (4.0, 8.0, 7.0, 9.0)})
+        sec = self.section(self.report_of(doc), "Rule shapes")
+        self.assertIn("- ShapeNft (nft): the cost per callback is not "
+                      "constant: the step k = 2→3 (5.50 ns per rule) is "
+                      "11.0× the step k = 1→2 (0.500 ns); fit R² = 0.812, "
+                      "below 0.9.", sec)
+        self.assertIn("- Shape (legacy): the picture does not hold here: "
+                      "going from k = 1 to k = 2 the cost per rule falls "
+                      "(k = 1→2: −1.00, k = 2→3: +2.00 ns per rule", sec)
+        self.assertIn("- ShapeIptNft (iptables-nft): the lab's picture "
+                      "holds", sec)
+
+    def test_too_few_shapes(self):
+        doc = fake_runs.shapes(families=("Shape",), callbacks=(0, 1, 2))
+        sec = self.section(self.report_of(doc), "Rule shapes")
+        self.assertIn("- Shape (legacy): too few shapes with a slope "
+                      "(k = 0, 1, 2)", sec)
+
+    def test_shapes_only(self):
+        text = self.report_of(fake_runs.shapes(fail={("Shape", 3, 0)}))
+        self.assertTrue(text.startswith("# nf_bench: what a rule's shape "
+                                        "costs"), text[:100])
+        self.assertIn("## Run", text)
+        self.assertNotIn("Hook time vs rules", text)
+        sec = self.section(text, "Rule shapes")
+        self.assertIn("Failed runs left out: 3.", sec)
+        self.assertAlmostEqual(float(self.cells(sec, "Shape")[5]), 9.0,
+                               delta=0.09)  # k = 3 from 3 rule counts
+
+    def test_chain_only_has_no_new_sections(self):
+        for text in (self.report_of(fake_runs.backends()),
+                     self.report_of(fake_runs.doc()),
+                     report.build_report(gbench_json.load(
+                         fake_runs.REFERENCE))):
+            self.assertNotIn("Rule shapes", text)
+            self.assertNotIn("table's own time", text)
+
+    def test_table_time(self):
+        doc = fake_runs.merge(fake_runs.backends(table_outside_ns=60.0),
+                              fake_runs.shapes(table_outside_ns=60.0))
+        doc["context"]["table_self_ns"] = "78.8"
+        sec = self.section(self.report_of(doc), "The table's own time")
+        for family, slope in fake_runs.SLOPES.items():
+            hook = {0: 133.0, 300: 133.0 + slope * 300}
+            rows = re.findall(rf"^\| {family} \|.*$", sec, re.M)
+            self.assertEqual(len(rows), 2, sec)
+            for row, n in zip(rows, (0, 300)):
+                cells = [c.strip() for c in row.strip("|").split("|")]
+                self.assertEqual(cells[1:], [
+                    f"{n:,}", report.fmt_ns(hook[n] - 60.0),
+                    report.fmt_ns(hook[n]), "60.0 ns",
+                    report.fmt_pct((hook[n] - 60.0) / hook[n])])
+        self.assertEqual(len(re.findall(r"^\| ShapeNft k = ", sec, re.M)), 5)
+        self.assertIn("| ShapeNft k = 3 | 3,000 | 48.1 µs |", sec)
+        self.assertIn("no table between its two probes (table_self_ns): "
+                      "78.8 ns.", sec)
+        sec = self.section(self.report_of(fake_runs.doc(
+            values=fake_runs.linear(4.0, table_outside_ns=50.0))),
+            "The table's own time")
+        self.assertIn("(table_self_ns): not recorded.", sec)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,11 @@ What they check:
   * without the binary: nf_schema's table is consistent (unique names,
     low <= high, worse in -1/0/+1, known where and aggregation values, the
     kAvgIterations counters, Google Benchmark's times not declared) and
-    every family's sweep is 0, 100, ..., 3000, one family per backend
-    (Chain legacy, ChainIptNft iptables-nft, ChainNft nft).
+    every Chain family's sweep is 0, 100, ..., 3000, one family per backend
+    (Chain legacy, ChainIptNft iptables-nft, ChainNft nft), then the shape
+    families (Shape, ShapeIptNft, ShapeNft: args callbacks and rules,
+    callbacks 0..3, rules 0..3000 step 1000), one per backend; callbacks
+    is declared after install_ms, table_ns after it needs --table_time.
 
 NF_BENCH names the nf_bench binary (ctest sets it). Without it the binary
 tests FAIL and say so: they never skip silently.
@@ -155,19 +158,26 @@ class SchemaTable(unittest.TestCase):
         for q in declared["quantities"]:
             self.assertEqual(list(q), ["name", "where", "unit", "worse",
                                        "aggregation", "low", "high",
-                                       "positive", "integer"])
+                                       "positive", "integer", "when"])
         round_trip = json.loads(json.dumps(declared))
         self.assertIsNone(first_difference(
             "quantities", round_trip["quantities"], declared["quantities"]))
+        backends = (("", "legacy"), ("IptNft", "iptables-nft"),
+                    ("Nft", "nft"))
         self.assertEqual(declared["families"], [
-            {"name": name, "args": ["rules"], "first": 0, "last": 3000,
-             "step": 100, "backend": backend}
-            for name, backend in (("Chain", "legacy"),
-                                  ("ChainIptNft", "iptables-nft"),
-                                  ("ChainNft", "nft"))])
+            {"name": "Chain" + tail, "args": ["rules"], "callbacks": [],
+             "first": 0, "last": 3000, "step": 100, "backend": backend}
+            for tail, backend in backends] + [
+            {"name": "Shape" + tail, "args": ["callbacks", "rules"],
+             "callbacks": [0, 1, 2, 3], "first": 0, "last": 3000,
+             "step": 1000, "backend": backend}
+            for tail, backend in backends])
         names = [q["name"] for q in declared["quantities"]]
-        self.assertEqual(names.index("install_ms"),
-                         names.index("observers") + 1)
+        self.assertEqual(names[names.index("observers"):][:4],
+                         ["observers", "install_ms", "callbacks", "table_ns"])
+        when = {q["name"]: q["when"] for q in declared["quantities"]}
+        self.assertEqual({k: v for k, v in when.items() if v},
+                         {"table_ns": "--table_time"})
 
     def test_sweep(self):
         chain = nf_schema.FAMILY["Chain"]
@@ -177,10 +187,20 @@ class SchemaTable(unittest.TestCase):
                          (0, 100, 3000, 31))
         names = [f.name for f in nf_schema.FAMILIES]
         self.assertEqual(len(names), len(set(names)))
-        for family in nf_schema.FAMILIES:
-            self.assertEqual(family.points(), points, family.name)
-        backends = [f.backend for f in nf_schema.FAMILIES]
-        self.assertEqual(len(backends), len(set(backends)))
+        self.assertEqual(nf_schema.CHAINS, ("Chain", "ChainIptNft", "ChainNft"))
+        self.assertEqual(nf_schema.SHAPES, ("Shape", "ShapeIptNft", "ShapeNft"))
+        for kind in (nf_schema.CHAINS, nf_schema.SHAPES):
+            backends = [nf_schema.FAMILY[f].backend for f in kind]
+            self.assertEqual(backends, ["legacy", "iptables-nft", "nft"])
+        for name in nf_schema.CHAINS:
+            family = nf_schema.FAMILY[name]
+            self.assertEqual(family.points(), points, name)
+            self.assertEqual((family.callbacks, family.shaped), ((), False))
+        for name in nf_schema.SHAPES:
+            family = nf_schema.FAMILY[name]
+            self.assertEqual(family.points(), (0, 1000, 2000, 3000), name)
+            self.assertEqual(family.callbacks, (0, 1, 2, 3), name)
+            self.assertTrue(family.shaped, name)
         self.assertEqual(chain.backend, nf_schema.LEGACY)
         self.assertEqual(nf_schema.FAMILY["ChainNft"].title, "ChainNft (nft)")
 

@@ -7,7 +7,9 @@ What they check:
   * nf_bench with --probe=fentry and --probe=kprobe attaches and shows hook
     time rising from 0 to 3000 rules (margin 3x: emulation is slow and
     noisy, the real ratio is far larger); --probe=auto picks fentry;
-  * the nf_tables backends (ChainIptNft, ChainNft) measure with fentry;
+  * the nf_tables backends (ChainIptNft, ChainNft) measure with fentry, and
+    --table_time times the table's own function (ipt_do_table,
+    nft_do_chain) inside the walk;
   * --probe=bracket is refused with a message naming Linux >= 6.4;
   * with each of fentry and kprobe, nf_watch counts exactly the hook calls
     of the namespace it watches and none of another;
@@ -130,6 +132,29 @@ class VmProbes(unittest.TestCase):
                      f"{ns0:.0f} -> {ns3000:.0f} ({ns3000 / ns0:.1f}x), "
                      f"install {rows[f'{family}/3000']['install_ms']:.0f} ms")
                 self.assertGreaterEqual(ns3000, RISE_MARGIN * ns0)
+
+    def test_table_time_with_fentry(self):
+        # fentry/fexit on ipt_do_table (legacy) and nft_do_chain (nft).
+        families = [f["name"] for f in schema()["families"]
+                    if not f["callbacks"] and f["backend"] in ("legacy", "nft")]
+        report = run_nf_bench_json(
+            self, "--probe=fentry", "--table_time",
+            "--benchmark_filter=^(" + "|".join(families) + ")/(0|3000)/",
+            "--duration=2", timeout_s=VM_RUN_TIMEOUT_S)
+        self.assertEqual(failed_benchmarks(report), {})
+        rows = {row["name"].split("/manual_time")[0]: row
+                for row in report["benchmarks"]}
+        for family in families:
+            with self.subTest(family=family):
+                none, full = rows[f"{family}/0"], rows[f"{family}/3000"]
+                for row in (none, full):
+                    self.assertLess(row["table_ns"], row["hook_ns"])
+                note(f"{family} fentry --table_time: table_ns "
+                     f"{none['table_ns']:.0f} of {none['hook_ns']:.0f} ns at "
+                     f"0 rules, {full['table_ns']:.0f} of "
+                     f"{full['hook_ns']:.0f} at 3000")
+                self.assertGreaterEqual(full["table_ns"],
+                                        RISE_MARGIN * none["table_ns"])
 
     def test_auto_picks_fentry(self):
         report = run_nf_bench_json(self, "--probe=auto",

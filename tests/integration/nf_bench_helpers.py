@@ -81,10 +81,17 @@ def declared_names(where, flags=()):
             if q["where"] == where and q.get("when", "") in ("", *flags)}
 
 
-def family_args(name):
-    """The argument values of one family's sweep (Chain: 0, 100, ... 3000)."""
-    family, = (f for f in schema()["families"] if f["name"] == name)
-    return list(range(family["first"], family["last"] + 1, family["step"]))
+def benchmark_names():
+    """Every benchmark nf_bench declares, as --benchmark_list_tests lists
+    them: each family's points in declaration order, the shape varying
+    fastest (Google Benchmark's ArgsProduct order)."""
+    names = []
+    for family in schema()["families"]:
+        rules = range(family["first"], family["last"] + 1, family["step"])
+        prefixes = [f"{family['name']}/{k}" for k in family["callbacks"]] \
+            or [family["name"]]
+        names += [f"{p}/{n}/manual_time" for n in rules for p in prefixes]
+    return names
 
 
 def row_counters(entry):

@@ -146,7 +146,9 @@ BenchEnvironment &Suite::env(std::string_view backend) {
     env_.reset(); // its namespaces, server and probe go first
   if (!env_) {
     env_.emplace(options_, rule_backend(backend));
-    fmt::print(stderr, "nf_bench: backend {}: sender namespace {}\n", backend,
+    // Where to point nf_watch at this backend's traffic (the context has
+    // only the first backend's sender_netns).
+    fmt::print(stderr, "sender_netns ({}): {}\n", backend,
                env_->topology().sender().inode());
   }
   return *env_;

@@ -18,6 +18,7 @@ Run (as root), from this folder:
 """
 
 import os
+import re
 import subprocess
 import time
 import unittest
@@ -91,10 +92,10 @@ class BackendsTest(unittest.TestCase):
             for line in proc.stderr:
                 if time.monotonic() > deadline:
                     break
-                if not line.startswith("nf_bench: backend "):
+                match = re.match(r"sender_netns \((\S+)\): (\d+)", line)
+                if not match:
                     continue
-                # "nf_bench: backend nft: sender namespace 4026532177"
-                backend, inode = line.split()[2].rstrip(":"), line.split()[-1]
+                backend, inode = match.groups()
                 seen[backend] = self.tables_once_committed(proc.pid, inode)
         finally:
             stop_process(proc)

@@ -24,15 +24,24 @@ fi
 read -ra tests <<<"${NF_VM_TESTS:-in_vm_checks}"
 
 start=$(date +%s)
+run() {
+  # Paths and test ids go in as arguments, never into the script's text: a
+  # checkout path may hold quotes, $ or spaces.
+  # shellcheck disable=SC2016  # $1 and $@ are the inner bash's
+  "$root/tools/vm/run_in_vm.sh" --timeout=1500 -- env \
+    NF_BENCH="$nf_bench" NF_WATCH="$nf_watch" PYTHONDONTWRITEBYTECODE=1 \
+    bash -c 'cd "$1" && shift && uname -r &&
+             exec /usr/bin/python3 -m unittest -v "$@"' _ "$here" "${tests[@]}"
+}
 status=0
-# Paths and test ids go in as arguments, never into the script's text: a
-# checkout path may hold quotes, $ or spaces.
-# shellcheck disable=SC2016  # $1 and $@ are the inner bash's
-"$root/tools/vm/run_in_vm.sh" --timeout=1500 -- env \
-  NF_BENCH="$nf_bench" NF_WATCH="$nf_watch" PYTHONDONTWRITEBYTECODE=1 \
-  bash -c 'cd "$1" && shift && uname -r &&
-           exec /usr/bin/python3 -m unittest -v "$@"' _ "$here" "${tests[@]}" ||
-  status=$?
+run || status=$?
+# 126: the emulated kernel locked up (seen once in three full runs, with
+# nf_bench's and bpftrace's fentry programs on nf_hook_slow): once more.
+if ((status == 126)); then
+  echo "vm tests: the guest kernel locked up under emulation; running again once"
+  status=0
+  run || status=$?
+fi
 echo "vm tests: $(($(date +%s) - start)) s, exit $status"
 if ((status == 125)); then
   # run_in_vm.sh printed why the VM could not boot or run.

@@ -28,7 +28,9 @@
 #   * modprobe works: /lib/modules/<version> in the guest is the kernel
 #     package extracted on the host. bpffs, debugfs, tracefs, cgroup2 mounted.
 #
-# Exit status: COMMAND's; 124 on timeout (qemu killed); 125 when the VM could
+# Exit status: COMMAND's; 124 on timeout (qemu killed); 126 when the guest
+# kernel reported a soft lockup or a panic (qemu killed at once: under TCG
+# emulation a BPF trampoline update can lock the guest up); 125 when the VM could
 # not boot or run the command (with a "run_in_vm: ..." message and the tail of
 # the console log on stderr).
 #
@@ -263,6 +265,10 @@ relay_stdout() {
             cat >/dev/null          # drain until qemu exits
             return 0
         fi
+        if [[ $line == *"BUG: soft lockup"* || $line == *"Kernel panic"* ]]; then
+            printf '%s\n' "$line" >"$run_dir/lockup"
+            kill "$qemu_pid" 2>/dev/null || true
+        fi
         ((have_held)) && printf '%s\n' "$held"
         held=$line have_held=1
     done < <(tail -n +1 -s 0.2 -f --pid="$qemu_pid" "$run_dir/ttyS0")
@@ -330,7 +336,10 @@ main() {
     wait "$err_pid" 2>/dev/null || true
     err_pid=""
 
-    if [[ -f $run_dir/rc ]]; then
+    if [[ -f $run_dir/lockup ]]; then
+        msg "the guest kernel locked up, qemu killed: $(cat "$run_dir/lockup")"
+        exit 126
+    elif [[ -f $run_dir/rc ]]; then
         exit "$(cat "$run_dir/rc")"
     elif ((status == 124 || status == 137)); then
         msg "timed out after ${timeout_s}s (qemu killed)"

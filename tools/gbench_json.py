@@ -369,16 +369,11 @@ def _add(run, point, where, entry):
     """One used row: its checked numbers, its rule count and its observers
     if any."""
     metrics = _metrics_of(where, entry)
-    if "rules" not in metrics:
-        raise InputError(f"{where}: no rules counter (nf_bench writes the "
-                         f"chain's rule count into every row); {_REDO}")
-    rules = int(metrics["rules"])
-    known = run.rule_count.setdefault(point, rules)
-    if known != rules:
-        raise InputError(f"{where}: rules = {rules}, but other runs of "
-                         f"{point} have rules = {known}; {_REDO}")
+    _argument(run.rule_count, point, where, metrics, "rules",
+              "nf_bench writes the chain's rule count into every row")
     if FAMILY[family_of(point)].shaped:
-        _add_shape(run, point, where, metrics)
+        _argument(run.shape, point, where, metrics, "callbacks",
+                  "nf_bench writes the rule shape into every row")
     values = run.points.setdefault(point, {})
     run.reps[point] = run.reps.get(point, 0) + 1
     for name, value in metrics.items():
@@ -386,16 +381,16 @@ def _add(run, point, where, entry):
     _observe(run, point, where, entry)
 
 
-def _add_shape(run, point, where, metrics):
-    """Records the shape (callbacks counter) of a shape family's point."""
-    if "callbacks" not in metrics:
-        raise InputError(f"{where}: no callbacks counter (nf_bench writes "
-                         f"the rule shape into every row); {_REDO}")
-    callbacks = int(metrics["callbacks"])
-    known = run.shape.setdefault(point, callbacks)
-    if known != callbacks:
-        raise InputError(f"{where}: callbacks = {callbacks}, but other runs "
-                         f"of {point} have callbacks = {known}; {_REDO}")
+def _argument(store, point, where, metrics, name, why):
+    """Records a point's argument counter (rules, callbacks) in store: it
+    must be in the row and the same in every run of the point."""
+    if name not in metrics:
+        raise InputError(f"{where}: no {name} counter ({why}); {_REDO}")
+    value = int(metrics[name])
+    known = store.setdefault(point, value)
+    if known != value:
+        raise InputError(f"{where}: {name} = {value}, but other runs of "
+                         f"{point} have {name} = {known}; {_REDO}")
 
 
 def _check_distinct(run):

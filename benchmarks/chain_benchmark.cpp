@@ -154,9 +154,9 @@ BenchEnvironment &Suite::env(std::string_view backend) {
   return *env_;
 }
 
-void Suite::note_selected(std::string_view family) {
-  if (first_selected_.empty())
-    first_selected_ = family;
+void Suite::note_selected(const Family &family) {
+  if (!first_selected_)
+    first_selected_ = &family;
 }
 
 void Suite::fail(benchmark::State &state, const std::string &message) {
@@ -168,7 +168,7 @@ void Suite::fail(benchmark::State &state, const std::string &message) {
 void run_family_benchmark(benchmark::State &state, Suite &suite,
                           const Family &family) {
   if (suite.selecting()) {
-    suite.note_selected(family.name);
+    suite.note_selected(family);
     state.SkipWithError("selection pass");
     return;
   }

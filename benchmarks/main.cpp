@@ -209,13 +209,6 @@ int run_and_check(const nfb::Options &options, const nfb::Suite &suite) {
   return 0;
 }
 
-std::string_view backend_of(std::string_view family) {
-  for (const nfb::Family &f : nfb::kFamilies)
-    if (f.name == family)
-      return f.backend;
-  return nfb::kChainFamily.backend;
-}
-
 // Builds what the benchmarks share and runs them (root only).
 int set_up_and_run(const nfb::Options &options, nfb::Suite &suite) {
   // Before set-up: what else this host runs now, not what nf_bench adds.
@@ -225,7 +218,7 @@ int set_up_and_run(const nfb::Options &options, nfb::Suite &suite) {
   // process (see fixtures/netns.h, iperf_server.h), so SIGINT, SIGTERM and
   // kill -9 leave nothing behind with their default actions.
   try {
-    add_context(suite.env(backend_of(suite.first_selected())), options, load);
+    add_context(suite.env(suite.first_selected()->backend), options, load);
   } catch (const std::exception &e) {
     return fail(1, e.what());
   }

@@ -11,6 +11,7 @@
 
 #include "environment.h"
 #include "options.h"
+#include "schema.h"
 
 namespace nfb {
 
@@ -32,8 +33,9 @@ public:
   // family; `first_selected` is the family that runs first.
   void set_selecting(bool selecting) { selecting_ = selecting; }
   bool selecting() const { return selecting_; }
-  void note_selected(std::string_view family);
-  std::string_view first_selected() const { return first_selected_; }
+  void note_selected(const Family &family);
+  // nullptr before the selection pass found any.
+  const Family *first_selected() const { return first_selected_; }
 
   // Records the failure instead of a number.
   void fail(benchmark::State &state, const std::string &message);
@@ -44,7 +46,7 @@ private:
   std::optional<BenchEnvironment> env_;
   int failed_runs_ = 0;
   bool selecting_ = false;
-  std::string_view first_selected_;
+  const Family *first_selected_ = nullptr;
 };
 
 // The families of schema.h (Chain/<rules>, ChainIptNft/<rules>, ...): the

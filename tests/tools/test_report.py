@@ -350,7 +350,10 @@ class BadInputTest(unittest.TestCase):
                       self.run_report(self.write_doc(None, "[" * 100000)))
 
 
-class WarningsTest(unittest.TestCase):
+class ReportRun:
+    """report.py run on a document as a user runs it: exit 0, nothing on
+    stderr; its Markdown, and one section of it."""
+
     def run_report(self, doc):
         with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
             json.dump(doc, f)
@@ -360,6 +363,13 @@ class WarningsTest(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(proc.stderr, "")
         return proc.stdout
+
+    def section_titled(self, text, title):
+        self.assertIn(f"\n## {title}\n", text)
+        return text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+class WarningsTest(ReportRun, unittest.TestCase):
 
     def section(self, text):
         """The Warnings section's text, or None."""
@@ -417,20 +427,9 @@ class WarningsTest(unittest.TestCase):
         self.assertNotIn("c/d at -", text)
 
 
-class BackendsTest(unittest.TestCase):
-    def run_report(self, doc):
-        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
-            json.dump(doc, f)
-            f.flush()
-            proc = subprocess.run([sys.executable, REPORT, f.name],
-                                  capture_output=True, text=True, timeout=60)
-        self.assertEqual(proc.stderr, "")
-        self.assertEqual(proc.returncode, 0)
-        return proc.stdout
-
+class BackendsTest(ReportRun, unittest.TestCase):
     def section(self, text):
-        self.assertIn("\n## Backends\n", text)
-        return text.split("\n## Backends\n", 1)[1].split("\n## ", 1)[0]
+        return self.section_titled(text, "Backends")
 
     def number(self, pattern, text):
         found = re.search(pattern, text)
@@ -505,17 +504,13 @@ class BackendsTest(unittest.TestCase):
         self.assertIn("two rule counts", line)
 
 
-class ShapesTest(unittest.TestCase):
+class ShapesTest(ReportRun, unittest.TestCase):
     def report_of(self, doc):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "run.json")
             with open(path, "w", encoding="utf-8") as f:
                 json.dump(doc, f)
             return report.build_report(gbench_json.load(path))
-
-    def section(self, text, title):
-        self.assertIn(f"\n## {title}\n", text)
-        return text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
 
     def cells(self, sec, family):
         row = re.search(rf"^\| {family} \|.*$", sec, re.M).group(0)
@@ -525,7 +520,7 @@ class ShapesTest(unittest.TestCase):
         doc = fake_runs.merge(fake_runs.backends(rules=fake_runs.SWEEP),
                               fake_runs.shapes())
         text = self.report_of(doc)
-        sec = self.section(text, "Rule shapes")
+        sec = self.section_titled(text, "Rule shapes")
         for family, slopes in fake_runs.SHAPE_SLOPES.items():
             cells = self.cells(sec, family)
             for k in range(4):
@@ -552,7 +547,7 @@ class ShapesTest(unittest.TestCase):
     def test_picture_does_not_hold(self):
         doc = fake_runs.shapes(slopes={"ShapeNft": (4.0, 6.0, 6.5, 12.0),
                                        "Shape": (4.0, 8.0, 7.0, 9.0)})
-        sec = self.section(self.report_of(doc), "Rule shapes")
+        sec = self.section_titled(self.report_of(doc), "Rule shapes")
         self.assertIn("- ShapeNft (nft): the cost per callback is not "
                       "constant: the step k = 2→3 (5.50 ns per rule) is "
                       "11.0× the step k = 1→2 (0.500 ns); fit R² = 0.812, "
@@ -565,7 +560,7 @@ class ShapesTest(unittest.TestCase):
 
     def test_too_few_shapes(self):
         doc = fake_runs.shapes(families=("Shape",), callbacks=(0, 1, 2))
-        sec = self.section(self.report_of(doc), "Rule shapes")
+        sec = self.section_titled(self.report_of(doc), "Rule shapes")
         self.assertIn("- Shape (legacy): too few shapes with a slope "
                       "(k = 0, 1, 2)", sec)
 
@@ -575,7 +570,7 @@ class ShapesTest(unittest.TestCase):
                                         "costs"), text[:100])
         self.assertIn("## Run", text)
         self.assertNotIn("Hook time vs rules", text)
-        sec = self.section(text, "Rule shapes")
+        sec = self.section_titled(text, "Rule shapes")
         self.assertIn("Failed runs left out: 3.", sec)
         self.assertAlmostEqual(float(self.cells(sec, "Shape")[5]), 9.0,
                                delta=0.09)  # k = 3 from 3 rule counts
@@ -592,7 +587,7 @@ class ShapesTest(unittest.TestCase):
         doc = fake_runs.merge(fake_runs.backends(table_outside_ns=60.0),
                               fake_runs.shapes(table_outside_ns=60.0))
         doc["context"]["table_self_ns"] = "78.8"
-        sec = self.section(self.report_of(doc), "The table's own time")
+        sec = self.section_titled(self.report_of(doc), "The table's own time")
         for family, slope in fake_runs.SLOPES.items():
             hook = {0: 133.0, 300: 133.0 + slope * 300}
             rows = re.findall(rf"^\| {family} \|.*$", sec, re.M)
@@ -607,7 +602,7 @@ class ShapesTest(unittest.TestCase):
         self.assertIn("| ShapeNft k = 3 | 3,000 | 48.1 µs |", sec)
         self.assertIn("no table between its two probes (table_self_ns): "
                       "78.8 ns.", sec)
-        sec = self.section(self.report_of(fake_runs.doc(
+        sec = self.section_titled(self.report_of(fake_runs.doc(
             values=fake_runs.linear(4.0, table_outside_ns=50.0))),
             "The table's own time")
         self.assertIn("(table_self_ns): not recorded.", sec)

@@ -35,8 +35,9 @@ run() {
 }
 status=0
 run || status=$?
-# 126: the emulated kernel locked up (seen once in three full runs, with
-# nf_bench's and bpftrace's fentry programs on nf_hook_slow): once more.
+# 126: the emulated kernel locked up (seen when a BPF trampoline on
+# nf_hook_slow was rewritten under traffic; the tests no longer do that):
+# once more.
 if ((status == 126)); then
   echo "vm tests: the guest kernel locked up under emulation; running again once"
   status=0

@@ -55,10 +55,7 @@ Measured measure_one_run(BenchEnvironment &env) {
 // holds them.
 void commit_chain(BenchEnvironment &env, std::size_t rules, int callbacks) {
   env.chain().set_rules(rules, callbacks);
-  const std::size_t in_kernel = env.chain().count_rules_in_kernel();
-  if (in_kernel != rules)
-    throw SetupError(fmt::format("OUTPUT holds {} rules after committing {}",
-                                 in_kernel, rules));
+  env.chain().check_in_kernel(rules);
 }
 
 // Every iteration's run, summed; Google Benchmark gets each run's time.
@@ -172,7 +169,7 @@ void run_family_benchmark(benchmark::State &state, Suite &suite,
     state.SkipWithError("selection pass");
     return;
   }
-  const bool shaped = !family.callbacks.empty();
+  const bool shaped = !family.lead.empty();
   const auto callbacks = shaped ? static_cast<int>(state.range(0)) : 0;
   // The chain holds the benchmark's rule count plus --extra_rules.
   const auto rules = static_cast<std::size_t>(state.range(shaped ? 1 : 0)) +
@@ -191,14 +188,11 @@ void register_chain_benchmarks(Suite &suite) {
         [&suite, &family](benchmark::State &state) {
           run_family_benchmark(state, suite, family);
         });
-    std::vector<std::int64_t> rules;
-    for (int n = family.first; n <= family.last; n += family.step)
-      rules.push_back(n);
-    if (family.callbacks.empty())
-      b->ArgsProduct({rules});
+    const std::vector<std::int64_t> xs(family.xs.begin(), family.xs.end());
+    if (family.lead.empty())
+      b->ArgsProduct({xs});
     else
-      b->ArgsProduct(
-          {{family.callbacks.begin(), family.callbacks.end()}, rules});
+      b->ArgsProduct({{family.leads.begin(), family.leads.end()}, xs});
     b->UseManualTime()->Unit(benchmark::kMillisecond);
   }
 }

@@ -23,6 +23,41 @@ const char *to_string(Aggregation a) {
   return "context";
 }
 
+} // namespace
+
+const char *to_string(Workload w) {
+  switch (w) {
+  case Workload::TcpBulk:
+    return "tcp_bulk";
+  case Workload::TcpStreams:
+    return "tcp_streams";
+  case Workload::UdpMax:
+    return "udp_max";
+  case Workload::UdpPaced:
+    return "udp_paced";
+  case Workload::ConnRate:
+    return "conn_rate";
+  case Workload::Install:
+    return "install";
+  case Workload::InstallLoop:
+    break;
+  }
+  return "install_loop";
+}
+
+namespace {
+
+// The row tags of a mask, by name: ["tcp_bulk", "udp_max", "remedy"].
+nlohmann::ordered_json row_names(unsigned rows) {
+  nlohmann::ordered_json names = nlohmann::ordered_json::array();
+  for (unsigned b = 1; b <= bit(Workload::InstallLoop); b <<= 1)
+    if (rows & b)
+      names.push_back(to_string(static_cast<Workload>(b)));
+  if (rows & kRemedyRows)
+    names.push_back("remedy");
+  return names;
+}
+
 nlohmann::ordered_json to_json(const Quantity &q) {
   return {{"name", q.name},
           {"where", q.where == Where::Row ? "row" : "context"},
@@ -33,7 +68,29 @@ nlohmann::ordered_json to_json(const Quantity &q) {
           {"high", q.high},
           {"positive", q.positive},
           {"integer", q.integer},
-          {"when", q.when}};
+          {"when", q.when},
+          {"rows", row_names(q.rows)}};
+}
+
+std::string list(std::span<const int> values) {
+  std::string out;
+  for (std::size_t i = 0; i < values.size(); ++i)
+    out += (i ? ", " : "") + std::to_string(values[i]);
+  return out;
+}
+
+nlohmann::ordered_json to_json(const Family &f) {
+  nlohmann::ordered_json args = nlohmann::ordered_json::array();
+  if (!f.lead.empty())
+    args.push_back(f.lead);
+  args.push_back(f.x);
+  return {{"name", f.name},
+          {"backend", f.backend},
+          {"workload", to_string(f.workload)},
+          {"remedy", f.remedy},
+          {"args", args},
+          {"leads", std::vector<int>(f.leads.begin(), f.leads.end())},
+          {"points", std::vector<int>(f.xs.begin(), f.xs.end())}};
 }
 
 } // namespace
@@ -41,32 +98,14 @@ nlohmann::ordered_json to_json(const Quantity &q) {
 std::string describe_families() {
   std::string out;
   for (const Family &f : kFamilies) {
-    const std::string rules = fmt::format("rules = {}, {}, ... {}", f.first,
-                                          f.first + f.step, f.last);
-    out +=
-        f.callbacks.empty()
-            ? fmt::format("  {}/<rules> ({}): {}\n", f.name, f.backend, rules)
-            : fmt::format("  {}/<callbacks>/<rules> ({}): callbacks = "
-                          "{}..{}, {}\n",
-                          f.name, f.backend, f.callbacks.front(),
-                          f.callbacks.back(), rules);
+    std::string args = f.lead.empty() ? "" : fmt::format("/<{}>", f.lead);
+    out += fmt::format("  {}{}/<{}> ({}, {}): ", f.name, args, f.x, f.backend,
+                       to_string(f.workload));
+    if (!f.lead.empty())
+      out += fmt::format("{} = {}; ", f.lead, list(f.leads));
+    out += fmt::format("{} = {}\n", f.x, list(f.xs));
   }
   return out;
-}
-
-static nlohmann::ordered_json to_json(const Family &f) {
-  nlohmann::ordered_json args = nlohmann::ordered_json::array();
-  if (!f.callbacks.empty())
-    args.push_back("callbacks");
-  args.push_back("rules");
-  return {
-      {"name", f.name},
-      {"args", args},
-      {"callbacks", std::vector<int>(f.callbacks.begin(), f.callbacks.end())},
-      {"first", f.first},
-      {"last", f.last},
-      {"step", f.step},
-      {"backend", f.backend}};
 }
 
 std::string schema_json() {

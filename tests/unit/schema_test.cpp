@@ -26,8 +26,12 @@ TEST(Schema, NamesAreUniqueAndRangesSane) {
 TEST(Schema, EveryFamilyArgumentIsARowCounter) {
   EXPECT_TRUE(declared("rules", Where::Row));
   EXPECT_TRUE(declared("callbacks", Where::Row));
-  for (const auto &f : kFamilies)
-    EXPECT_EQ((f.last - f.first) % f.step, 0) << f.name;
+  for (const auto &f : kFamilies) {
+    EXPECT_TRUE(declared(f.x, Where::Row)) << f.name;
+    EXPECT_TRUE(f.lead.empty() || declared(f.lead, Where::Row)) << f.name;
+    EXPECT_EQ(f.lead.empty(), f.leads.empty()) << f.name;
+    EXPECT_FALSE(f.xs.empty()) << f.name;
+  }
 }
 
 TEST(Schema, PrintedJsonHoldsTheTables) {
@@ -35,9 +39,9 @@ TEST(Schema, PrintedJsonHoldsTheTables) {
   ASSERT_EQ(j["quantities"].size(), std::size(kQuantities));
   EXPECT_EQ(j["quantities"][0]["name"], std::string(kQuantities[0].name));
   ASSERT_EQ(j["probes"].size(), std::size(kProbeStrategies));
-  EXPECT_EQ(j["families"][0]["first"], kChainFamily.first);
+  EXPECT_EQ(j["families"][0]["points"].size(), kChainFamily.xs.size());
   EXPECT_EQ(j["families"][0]["args"], nlohmann::json::array({"rules"}));
-  EXPECT_EQ(j["families"].back()["args"],
+  EXPECT_EQ(j["families"][3]["args"],
             nlohmann::json::array({"callbacks", "rules"}));
 }
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -7,6 +8,7 @@
 
 #include "counters.h"
 #include "errors.h"
+#include "family_runs.h"
 #include "observers.h"
 #include "suite.h"
 
@@ -22,11 +24,11 @@ constexpr std::chrono::milliseconds kObserverPollPeriod(500);
 struct Measured {
   HookTotals hook;
   HookTotals table; // the filter table alone (--table_time)
-  ReceivedTotals received;
+  TrafficTotals traffic;
   double wall_s = 0;
 };
 
-Measured measure_one_run(BenchEnvironment &env) {
+Measured measure_one_run(BenchEnvironment &env, const Point &point) {
   // Right after a test the server may still be winding it down and refuse
   // the next one before any data flows: wait and ask again.
   constexpr int kAttempts = 50;
@@ -36,7 +38,7 @@ Measured measure_one_run(BenchEnvironment &env) {
       const HookTotals table_before = env.probe().read_table();
       const auto start = std::chrono::steady_clock::now();
       Measured m;
-      m.received = env.run_client();
+      m.traffic = env.run_traffic(point.family.workload, point.lead);
       const std::chrono::duration<double> wall =
           std::chrono::steady_clock::now() - start;
       m.hook = env.probe().read() - before;
@@ -51,30 +53,27 @@ Measured measure_one_run(BenchEnvironment &env) {
   }
 }
 
-// Commits `rules` rules of shape `callbacks` in one go and checks the kernel
-// holds them.
-void commit_chain(BenchEnvironment &env, std::size_t rules, int callbacks) {
-  env.chain().set_rules(rules, callbacks);
-  env.chain().check_in_kernel(rules);
-}
-
 // Every iteration's run, summed; Google Benchmark gets each run's time.
-Measured measure_iterations(benchmark::State &state, BenchEnvironment &env) {
+Measured measure_iterations(benchmark::State &state, BenchEnvironment &env,
+                            const Point &point) {
   Measured sum;
   for (auto _ : state) {
-    const Measured m = measure_one_run(env);
+    const Measured m = measure_one_run(env, point);
     sum.hook += m.hook;
     sum.table += m.table;
-    sum.received.bytes += m.received.bytes;
-    sum.received.seconds += m.received.seconds;
+    sum.traffic += m.traffic;
+    sum.wall_s += m.wall_s;
     state.SetIterationTime(m.wall_s);
   }
   // Never record a number the kernel did not produce.
-  if (sum.hook.calls == 0 || sum.received.seconds <= 0 ||
-      sum.received.bytes <= 0)
-    throw SetupError(
-        fmt::format("nothing measured: {} hook calls, {} bytes received",
-                    sum.hook.calls, sum.received.bytes));
+  const bool delivered = point.family.workload == Workload::ConnRate
+                             ? sum.traffic.connections > 0
+                             : sum.traffic.bytes > 0;
+  if (sum.hook.calls == 0 || sum.traffic.seconds <= 0 || !delivered)
+    throw SetupError(fmt::format(
+        "nothing measured: {} hook calls, {} bytes and {} connections "
+        "delivered",
+        sum.hook.calls, sum.traffic.bytes, sum.traffic.connections));
   return sum;
 }
 
@@ -99,16 +98,51 @@ void record_observers(benchmark::State &state, std::size_t rules,
   last_warned = list;
 }
 
-void record_counters(benchmark::State &state, const Measured &m,
-                     std::size_t rules) {
-  set_counter(state, "bits_per_s", m.received.bytes * 8 / m.received.seconds);
+void record_hook(benchmark::State &state, const Measured &m) {
   set_counter(state, "hook_ns", m.hook.mean_ns());
   set_counter(state, "hook_p50_ns", m.hook.percentile_ns(0.50));
   set_counter(state, "hook_p99_ns", m.hook.percentile_ns(0.99));
   set_counter(state, "hook_calls", static_cast<double>(m.hook.calls));
   set_counter(state, "bytes_per_call", m.hook.bytes_per_call());
   set_counter(state, "hook_unpaired", static_cast<double>(m.hook.unpaired));
-  set_counter(state, "rules", static_cast<double>(rules));
+  set_counter(state, "hook_cpu_share",
+              m.hook.mean_ns() * static_cast<double>(m.hook.calls) /
+                  (m.wall_s * 1e9));
+}
+
+// What the workload delivered: its own rate counters.
+void record_delivered(benchmark::State &state, const Point &point,
+                      const TrafficTotals &t) {
+  const Workload w = point.family.workload;
+  if (w == Workload::ConnRate) {
+    set_counter(state, "connections_per_s", t.connections / t.seconds);
+    return;
+  }
+  set_counter(state, "bits_per_s", t.bytes * 8 / t.seconds);
+  if (w == Workload::TcpStreams)
+    set_counter(state, "streams", point.lead);
+  if (w != Workload::UdpMax && w != Workload::UdpPaced)
+    return;
+  set_counter(state, "payload_bytes", point.lead);
+  set_counter(state, "packets_per_s", t.udp.received / t.seconds);
+  set_counter(state, "datagrams_sent", t.udp.sent);
+  const double counted = t.udp.received + t.udp.lost;
+  set_counter(state, "loss_fraction", counted > 0 ? t.udp.lost / counted : 0);
+}
+
+void record_counters(benchmark::State &state, const Point &point,
+                     const Measured &m, const RuleBackend &chain) {
+  record_hook(state, m);
+  record_delivered(state, point, m.traffic);
+  if (point.family.workload == Workload::ConnRate)
+    set_counter(state, "hook_calls_per_connection",
+                static_cast<double>(m.hook.calls) / m.traffic.connections);
+  set_counter(state, "rules",
+              static_cast<double>(chain.rules_in_chain(point.n)));
+  if (point.family.remedy)
+    set_counter(state, "blocked", static_cast<double>(point.n));
+  set_counter(state, "install_ms", chain.last_install_s() * 1e3);
+  set_counter(state, "callbacks", point.callbacks());
 }
 
 // The table's own time; never a number the kernel did not produce.
@@ -118,22 +152,21 @@ void record_table(benchmark::State &state, const HookTotals &table) {
   set_counter(state, "table_ns", table.mean_ns());
 }
 
-void run_chain_benchmark(benchmark::State &state, BenchEnvironment &env,
-                         std::size_t rules, int callbacks) {
-  commit_chain(env, rules, callbacks);
+void run_traffic_benchmark(benchmark::State &state, BenchEnvironment &env,
+                           const Point &point) {
+  env.chain().set_rules(point.n, point.callbacks());
+  env.chain().check_in_kernel(point.n);
   env.check_only_backend_hooks();
   std::vector<std::string> observers = env.find_observers(true);
   ObserverPoll poll([&env] { return env.find_observers(false); },
                     kObserverPollPeriod);
-  const Measured m = measure_iterations(state, env);
+  const Measured m = measure_iterations(state, env, point);
   merge_observers(observers, poll.stop());
   merge_observers(observers, env.find_observers(true));
-  record_counters(state, m, rules);
-  set_counter(state, "install_ms", env.chain().last_install_s() * 1e3);
-  set_counter(state, "callbacks", callbacks);
+  record_counters(state, point, m, env.chain());
   if (env.options().table_time)
     record_table(state, m.table);
-  record_observers(state, rules, observers);
+  record_observers(state, point.n, observers);
 }
 
 } // namespace
@@ -152,8 +185,8 @@ BenchEnvironment &Suite::env(std::string_view backend) {
 }
 
 void Suite::note_selected(const Family &family) {
-  if (!first_selected_)
-    first_selected_ = &family;
+  if (std::find(selected_.begin(), selected_.end(), &family) == selected_.end())
+    selected_.push_back(&family);
 }
 
 void Suite::fail(benchmark::State &state, const std::string &message) {
@@ -161,7 +194,7 @@ void Suite::fail(benchmark::State &state, const std::string &message) {
   state.SkipWithError(message.c_str());
 }
 
-// Runs one benchmark of `family`: its arguments are [callbacks,] rules.
+// Runs one benchmark of `family`: its arguments are [lead,] x.
 void run_family_benchmark(benchmark::State &state, Suite &suite,
                           const Family &family) {
   if (suite.selecting()) {
@@ -169,13 +202,21 @@ void run_family_benchmark(benchmark::State &state, Suite &suite,
     state.SkipWithError("selection pass");
     return;
   }
-  const bool shaped = !family.lead.empty();
-  const auto callbacks = shaped ? static_cast<int>(state.range(0)) : 0;
-  // The chain holds the benchmark's rule count plus --extra_rules.
-  const auto rules = static_cast<std::size_t>(state.range(shaped ? 1 : 0)) +
-                     static_cast<std::size_t>(suite.options().extra_rules);
+  const bool lead = !family.lead.empty();
+  Point point{family, lead ? static_cast<int>(state.range(0)) : 0,
+              static_cast<std::size_t>(state.range(lead ? 1 : 0))};
+  // A chain of rules holds the argument plus --extra_rules; a remedy blocks
+  // exactly its argument.
+  if (family.x == "rules")
+    point.n += static_cast<std::size_t>(suite.options().extra_rules);
   try {
-    run_chain_benchmark(state, suite.env(family.backend), rules, callbacks);
+    BenchEnvironment &env = suite.env(family.backend);
+    if (family.workload == Workload::Install)
+      run_install_benchmark(state, env.chain(), point.n);
+    else if (family.workload == Workload::InstallLoop)
+      run_install_loop_benchmark(state, env, point.n);
+    else
+      run_traffic_benchmark(state, env, point);
   } catch (const std::exception &e) {
     suite.fail(state, e.what());
   }
@@ -193,7 +234,11 @@ void register_chain_benchmarks(Suite &suite) {
       b->ArgsProduct({xs});
     else
       b->ArgsProduct({{family.leads.begin(), family.leads.end()}, xs});
-    b->UseManualTime()->Unit(benchmark::kMillisecond);
+    // Install families: Google Benchmark's own clock times the commits.
+    const bool install = family.workload == Workload::Install ||
+                         family.workload == Workload::InstallLoop;
+    (install ? b->UseRealTime() : b->UseManualTime())
+        ->Unit(benchmark::kMillisecond);
   }
 }
 

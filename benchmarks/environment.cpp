@@ -87,6 +87,8 @@ BenchEnvironment::BenchEnvironment(const Options &options,
     : options_(options),
       server_(topology_.receiver(), TopologyAddresses::receiver,
               IperfServer::default_port),
+      conn_server_(topology_.receiver(), TopologyAddresses::receiver,
+                   ConnServer::default_port),
       probe_(HookProbe::attach(options.probe, topology_.sender(),
                                {.per_process = false,
                                 .table_function = options.table_time
@@ -98,12 +100,51 @@ BenchEnvironment::BenchEnvironment(const Options &options,
   server_.wait_ready(std::chrono::seconds(5));
 }
 
-ReceivedTotals BenchEnvironment::run_client() const {
-  return run_iperf_client(topology_.sender(),
-                          {.server_address = TopologyAddresses::receiver,
-                           .port = server_.port(),
-                           .duration_s = options_.duration_s,
-                           .print_unreadable_json = options_.debug});
+TrafficTotals &TrafficTotals::operator+=(const TrafficTotals &other) {
+  bytes += other.bytes;
+  seconds += other.seconds;
+  udp.sent += other.udp.sent;
+  udp.received += other.udp.received;
+  udp.lost += other.udp.lost;
+  connections += other.connections;
+  return *this;
+}
+
+namespace {
+
+// The iperf3 client of a workload.
+ClientSettings iperf_settings(Workload workload, int lead) {
+  ClientSettings c{.server_address = TopologyAddresses::receiver,
+                   .port = IperfServer::default_port,
+                   .duration_s = 0};
+  if (workload == Workload::TcpStreams)
+    c.streams = lead;
+  if (workload == Workload::UdpMax || workload == Workload::UdpPaced)
+    c.udp_payload_bytes = lead;
+  if (workload == Workload::UdpPaced)
+    c.udp_bits_per_s = 8.0 * lead * kPacedDatagramsPerS;
+  return c;
+}
+
+} // namespace
+
+TrafficTotals BenchEnvironment::run_traffic(Workload workload, int lead) const {
+  if (workload == Workload::ConnRate) {
+    const ConnTotals c =
+        run_conn_client(topology_.sender(), TopologyAddresses::receiver,
+                        conn_server_.port(), options_.duration_s);
+    TrafficTotals t;
+    t.seconds = c.seconds;
+    t.connections = c.connections;
+    return t;
+  }
+  ClientSettings settings = iperf_settings(workload, lead);
+  settings.port = server_.port();
+  settings.duration_s = options_.duration_s;
+  settings.print_unreadable_json = options_.debug;
+  const IperfResult r = run_iperf_client(topology_.sender(), settings);
+  return {
+      .bytes = r.received.bytes, .seconds = r.received.seconds, .udp = r.udp};
 }
 
 void BenchEnvironment::check_only_backend_hooks() {

@@ -8,11 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "conn_rate.h"
 #include "hook_probe.h"
 #include "iperf_client.h"
 #include "iperf_server.h"
 #include "options.h"
 #include "rule_backend.h"
+#include "schema.h"
 #include "topology.h"
 
 namespace nfb {
@@ -27,12 +29,24 @@ struct ProbeSelfCost {
   double table_ns = 0;
 };
 
+// What one run of a workload delivered to the receiver.
+struct TrafficTotals {
+  double bytes = 0;       // payload received
+  double seconds = 0;     // over which the receiver counted
+  UdpCounts udp;          // UDP workloads
+  double connections = 0; // ConnRate
+
+  TrafficTotals &operator+=(const TrafficTotals &other);
+};
+
 class BenchEnvironment {
 public:
   // Forks the iperf3 server: call before any thread exists.
   BenchEnvironment(const Options &options, const BackendInfo &backend);
 
-  ReceivedTotals run_client() const;
+  // One run of `workload` (a traffic one, schema.h) for --duration; `lead`
+  // is the family's leading argument (payload bytes, streams).
+  TrafficTotals run_traffic(Workload workload, int lead) const;
   // Other BPF programs in the walk the probe times (fixtures/observers.h).
   // With `send_packets` it makes the walks the search needs; without, the
   // benchmark's own traffic must (its walks are being timed: no extra ones).
@@ -51,6 +65,7 @@ private:
   Options options_;
   Topology topology_;
   IperfServer server_;
+  ConnServer conn_server_; // a thread: made after the fork above
   std::unique_ptr<HookProbe> probe_;
   const BackendInfo &backend_;
   std::unique_ptr<RuleBackend> chain_;

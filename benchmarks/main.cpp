@@ -141,19 +141,20 @@ int no_benchmark_selected(const std::string &why) {
 }
 
 // "Chain: legacy (libip4tc 1.8.9); ChainNft: nft (libnftables 1.0.6); ...":
-// which backend builds each family's chain, with its library's version.
-std::string backends_in_use() {
+// which backend builds each selected family's chain, with its version.
+std::string backends_in_use(const nfb::Suite &suite) {
   std::string out;
-  for (const nfb::Family &family : nfb::kFamilies) {
-    const nfb::BackendInfo &b = nfb::rule_backend(family.backend);
-    out += fmt::format("{}{}: {} ({})", out.empty() ? "" : "; ", family.name,
+  for (const nfb::Family *family : suite.selected()) {
+    const nfb::BackendInfo &b = nfb::rule_backend(family->backend);
+    out += fmt::format("{}{}: {} ({})", out.empty() ? "" : "; ", family->name,
                        b.name, b.version());
   }
   return out;
 }
 
-void add_context(nfb::BenchEnvironment &env, const nfb::Options &options,
+void add_context(const nfb::Suite &suite, nfb::BenchEnvironment &env,
                  const nfb::HostLoad &load) {
+  const nfb::Options &options = suite.options();
   using benchmark::AddCustomContext;
   using nfb::add_context_number;
   AddCustomContext("kernel", nfb::kernel_release());
@@ -164,7 +165,7 @@ void add_context(nfb::BenchEnvironment &env, const nfb::Options &options,
   if (options.table_time)
     AddCustomContext("table_self_ns",
                      fmt::format("{:.1f}", env.probe_self_cost().table_ns));
-  AddCustomContext("iptables_backend", backends_in_use());
+  AddCustomContext("iptables_backend", backends_in_use(suite));
   AddCustomContext("host_iptables", nfb::host_iptables_version());
   AddCustomContext("bpf_jit_enable", nfb::first_line_of(nfb::kBpfJitEnable));
   AddCustomContext("spectre_v2", nfb::first_line_of(nfb::kSpectreV2));
@@ -218,7 +219,7 @@ int set_up_and_run(const nfb::Options &options, nfb::Suite &suite) {
   // process (see fixtures/netns.h, iperf_server.h), so SIGINT, SIGTERM and
   // kill -9 leave nothing behind with their default actions.
   try {
-    add_context(suite.env(suite.first_selected()->backend), options, load);
+    add_context(suite, suite.env(suite.selected().front()->backend), load);
   } catch (const std::exception &e) {
     return fail(1, e.what());
   }

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -30,12 +31,11 @@ public:
   const Options &options() const { return options_; }
 
   // The selection pass: benchmarks run as no-ops that only note their
-  // family; `first_selected` is the family that runs first.
+  // family; `selected` lists them in the order they run.
   void set_selecting(bool selecting) { selecting_ = selecting; }
   bool selecting() const { return selecting_; }
   void note_selected(const Family &family);
-  // nullptr before the selection pass found any.
-  const Family *first_selected() const { return first_selected_; }
+  const std::vector<const Family *> &selected() const { return selected_; }
 
   // Records the failure instead of a number.
   void fail(benchmark::State &state, const std::string &message);
@@ -46,7 +46,7 @@ private:
   std::optional<BenchEnvironment> env_;
   int failed_runs_ = 0;
   bool selecting_ = false;
-  const Family *first_selected_ = nullptr;
+  std::vector<const Family *> selected_;
 };
 
 // The families of schema.h (Chain/<rules>, ChainIptNft/<rules>, ...): the

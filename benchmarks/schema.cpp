@@ -90,7 +90,9 @@ nlohmann::ordered_json to_json(const Family &f) {
           {"remedy", f.remedy},
           {"args", args},
           {"leads", std::vector<int>(f.leads.begin(), f.leads.end())},
-          {"points", std::vector<int>(f.xs.begin(), f.xs.end())}};
+          {"points", std::vector<int>(f.xs.begin(), f.xs.end())},
+          {"datagrams_per_s",
+           f.workload == Workload::UdpPaced ? kPacedDatagramsPerS : 0}};
 }
 
 } // namespace

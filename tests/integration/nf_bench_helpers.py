@@ -74,11 +74,31 @@ def probe_names():
     return [probe["name"] for probe in schema()["probes"]]
 
 
-def declared_names(where, flags=()):
-    """Names of the declared quantities of a row ("row") or the context, as
-    a run with `flags` (e.g. "--table_time") writes them."""
+def family(name):
+    """The declared family of that name."""
+    return next(f for f in schema()["families"] if f["name"] == name)
+
+
+def row_tags(family_name):
+    """The tags of a family's rows: its workload, and "remedy"."""
+    f = family(family_name)
+    return {f["workload"]} | ({"remedy"} if f["remedy"] else set())
+
+
+def declared_names(where, flags=(), family_name="Chain"):
+    """Names of the declared quantities of a row ("row") of `family_name`,
+    or of the context, as a run with `flags` (e.g. "--table_time") writes
+    them."""
+    tags = row_tags(family_name) if where == "row" else set()
     return {q["name"] for q in schema()["quantities"]
-            if q["where"] == where and q.get("when", "") in ("", *flags)}
+            if q["where"] == where and q.get("when", "") in ("", *flags)
+            and (where != "row" or tags & set(q["rows"]))}
+
+
+def families_where(**fields):
+    """Names of the declared families with these field values."""
+    return [f["name"] for f in schema()["families"]
+            if all(f[k] == v for k, v in fields.items())]
 
 
 def benchmark_names():
@@ -86,11 +106,11 @@ def benchmark_names():
     them: each family's points in declaration order, the shape varying
     fastest (Google Benchmark's ArgsProduct order)."""
     names = []
-    for family in schema()["families"]:
-        rules = range(family["first"], family["last"] + 1, family["step"])
-        prefixes = [f"{family['name']}/{k}" for k in family["callbacks"]] \
-            or [family["name"]]
-        names += [f"{p}/{n}/manual_time" for n in rules for p in prefixes]
+    for f in schema()["families"]:
+        prefixes = [f"{f['name']}/{k}" for k in f["leads"]] or [f["name"]]
+        clock = "real_time" if f["workload"].startswith("install") \
+            else "manual_time"
+        names += [f"{p}/{n}/{clock}" for n in f["points"] for p in prefixes]
     return names
 
 

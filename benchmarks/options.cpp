@@ -166,7 +166,7 @@ std::string options_help() {
       "                       and takes, as JSON (what tools/nf_schema.py "
       "mirrors)\n"
       "  NF_BENCH_DEBUG=1     print libbpf's messages (verifier logs)\n"
-      "Benchmarks (family/arguments, backend):\n{}"
+      "Benchmarks (family/arguments (backend, workload)):\n{}"
       "Google Benchmark's own flags follow.\n\n",
       kMaxDurationS, probe_choices(), probes, describe_families());
 }

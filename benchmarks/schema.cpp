@@ -72,9 +72,16 @@ nlohmann::ordered_json to_json(const Quantity &q) {
           {"rows", row_names(q.rows)}};
 }
 
+// "0, 100, ... 3000" for an even sweep of more than four values.
 std::string list(std::span<const int> values) {
+  const std::size_t n = values.size();
+  bool even = n > 4;
+  for (std::size_t i = 2; even && i < n; ++i)
+    even = values[i] - values[i - 1] == values[1] - values[0];
+  if (even)
+    return fmt::format("{}, {}, ... {}", values[0], values[1], values[n - 1]);
   std::string out;
-  for (std::size_t i = 0; i < values.size(); ++i)
+  for (std::size_t i = 0; i < n; ++i)
     out += (i ? ", " : "") + std::to_string(values[i]);
   return out;
 }

@@ -29,5 +29,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data,
   } catch (const std::runtime_error &e) {
     require(is_one_line(e.what()), "parse error is one line");
   }
+  try {
+    const nfb::UdpCounts c = nfb::parse_udp_counts(text);
+    for (double v : {c.sent, c.received, c.lost})
+      require(std::isfinite(v) && v >= 0, "UDP counts are finite and >= 0");
+  } catch (const std::runtime_error &e) {
+    require(is_one_line(e.what()), "parse error is one line");
+  }
   return 0;
 }

@@ -56,6 +56,22 @@ std::string real(const std::string &name) {
   return text.str();
 }
 
+TEST(IperfJson, ReadsRealUdpDatagramCounts) {
+  // iperf3 -u -l 64 -b 0 -t 1 -J between two namespaces.
+  const UdpCounts c = parse_udp_counts(real("iperf3.12_udp_result.json"));
+  EXPECT_DOUBLE_EQ(c.sent, 262310);
+  EXPECT_DOUBLE_EQ(c.lost, 1293);
+  EXPECT_DOUBLE_EQ(c.received, 262306 - 1293); // = bytes received / 64
+}
+
+TEST(IperfJson, RefusesUdpCountsThatCannotBe) {
+  EXPECT_THROW(parse_udp_counts(kResult), std::runtime_error); // TCP
+  EXPECT_THROW(
+      parse_udp_counts(R"({"end": {"sum_sent": {"packets": 5},
+          "sum_received": {"packets": 3, "lost_packets": 4}}})"),
+      std::runtime_error);
+}
+
 TEST(IperfJson, ReadsRealIperf3Results) {
   const std::string ok = real("iperf3.12_result.json");
   ASSERT_FALSE(ok.empty());

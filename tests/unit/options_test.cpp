@@ -60,7 +60,7 @@ TEST(Options, HelpNamesEveryProbeAndTheSweep) {
   const std::string help = options_help();
   for (const auto &strategy : kProbeStrategies)
     EXPECT_NE(help.find(strategy.name), std::string::npos) << strategy.name;
-  EXPECT_NE(help.find("Chain/<rules> (legacy): rules = 0, 100, ... 3000"),
+  EXPECT_NE(help.find("Chain/<rules> (legacy, tcp_bulk): rules = 0, 100, ... 3000"),
             std::string::npos)
       << help;
 }

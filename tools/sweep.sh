@@ -2,8 +2,11 @@
 # The main result in one command: installs what is missing, builds,
 # runs the default sweep (Chain/0 .. Chain/3000) and writes, side by side in
 # results/runs/: its Google Benchmark JSON, the figure (PNG and SVG) and the
-# report (Markdown). Extra arguments go to nf_bench, e.g.
+# report (Markdown). With --all first it runs every family instead (chains,
+# shapes, remedies, traffic profiles, install cost) and writes every figure.
+# Extra arguments go to nf_bench, e.g.
 #   tools/sweep.sh --benchmark_repetitions=5 --duration=3
+#   tools/sweep.sh --all --benchmark_repetitions=3
 # Run it as root, or as a user with sudo (it re-runs itself through sudo).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,23 +16,27 @@ build=${NF_BENCH_BUILD:-$root/build}
 source "$root/tools/lib/as_root.sh"
 as_root_and_build "$0" "$@"
 
+filter='^Chain/' name=chain
+if [[ ${1:-} == --all ]]; then
+  filter='.' name=all
+  shift
+fi
 mkdir -p "$root/results/runs"
-stem="$root/results/runs/chain-$(uname -r)-$(date +%Y%m%d-%H%M%S)"
+stem="$root/results/runs/$name-$(uname -r)-$(date +%Y%m%d-%H%M%S)"
 start=$(date +%s)
 status=0
-"$build/nf_bench" --benchmark_filter='^Chain/' --benchmark_out="$stem.json" \
+"$build/nf_bench" --benchmark_filter="$filter" --benchmark_out="$stem.json" \
   --benchmark_out_format=json "$@" || status=$?
 elapsed=$(($(date +%s) - start))
 [[ -s "$stem.json" ]] || { echo "sweep: nf_bench wrote no results" >&2; exit 1; }
 
 # Debian's interpreter: the one with python3-matplotlib and python3-scipy.
-/usr/bin/python3 "$root/tools/plot.py" "$stem.json" -o "$stem" >/dev/null
+figures=$(/usr/bin/python3 "$root/tools/plot.py" "$stem.json" -o "$stem")
 /usr/bin/python3 "$root/tools/report.py" "$stem.json" -o "$stem.md" >/dev/null
 echo
 echo "sweep: ${elapsed} s"
 echo "  results: $stem.json"
-echo "  figure:  $stem.png"
-echo "           $stem.svg"
+echo "  figures: ${figures//$'\n'/$'\n'           }"
 echo "  report:  $stem.md"
 if ((status != 0)); then
   echo "sweep: nf_bench reported failed runs (exit $status); they are left out" >&2

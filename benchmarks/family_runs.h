@@ -1,5 +1,5 @@
 // One benchmark point of a family, and the runs of the families that time
-// something other than traffic (chain_benchmark.cpp runs the traffic ones).
+// something other than traffic (traffic_benchmark.cpp runs the traffic ones).
 #pragma once
 
 #include <cstddef>

@@ -257,7 +257,7 @@ int main(int argc, char **argv) {
                                  "choose a writable file",
                                  options.benchmark_out, std::strerror(err)));
   nfb::Suite suite(options);
-  nfb::register_chain_benchmarks(suite);
+  nfb::register_benchmarks(suite);
   const Selection selected = select_benchmarks(options, suite);
   if (selected.count == 0)
     return no_benchmark_selected(selected.why);

@@ -49,9 +49,10 @@ private:
   std::vector<const Family *> selected_;
 };
 
-// The families of schema.h (Chain/<rules>, ChainIptNft/<rules>, ...): the
-// sender's OUTPUT chain holds <rules> never-matching rules, built by the
-// family's backend; one iteration is one iperf3 client run.
-void register_chain_benchmarks(Suite &suite);
+// The families of schema.h. The sender's OUTPUT chain holds the point's
+// never-matching rules (or a remedy for its blocked addresses), built by the
+// family's backend; one iteration is one run of its workload (an iperf3
+// client run, the connection loop, or one install).
+void register_benchmarks(Suite &suite);
 
 } // namespace nfb

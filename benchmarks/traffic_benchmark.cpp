@@ -222,7 +222,7 @@ void run_family_benchmark(benchmark::State &state, Suite &suite,
   }
 }
 
-void register_chain_benchmarks(Suite &suite) {
+void register_benchmarks(Suite &suite) {
   for (const Family &family : kFamilies) {
     auto *b = benchmark::RegisterBenchmark(
         std::string(family.name).c_str(),

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config clang llvm bpftool
   libclang-rt-14-dev # libFuzzer (tools/fuzz.sh); clang only recommends it
   libbpf-dev libelf-dev zlib1g-dev
-  libip4tc-dev iptables libnftables-dev nftables
+  libip4tc-dev iptables libnftables-dev nftables ipset
   libiperf-dev
   libfmt-dev nlohmann-json3-dev libbenchmark-dev libbenchmark-tools
   libgtest-dev googletest

@@ -2,8 +2,10 @@
 // comes up inside its own namespaces and leaves nothing when it goes; each
 // backend's chain holds exactly N rules after one commit, as the backend's
 // own command-line tool reads it, and only that backend's table is there;
-// iptables-nft's rules are what the iptables-nft command makes.
+// iptables-nft's rules are what the iptables-nft command makes; each remedy
+// blocks exactly N addresses, as its own tool lists them.
 #include "nft_chains.h"
+#include "remedies.h"
 #include "rule_backend.h"
 #include "rule_set.h"
 #include "topology.h"
@@ -114,6 +116,17 @@ TEST_F(Fixtures, TwoTopologiesAtOnceDoNotCollide) {
 // The benchmark's traffic (198.18.0.2, port 5201).
 constexpr TrafficMatch kTraffic{(198u << 24) | (18u << 16) | 2u, 5201};
 
+// The backends that make a chain of n rules; the others are remedies.
+constexpr std::string_view kChainBackends[] = {"legacy", "iptables-nft", "nft"};
+
+std::size_t occurrences(const std::string &text, const std::string &part) {
+  std::size_t count = 0;
+  for (auto at = text.find(part); at != std::string::npos;
+       at = text.find(part, at + 1))
+    ++count;
+  return count;
+}
+
 // Rules in the chain as the backend's command-line tool lists them.
 std::size_t rules_listed(const BackendInfo &backend, const Netns &ns,
                          std::string &dump) {
@@ -122,12 +135,7 @@ std::size_t rules_listed(const BackendInfo &backend, const Netns &ns,
                           : b == "iptables-nft"
                               ? "iptables-nft-save -t filter"
                               : "nft list chain ip nf_bench output"));
-  const std::string mark = b == "nft" ? " drop\n" : "\n-A OUTPUT ";
-  std::size_t rules = 0;
-  for (auto at = dump.find(mark); at != std::string::npos;
-       at = dump.find(mark, at + 1))
-    ++rules;
-  return rules;
+  return occurrences(dump, b == "nft" ? " drop\n" : "\n-A OUTPUT ");
 }
 
 // The tables in the namespace: x_tables' (read from /proc, which creates
@@ -142,8 +150,9 @@ TEST_F(Fixtures, EachBackendsChainHoldsExactlyNRulesAfterACommit) {
       {"legacy", "filter\n"},
       {"iptables-nft", "table ip filter\n"},
       {"nft", "table ip nf_bench\n"}};
-  for (const BackendInfo &backend : rule_backends()) {
-    SCOPED_TRACE(std::string(backend.name));
+  for (std::string_view name : kChainBackends) {
+    const BackendInfo &backend = rule_backend(name);
+    SCOPED_TRACE(std::string(name));
     Topology topology;
     auto chain = backend.make(topology.sender(), kTraffic);
     for (std::size_t n : {0u, 1u, 3000u, 100u, 0u}) {
@@ -165,8 +174,9 @@ TEST_F(Fixtures, EachBackendsChainHoldsExactlyNRulesAfterACommit) {
 }
 
 TEST_F(Fixtures, EachBackendMakesEveryRuleShape) {
-  for (const BackendInfo &backend : rule_backends()) {
-    SCOPED_TRACE(std::string(backend.name));
+  for (std::string_view name : kChainBackends) {
+    const BackendInfo &backend = rule_backend(name);
+    SCOPED_TRACE(std::string(name));
     Topology topology;
     auto chain = backend.make(topology.sender(), kTraffic);
     for (int callbacks = 1; callbacks <= kMaxCallbacks; ++callbacks) {
@@ -201,6 +211,121 @@ TEST_F(Fixtures, IptablesNftRulesAreWhatTheIptablesNftCommandMakes) {
               std::string::npos)
         << listing;
   }
+}
+
+constexpr std::string_view kRemedies[] = {"prefix", "conntrack", "ipset",
+                                          "nft-set", "nft-interval"};
+
+// What a remedy's own command-line tool lists in the namespace: its rules
+// in OUTPUT (legacy), the set's entries (ipset) or elements (nft).
+std::size_t remedy_listed(std::string_view remedy, const Netns &ns,
+                          std::string &dump) {
+  if (remedy == "ipset") {
+    dump = run(in_netns(ns, "ipset list -t nfb_block"));
+    const std::string entries = "Number of entries: ";
+    const auto at = dump.find(entries);
+    return at == std::string::npos
+               ? SIZE_MAX
+               : std::stoul(dump.substr(at + entries.size()));
+  }
+  if (remedy == "nft-set" || remedy == "nft-interval") {
+    dump = run(in_netns(ns, "nft list set ip nf_bench block"));
+    // Addresses are in 198.18.0.0/15, each after a space; prefixes /30s.
+    return occurrences(dump, remedy == "nft-set" ? " 198.1" : "/30");
+  }
+  dump = run(in_netns(ns, "iptables-legacy-save -t filter"));
+  return occurrences(dump, "\n-A OUTPUT ");
+}
+
+// What remedy_listed reads after set_rules(n), and rules_in_chain(n).
+std::size_t listed_after(std::string_view remedy, std::size_t n) {
+  return remedy == "prefix" ? (n ? 1 : 0) : remedy == "conntrack" ? n + 1 : n;
+}
+std::size_t rules_after(std::string_view remedy, std::size_t n) {
+  return remedy == "prefix" || remedy == "conntrack" ? listed_after(remedy, n)
+                                                     : 1;
+}
+
+// What else a remedy's listing shows after set_rules(n): the prefix, the
+// conntrack rule first, a set's one rule and no temporary set left.
+void expect_remedy_details(std::string_view remedy, const Netns &ns,
+                           std::size_t n, const std::string &dump) {
+  if (remedy == "prefix" && n > 0) {
+    const std::string prefix = n == 1 ? "198.19.0.1/32" : "198.19.0.0/20";
+    EXPECT_NE(dump.find("\n-A OUTPUT -d " + prefix + " -j DROP\n"),
+              std::string::npos)
+        << dump;
+  } else if (remedy == "conntrack") {
+    EXPECT_EQ(dump.find("\n-A OUTPUT "),
+              dump.find("\n-A OUTPUT -m conntrack --ctstate "
+                        "RELATED,ESTABLISHED -j ACCEPT\n"))
+        << dump.substr(0, 400);
+  } else if (remedy == "ipset") {
+    const std::string save = run(in_netns(ns, "iptables-legacy-save"));
+    EXPECT_EQ(occurrences(save, "\n-A "), 1u) << save;
+    EXPECT_NE(save.find("\n-A OUTPUT -m set --match-set nfb_block dst -j "
+                        "DROP\n"),
+              std::string::npos)
+        << save;
+    EXPECT_EQ(run(in_netns(ns, "ipset list -n")), "nfb_block\n");
+  } else if (remedy != "prefix") {
+    const std::string chain =
+        run(in_netns(ns, "nft list chain ip nf_bench output"));
+    EXPECT_EQ(occurrences(chain, " drop\n"), 1u) << chain;
+    EXPECT_NE(chain.find("ip daddr @block drop\n"), std::string::npos);
+  }
+}
+
+TEST_F(Fixtures, EachRemedyBlocksExactlyNAddressesAfterACommit) {
+  const std::map<std::string_view, std::string> tables = {
+      {"prefix", "filter\n"},
+      {"conntrack", "filter\n"},
+      {"ipset", "filter\n"},
+      {"nft-set", "table ip nf_bench\n"},
+      {"nft-interval", "table ip nf_bench\n"}};
+  for (std::string_view name : kRemedies) {
+    SCOPED_TRACE(std::string(name));
+    const bool set = name != "prefix" && name != "conntrack";
+    Topology topology;
+    auto remedy = rule_backend(name).make(topology.sender(), kTraffic);
+    for (std::size_t n : {0u, 1u, 3000u, set ? 100000u : 0u, 0u}) {
+      remedy->set_rules(n);
+      EXPECT_NO_THROW(remedy->check_in_kernel(n)) << n;
+      EXPECT_EQ(remedy->rules_in_chain(n), rules_after(name, n));
+      std::string dump;
+      EXPECT_EQ(remedy_listed(name, topology.sender(), dump),
+                listed_after(name, n))
+          << n << ": " << dump.substr(0, 400);
+      expect_remedy_details(name, topology.sender(), n, dump);
+      if (n == 100000u)
+        fmt::print("{}: 100000 addresses committed in {:.3f} s\n", name,
+                   remedy->last_install_s());
+    }
+    EXPECT_EQ(tables_in(topology.sender()), tables.at(name));
+  }
+}
+
+TEST_F(Fixtures, RemediesHaveNoRuleShapesAndStopAtTheirGenerators) {
+  const std::map<std::string_view, std::size_t> limits = {
+      {"prefix", kMaxRules},
+      {"conntrack", kMaxRules},
+      {"ipset", kMaxBlocked},
+      {"nft-set", kMaxBlocked},
+      {"nft-interval", kMaxBlockedPrefixes}};
+  Topology topology;
+  for (std::string_view name : kRemedies) {
+    auto remedy = rule_backend(name).make(topology.sender(), kTraffic);
+    try {
+      remedy->set_rules(10, 1);
+      ADD_FAILURE() << name << " made a rule shape";
+    } catch (const std::invalid_argument &e) {
+      EXPECT_EQ(e.what(), fmt::format("remedy {} has no rule shapes", name));
+    }
+    EXPECT_THROW(remedy->set_rules(limits.at(name) + 1), std::invalid_argument)
+        << name;
+  }
+  // Nothing was made.
+  EXPECT_EQ(tables_in(topology.sender()), "");
 }
 
 } // namespace

@@ -251,7 +251,7 @@ class PlotTest(unittest.TestCase):
         path = self.write("nochain.json", doc)
         self.assert_refused(
             self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
-            "no Chain")
+            "no results of an nf_bench family (Chain/<rules>")
 
     def test_missing_file_exits_2(self):
         path = os.path.join(self.dir, "absent.json")

@@ -281,7 +281,8 @@ class BadInputTest(unittest.TestCase):
                 {"name": "Other/1", "run_type": "iteration",
                  "real_time": 1.0, "time_unit": "ns"}]}, f)
             f.flush()
-            self.assertIn("no Chain", self.run_report(f.name))
+            self.assertIn("no results of an nf_bench family",
+                          self.run_report(f.name))
 
     def test_missing_file(self):
         self.assertIn("cannot read",

@@ -61,8 +61,9 @@ from dataclasses import dataclass, field
 
 from nf_schema import (  # noqa: F401  (names the tools use from here)
     ALL_FLAGS, CHAINS, CONTEXT_NUMBERS, COUNTERS, FAMILIES, FAMILY,
-    INSTALLS, LEGACY, METRICS, PROFILES, QUANTITIES, QUANTITY, REMEDIES,
-    SHAPES, TIME_METRICS, Quantity, carried)
+    INSTALLS, LEGACY, METRICS, PACED_DATAGRAMS_PER_S, PROFILES, QUANTITIES,
+    QUANTITY, RATE, REMEDIES, SHAPES, TIME_METRICS, Quantity, carried,
+    carries, is_set_remedy, measures, rules_family)
 
 # Thresholds of the load warnings (see load_warnings).
 BUSY_WARN = 0.25          # cpu_busy_at_start: a quarter of all CPUs busy

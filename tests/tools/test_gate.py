@@ -530,7 +530,8 @@ class GateTest(unittest.TestCase):
             {"name": "BM_Other/1", "run_name": "BM_Other/1",
              "run_type": "iteration", "real_time": 1.0, "cpu_time": 1.0,
              "time_unit": "ns"}]}
-        self.assertBadInput(self.gate(other, sweep()), "no results of an nf_bench family (Chain/<rules>")
+        self.assertBadInput(self.gate(other, sweep()),
+                            "no results of an nf_bench family (Chain/<rules>")
 
     def test_missing_file(self):
         missing = os.path.join(self.tmp.name, "nope.json")

@@ -391,7 +391,8 @@ class LoaderTest(unittest.TestCase):
                      "blocked = 500")
         doc = fake_runs.remedies(families=("RemedyIpset",))
         fake_runs.rows_of(doc, 0, "RemedyIpset")[0]["blocked"] = 2e7
-        self.refused(doc, "RemedyIpset/0/manual_time", "blocked = 2", "outside")
+        self.refused(doc, "RemedyIpset/0/manual_time", "blocked = 2",
+                     "outside")
         # the same rules counter at every point is no clash
         doc = fake_runs.remedies(families=("RemedyConntrack",))
         for b in doc["benchmarks"]:

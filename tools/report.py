@@ -1284,7 +1284,7 @@ def profiles_model(run):
                 gbench_json.FAMILY[family].workload], lead)]
 
 
-def _profile_name(pm):
+def profile_name(pm):
     """'Udp (legacy), 64-byte datagrams', 'Streams (legacy), 4 streams'."""
     f = gbench_json.FAMILY[pm["family"]]
     what = {"payload_bytes": f"{pm['lead']}-byte datagrams",
@@ -1328,7 +1328,7 @@ def profiles_table(models):
         for r in pm["rows"]:
             first = r["n"] == pm["base"]
             out.append(
-                f"| {_profile_name(pm)} | {fmt_rules(r['n'])} | "
+                f"| {profile_name(pm)} | {fmt_rules(r['n'])} | "
                 f"{_rate_text(pm['metric'], r['rate'])} | "
                 f"{_maybe(r['loss'], fmt_pct)} | {_maybe(r['hook'], fmt_ns)}"
                 f" | {_maybe(r['per_conn'], fmt_ns)} | "

@@ -670,7 +670,9 @@ def remedy_lines(models, tried):
     """What the remedies measured in this run, or the command to measure
     them; tried: the remedy families the file has (results or failures)."""
     if not models:
-        return [f"The remedies were not measured in this run: "
+        why = (f" ({', '.join(tried)}: no hook_ns, see Remedies)"
+               if tried else "")
+        return [f"The remedies were not measured in this run{why}: "
                 f"`{REMEDY_COMMAND}` measures each one's hook time and "
                 "throughput against the addresses it blocks (beside the "
                 "per-address rules when the Chain families run too)."]
@@ -1190,10 +1192,22 @@ def _versus_cell(rm, n):
     return "; ".join(parts)
 
 
-def remedies_section(run, models):
-    """The Remedies section; [] without remedy results."""
-    if not models:
+def no_results(run, title, families, what):
+    """A section of families that are in the file without the numbers
+    (what) it shows (their runs failed, or their rows lack them): it says
+    so instead of leaving them out; [] when the file has none of them."""
+    tried = present(run, families)
+    if not tried:
         return []
+    return ["", f"## {title}", "", f"No numbers to show: no run of "
+            f"{', '.join(tried)} has {what}."] + [""] + shape_notes(run, tried)
+
+
+def remedies_section(run, models):
+    """The Remedies section; [] without remedy families."""
+    if not models:
+        return no_results(run, "Remedies", gbench_json.REMEDIES,
+                          "hook_ns")
     out = ["", "## Remedies", "",
            "Each remedy blocks N addresses (its `blocked` counter) without "
            "one rule per address; medians over repetitions, at N = "
@@ -1339,9 +1353,10 @@ def profiles_table(models):
 
 
 def profiles_section(run, models):
-    """The Traffic profiles section; [] without profile results."""
+    """The Traffic profiles section; [] without profile families."""
     if not models:
-        return []
+        return no_results(run, "Traffic profiles", gbench_json.PROFILES,
+                          "hook_ns or its rate")
     out = ["", "## Traffic profiles", "",
            "Which traffic pays for the chain: the same chain, other "
            "traffic; medians over repetitions. The hook time is per walk of "
@@ -1445,9 +1460,10 @@ def loop_lines(family, im):
 
 
 def install_section(run, models):
-    """The Install cost section; [] without install results."""
+    """The Install cost section; [] without install families."""
     if not models:
-        return []
+        return no_results(run, "Install cost", gbench_json.INSTALLS,
+                          "a real_time")
     out = ["", "## Install cost", "",
            "The wall time of setting the chain from empty to N rules "
            "(Google Benchmark's real_time of one iteration, median over "

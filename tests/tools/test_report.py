@@ -728,6 +728,20 @@ class RemediesTest(ReportRun, unittest.TestCase):
                       "`nf_bench --benchmark_filter=^Remedy` measures them.",
                       advice)
 
+    def test_remedies_that_all_failed(self):
+        text = self.report_text(fake_runs.merge(fake_runs.doc(),
+                                                fake_runs.remedies(
+            families=("RemedyIpset",), points=(0, 500),
+            fail={("RemedyIpset", 0), ("RemedyIpset", 500)})))
+        sec = self.section_titled(text, "Remedies")
+        self.assertIn("No numbers to show: no run of RemedyIpset has "
+                      "hook_ns.", sec)
+        self.assertIn("Failed runs left out: 6.", sec)
+        advice = self.section_titled(text, "What to do about it")
+        self.assertIn("The remedies were not measured in this run "
+                      "(RemedyIpset: no hook_ns, see Remedies): `nf_bench "
+                      "--benchmark_filter=^Remedy` measures", advice)
+
     def test_chain_only_has_no_new_numbers(self):
         for text in (self.report_text(fake_runs.doc()),
                      self.report_text(fake_runs.backends()),
@@ -896,6 +910,12 @@ class InstallTest(ReportRun, unittest.TestCase):
         self.assertIn("| InstallNft | nft | too few rule counts | n/a | "
                       "not measured | not measured |", sec)
         self.assertIn("Failed runs left out: 3.", sec)
+        doc = fake_runs.merge(fake_runs.doc(), fake_runs.installs(
+            families=("InstallNft",), points=(1000,),
+            fail={("InstallNft", 1000)}))
+        sec = self.section_titled(self.report_text(doc), "Install cost")
+        self.assertIn("No numbers to show: no run of InstallNft has a "
+                      "real_time.", sec)
 
     def test_fit_quadratic(self):
         a, b, c, r2 = report.fit_quadratic([0, 1, 2, 3], [1, 3, 9, 19])

@@ -4,12 +4,18 @@ fails (exit 1) when the contender is worse than the baseline.
 
 What: for every benchmark (point, e.g. Chain/3000) present in both files,
 matched by name as Google Benchmark's compare.py matches them, and for each
-gated metric (default hook_ns and bits_per_s), the relative change of the
-medians over the repetitions, (new - old) / old, and a two-sided Mann-Whitney U test
-over the repetitions. A point regressed on a metric when the change is in the
-worse direction (hook_ns, cpu_time_s, real_time_s: up; bits_per_s: down),
-larger than --threshold, and - where the U test can be applied - p < --alpha.
-A change as large in the better direction is an improvement.
+gated metric, the relative change of the medians over the repetitions,
+(new - old) / old, and a two-sided Mann-Whitney U test over the
+repetitions. A point is gated on the metrics of --metrics its rows carry
+(nf_schema's rows of each quantity); by default on what its family
+measures: hook_ns and bits_per_s (Chain, Shape, Remedy and Streams
+families), hook_ns and packets_per_s (Udp*), hook_ns and connections_per_s
+(ConnRate*), real_time_s, the time of one commit (Install*). A point
+regressed on a metric when the change is in the worse direction (hook_ns,
+cpu_time_s, real_time_s, loss_fraction, hook_cpu_share: up; bits_per_s,
+packets_per_s, connections_per_s: down), larger than --threshold, and -
+where the U test can be applied - p < --alpha. A change as large in the
+better direction is an improvement.
 
 Why: Google Benchmark's compare.py (libbenchmark-tools) compares only
 real_time and cpu_time, ignores user counters such as hook_ns and bits_per_s,
@@ -29,6 +35,7 @@ so. Run the sweep with --benchmark_repetitions=5 (or more) for the U test.
 How:
     tools/gate.py BASELINE.json CONTENDER.json [--threshold=0.10]
         [--alpha=0.05] [--metrics=hook_ns,bits_per_s] [--min-reps=5]
+                               (default: what each family measures)
         [--rules=0,500,3000]   (gate only the baseline's points with these
                                 rule counts, and the same points of the
                                 contender)
@@ -46,7 +53,10 @@ Shape/0/3000 .. Shape/3/3000); --family narrows the gate to some families
 input. The table lists the points family by family, each by rule count
 (then shape). table_ns (nf_bench --table_time) can be gated with
 --metrics=table_ns when both files have it; a file without it is the
-"gated metric missing" bad input below.
+"gated metric missing" bad input below. The remedies, traffic profiles
+and install families gate like any family (--family=RemedyIpset,...);
+with --metrics, points whose rows carry none of them (hook_ns of an
+Install row) are named "not gated" in a note.
 
 Exit 0: every point of the baseline was compared and none regressed.
 Exit 1: something regressed, a point of the baseline is missing from the
@@ -55,8 +65,9 @@ a failure, not "left out"); the table's notes and the FAIL line name them.
 Exit 2, one `gate: ...` line on stderr: bad input, i.e. what the loader
 refuses (not JSON, NaN/inf or impossible counters, ...), a gated metric
 missing in any usable run of a compared point in either file (a contender
-with no counters at all), a baseline point whose runs all failed, or no
-common benchmark: the gate never passes what it did not compare.
+with no counters at all), a baseline point whose runs all failed, no
+common benchmark, or no compared point that carries --metrics: the gate
+never passes what it did not compare.
 
 Points watched by a foreign observer (the `observers` counter: another BPF
 program at the hook or on nf_hook_slow) are marked `[observed: ...]` in the
@@ -77,7 +88,7 @@ import gbench_json  # noqa: E402  (the loader shared by plot, report, gate)
 # metric -> +1 when up is worse, -1 when down is worse: the metrics that are
 # a cost, from the loader's one table of quantities.
 DIRECTION = {q.name: q.worse for q in gbench_json.QUANTITIES if q.worse}
-DEFAULT_METRICS = ("hook_ns", "bits_per_s")
+DEFAULT_METRICS = ("hook_ns", "bits_per_s")  # what the Chain rows measure
 DEFAULT_THRESHOLD = 0.10
 DEFAULT_ALPHA = 0.05
 DEFAULT_MIN_REPS = 5
@@ -125,12 +136,22 @@ def verdict(change, direction, p, threshold, alpha):
     return REGRESSED if change * direction > 0 else IMPROVED
 
 
+def gated(point, metrics):
+    """The metrics a point is gated on: of `metrics` (None: what its family
+    measures, nf_schema.measures) those its family's rows carry (a run
+    with every flag: a metric asked for and missing is bad input)."""
+    family = gbench_json.FAMILY[gbench_json.family_of(point)]
+    return [m for m in (metrics or gbench_json.measures(family))
+            if gbench_json.carries(m, family, gbench_json.ALL_FLAGS)]
+
+
 def check_complete(run, who, points, metrics):
     """InputError unless every usable run of these points has every metric
-    (the loader already refused NaN, inf and impossible values): a gate
-    that skips what is missing passes what was never measured."""
+    it is gated on (the loader already refused NaN, inf and impossible
+    values): a gate that skips what is missing passes what was never
+    measured."""
     for point in points:
-        for metric in metrics:
+        for metric in gated(point, metrics):
             have, runs = len(run.values(point, metric)), run.reps[point]
             if have < runs:
                 raise gbench_json.InputError(
@@ -189,7 +210,7 @@ def observed_by(base, cont, point):
     return "both" if len(sides) == 2 else "".join(sides)
 
 
-def fmt_row(row, name_width):
+def fmt_row(row, name_width, metric_width=13):
     if math.isinf(row["change"]):
         change = "+inf%" if row["change"] > 0 else "-inf%"
     else:
@@ -199,7 +220,7 @@ def fmt_row(row, name_width):
     if row["observed"]:
         verdict_text += f"  [observed: {row['observed']}]"
     return (f"{row['point']:<{name_width}}"
-            f"{row['metric']:<13}{fmt_value(row['old']):>12}"
+            f"{row['metric']:<{metric_width}}{fmt_value(row['old']):>12}"
             f"{fmt_value(row['new']):>12}{change:>11}{p:>10}  {verdict_text}")
 
 
@@ -221,9 +242,13 @@ def parse_args(argv):
     parser.add_argument("--alpha", default=str(DEFAULT_ALPHA),
                         help="significance level of the U test "
                              "(default %(default)s)")
-    parser.add_argument("--metrics", default=",".join(DEFAULT_METRICS),
+    parser.add_argument("--metrics", default="",
                         help="comma-separated, from: " + ", ".join(DIRECTION)
-                             + " (default %(default)s)")
+                             + "; each point is gated on those its rows "
+                             "carry (default: what its family measures: "
+                             "hook_ns and its rate, bits_per_s, "
+                             "packets_per_s or connections_per_s; "
+                             "real_time_s of the Install families)")
     parser.add_argument("--min-reps", default=str(DEFAULT_MIN_REPS),
                         help="repetitions per side needed for the U test; "
                              "below it the threshold alone decides "
@@ -254,13 +279,13 @@ def parse_args(argv):
     args.alpha = number("--alpha", args.alpha, lambda v: 0 < v < 1)
     args.min_reps = number("--min-reps", args.min_reps, lambda v: v >= 2, int)
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
-    if not metrics:
+    if not metrics and args.metrics:
         raise UsageError("--metrics is empty")
     for m in metrics:
         if m not in DIRECTION:
             raise UsageError(f"unknown metric {m!r} (known: "
                              + ", ".join(DIRECTION) + ")")
-    args.metrics = list(dict.fromkeys(metrics))
+    args.metrics = list(dict.fromkeys(metrics)) or None
     args.rules = parse_rules(args.rules)
     args.family = parse_families(args.family)
     return args
@@ -336,7 +361,10 @@ def load_note(base, cont):
 def table(base, cont, rows, args):
     """The header lines and the compare.py-style table."""
     name_width = max([len("Benchmark")] + [len(r["point"]) for r in rows]) + 2
-    header = (f"{'Benchmark':<{name_width}}{'Metric':<13}{'Old median':>12}"
+    # 13 fits hook_ns and bits_per_s; connections_per_s needs more
+    metric_width = max([13] + [len(r["metric"]) + 1 for r in rows])
+    header = (f"{'Benchmark':<{name_width}}{'Metric':<{metric_width}}"
+              f"{'Old median':>12}"
               f"{'New median':>12}{'Change':>11}{'p-value':>10}  Verdict")
     return ([f"baseline:  {base.path} ({base.label})",
              f"contender: {cont.path} ({cont.label})",
@@ -344,7 +372,7 @@ def table(base, cont, rows, args):
              f"where the U test applies (>= {args.min_reps} repetitions a "
              f"side), p < {args.alpha:g}", "",
              header, "-" * len(header)]
-            + [fmt_row(r, name_width) for r in rows] + [""])
+            + [fmt_row(r, name_width, metric_width) for r in rows] + [""])
 
 
 def untested_note(rows, args):
@@ -399,20 +427,32 @@ def summary(rows, args, failed, missing):
         line += f", {len(missing)} missing from the contender"
     points = {r["point"] for r in rows}
     families = {gbench_json.family_of(p) for p in points}
-    shaped = families & set(gbench_json.SHAPES)
+    plain = all(gbench_json.FAMILY[f].args == ("rules",) for f in families)
+    each = sorted({len(gated(p, args.metrics)) for p in points}) or [0]
     line += (f" ({len(rows)} comparisons: {len(points)} "
-             + ("rule counts" if len(families) < 2 and not shaped
+             + ("rule counts" if len(families) < 2 and plain
                 else f"points of {len(families)} famil"
                 + ("y" if len(families) == 1 else "ies"))
-             + f" x {len(args.metrics)} metrics)")
+             + f" x {each[0]}"
+             + (f" to {each[-1]}" if len(each) > 1 else "") + " metrics)")
     fail = regressed or failed or missing
     return ([("FAIL: " if fail else "PASS: ") + line]
             + (["regressed: " + ", ".join(regressed)] if regressed else []))
 
 
-def report(base, cont, rows, args, failed, missing, only_cont):
+def ungated_note(points, args):
+    """The compared points whose rows carry none of --metrics."""
+    none = [p for p in points if not gated(p, args.metrics)]
+    if not none:
+        return []
+    return [f"not gated (their rows carry none of --metrics="
+            f"{','.join(args.metrics)}): {', '.join(none)}"]
+
+
+def report(base, cont, rows, args, failed, missing, only_cont, common):
     """The table, its notes and the summary line, as lines of text."""
     return (table(base, cont, rows, args) + untested_note(rows, args)
+            + ungated_note(common, args)
             + points_notes(base, failed, missing, only_cont)
             + observer_note(base, cont, rows) + load_note(base, cont)
             + summary(rows, args, failed, missing))
@@ -474,6 +514,11 @@ def load_both(args):
             f"no common benchmarks (baseline {', '.join(base.names)}; "
             f"contender {', '.join(cont.names) or 'none'}): nothing to "
             "compare; give two sweeps of nf_bench")
+    if common and not any(gated(p, args.metrics) for p in common):
+        raise gbench_json.InputError(
+            f"no compared point carries --metrics={','.join(args.metrics)} "
+            f"({', '.join(common[:3])}{', ...' if len(common) > 3 else ''}):"
+            " nothing to gate; choose metrics these rows have")
     return base, cont, common
 
 
@@ -486,13 +531,13 @@ def main(argv=None):
         return 2
     rows = [compare_point(base, cont, point, metric, args.threshold,
                           args.alpha, args.min_reps)
-            for point in common for metric in args.metrics]
+            for point in common for metric in gated(point, args.metrics)]
     failed = failures(cont)
     missing = in_order(p for p in base.names
                        if p not in cont.points and p not in failed)
     only_cont = in_order(p for p in cont.names if p not in base.points)
     print("\n".join(report(base, cont, rows, args, failed, missing,
-                            only_cont)))
+                            only_cont, common)))
     regressed = any(r["verdict"] == REGRESSED for r in rows)
     return 1 if regressed or failed or missing else 0
 

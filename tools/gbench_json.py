@@ -3,19 +3,23 @@ report and gate tools share.
 
 A run becomes {point: {metric: [one value per repetition]}}. A point is a
 benchmark of a family in nf_schema.FAMILIES (Chain, ChainIptNft, ChainNft:
-the same chain made by the legacy, iptables-nft and nft backends; Shape,
-ShapeIptNft, ShapeNft: rules of shape k, two arguments), named as
-Google Benchmark names its runs without the suffixes it adds (run_name
-`ChainNft/3000/manual_time`, and its aggregate rows `..._median`, are the
-point `ChainNft/3000`; `Shape/2/1000/manual_time` is `Shape/2/1000`): the
-gate matches points by that name. A point's rule
-count (the x of plots and fits, what `gate --rules` selects) is its
-`rules` counter, the chain's real length: with nf_bench's --extra_rules=E
-the point `Chain/3000` has rules = 3000 + E (and context extra_rules = E).
-A point of a shape family also has a shape, its `callbacks` counter (the
-match callbacks each rule runs), in Run.shape; rows of a shape family
-without it are refused. The optional counters (table_ns, only in runs
-made with --table_time) are checked where a row has them.
+the same chain made by the legacy, iptables-nft and nft backends; Shape*:
+rules of shape k; Remedy*: blocked addresses without a rule each; the
+traffic profiles Udp*, UdpPaced*, ConnRate*, Streams*; Install*: the cost
+of setting the chain), named as Google Benchmark names its runs without
+the suffixes it adds (run_name `ChainNft/3000/manual_time`, and its
+aggregate rows `..._median`, are the point `ChainNft/3000`;
+`Shape/2/1000/manual_time` is `Shape/2/1000`): the gate matches points by
+that name. A point's x (the x of plots and fits) is its family's x
+counter (nf_schema Family.x): `rules`, the chain's real length (with
+nf_bench's --extra_rules=E the point `Chain/3000` has rules = 3000 + E,
+and context extra_rules = E), or for a remedy `blocked`, the addresses it
+blocks; Run.x holds it. A point of a family with a leading argument also
+has its lead counter (callbacks of a shape, payload_bytes of UDP, streams)
+in Run.lead (Run.shape: the callbacks of the shape points). Every point
+also has its `rules` counter in Run.rule_count (what `gate --rules`
+selects). The optional counters (table_ns, only in runs made with
+--table_time) are checked where a row has them.
 A file may hold any of the families (results/reference.json has only
 Chain); Run.families names those with results, Run.of_family(name) is the
 Run of one of them, for tools that work per family. Metrics are the numbers
@@ -26,9 +30,12 @@ The loader refuses (InputError, one line naming file, benchmark and counter)
 what cannot be a measurement: a known counter that is not a number, NaN or
 inf, or outside its valid range (hook_ns = 0, 1e308, a negative rule
 count), a used row without a `rules` counter (nf_bench writes it in every
-row it measured), runs of one point with different rule counts (or
-shapes), two points of a family with the same rule count (of a shape
-family: the same callbacks and rules), a bad time_unit, a known context
+row it measured) or without its family's argument counters (blocked,
+callbacks, payload_bytes, streams), an Install* row without real_time (its
+measurement), a counter the row's family never carries (nf_schema's rows
+of each quantity: a hook_ns in an Install row, a blocked in a Chain row),
+runs of one point with different argument counters, two points of a family
+with the same arguments (x, and lead), a bad time_unit, a known context
 entry that is not a number in its range, JSON nested too deep to read, and
 a file with no usable result. Only rows the tools use are checked:
 per-repetition rows, or the median (else mean) aggregate when a point has
@@ -53,8 +60,10 @@ from dataclasses import dataclass, field
 
 
 from nf_schema import (  # noqa: F401  (names the tools use from here)
-    CHAINS, CONTEXT_NUMBERS, COUNTERS, FAMILIES, FAMILY, LEGACY, METRICS,
-    QUANTITIES, QUANTITY, SHAPES, TIME_METRICS, Quantity)
+    ALL_FLAGS, CHAINS, CONTEXT_NUMBERS, COUNTERS, FAMILIES, FAMILY,
+    INSTALLS, LEGACY, METRICS, PACED_DATAGRAMS_PER_S, PROFILES, QUANTITIES,
+    QUANTITY, RATE, REMEDIES, SHAPES, TIME_METRICS, Quantity, carried,
+    carries, is_set_remedy, measures, rules_family)
 
 # Thresholds of the load warnings (see load_warnings).
 BUSY_WARN = 0.25          # cpu_busy_at_start: a quarter of all CPUs busy
@@ -114,19 +123,35 @@ class Run:
     numbers: dict = field(default_factory=dict)   # CONTEXT_NUMBERS present
     rule_count: dict = field(default_factory=dict)  # point -> rules counter
     family: str = None  # the one family of an of_family() Run, else None
-    # point -> callbacks counter, for the points of shape families only
-    shape: dict = field(default_factory=dict)
+    # point -> its family's x counter (rules, or blocked of a remedy)
+    x: dict = field(default_factory=dict)
+    # point -> its family's lead counter (callbacks, payload_bytes,
+    # streams), for the points of families with a lead only
+    lead: dict = field(default_factory=dict)
+
+    @property
+    def shape(self):
+        """{point: callbacks} of the points of shape families."""
+        return {p: v for p, v in self.lead.items()
+                if FAMILY[family_of(p)].shaped}
 
     @property
     def names(self):
-        """The points with results, by rule count (then shape)."""
-        return sorted(self.points, key=lambda p: (self.rule_count[p],
-                                                  self.shape.get(p, -1), p))
+        """The points with results, by x (then lead)."""
+        return sorted(self.points, key=lambda p: (self.x[p],
+                                                  self.lead.get(p, -1), p))
 
     @property
     def rules(self):
-        """The rule counts of the points with results, ascending."""
+        """The rule counts of the points with results (by x)."""
         return [self.rule_count[p] for p in self.names]
+
+    def series(self, family, metric, lead=None):
+        """{x: values} of one family's points (of one lead) that have the
+        metric, by x."""
+        return {self.x[p]: self.values(p, metric) for p in self.names
+                if family_of(p) == family and self.lead.get(p) == lead
+                and self.values(p, metric)}
 
     @property
     def failed(self):
@@ -156,7 +181,7 @@ class Run:
                    failures=mine(self.failures),
                    observed=mine(self.observed), numbers=self.numbers,
                    rule_count=mine(self.rule_count), family=family,
-                   shape=mine(self.shape))
+                   x=mine(self.x), lead=mine(self.lead))
 
     def backend_of(self, family):
         """What the context says made the family's chain ('nft (libnftables
@@ -176,7 +201,7 @@ class Run:
     def restrict(self, keep):
         """Forgets every point not in `keep` (a gate on a subset)."""
         for table in (self.points, self.reps, self.failures, self.observed,
-                      self.rule_count, self.shape):
+                      self.rule_count, self.x, self.lead):
             for point in [p for p in table if p not in keep]:
                 del table[point]
 
@@ -308,11 +333,13 @@ def _point(entry):
 
 
 def _families():
-    """How the messages name what was looked for: Chain/<rules>, ...,
-    Shape/<callbacks>/<rules>, ... or ShapeNft/<callbacks>/<rules>."""
-    names = [f.name + "".join(f"/<{a}>" for a in f.args) for f in FAMILIES]
-    return (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1
-            else names[0])
+    """How the messages name what was looked for: one family of each
+    naming (Chain/<rules>, Shape/<callbacks>/<rules>, ...)."""
+    names = {f.args: f.name + "".join(f"/<{a}>" for a in f.args)
+             for f in reversed(FAMILIES)}  # the first of each kind wins
+    shown = sorted(names.values(), key=lambda n: [f.name for f in FAMILIES]
+                   .index(n.split("/")[0]))
+    return ", ".join(shown) + ", ...; `nf_bench --help` lists them"
 
 
 def load(path, need_results=True):
@@ -348,7 +375,8 @@ def load(path, need_results=True):
     _use_aggregates(run, aggregates)
     if not run.points and (need_results or not run.failures):
         why = f" ({run.failed} failed)" if run.failed else ""
-        raise InputError(f"{path}: no {_families()} results{why}")
+        raise InputError(f"{path}: no results of an nf_bench family "
+                         f"({_families()}){why}")
     _check_distinct(run)
     return run
 
@@ -366,14 +394,21 @@ def _use_aggregates(run, aggregates):
 
 
 def _add(run, point, where, entry):
-    """One used row: its checked numbers, its rule count and its observers
-    if any."""
+    """One used row: its checked numbers, its argument counters (its
+    family's x and lead, and rules) and its observers if any."""
+    family = FAMILY[family_of(point)]
     metrics = _metrics_of(where, entry)
+    _check_carried(where, family, metrics)
     _argument(run.rule_count, point, where, metrics, "rules",
               "nf_bench writes the chain's rule count into every row")
-    if FAMILY[family_of(point)].shaped:
-        _argument(run.shape, point, where, metrics, "callbacks",
-                  "nf_bench writes the rule shape into every row")
+    _argument(run.x, point, where, metrics, family.x,
+              f"nf_bench writes it into every {family.name} row")
+    if family.lead:
+        _argument(run.lead, point, where, metrics, family.lead,
+                  f"nf_bench writes it into every {family.name} row")
+    if family.name in INSTALLS and "real_time_s" not in metrics:
+        raise InputError(f"{where}: no real_time (Google Benchmark's time of "
+                         f"the commit, what {family.name} measures); {_REDO}")
     values = run.points.setdefault(point, {})
     run.reps[point] = run.reps.get(point, 0) + 1
     for name, value in metrics.items():
@@ -381,9 +416,20 @@ def _add(run, point, where, entry):
     _observe(run, point, where, entry)
 
 
+def _check_carried(where, family, metrics):
+    """InputError when the row has a counter its family's rows never carry
+    (nf_schema's rows of each quantity): a row of another family, edited."""
+    extra = [m for m in metrics if m not in carried(family)]
+    if extra:
+        raise InputError(
+            f"{where}: {extra[0]} in a {family.name} row, where nf_bench "
+            f"never writes it ({family.workload} rows); {_REDO}")
+
+
 def _argument(store, point, where, metrics, name, why):
-    """Records a point's argument counter (rules, callbacks) in store: it
-    must be in the row and the same in every run of the point."""
+    """Records a point's argument counter (rules, blocked, callbacks, ...)
+    in store: it must be in the row and the same in every run of the
+    point."""
     if name not in metrics:
         raise InputError(f"{where}: no {name} counter ({why}); {_REDO}")
     value = int(metrics[name])
@@ -394,17 +440,16 @@ def _argument(store, point, where, metrics, name, why):
 
 
 def _check_distinct(run):
-    """InputError when two points of a family have the same rule count
-    (of a shape family: the same callbacks and rules)."""
+    """InputError when two points of a family have the same arguments
+    (x, and lead: of a shape family the same callbacks and rules)."""
     seen = {}
     for point in run.names:
-        family = family_of(point)
-        if point in run.shape:
-            key = (family, run.shape[point], run.rule_count[point])
-            what = f"(callbacks, rules) = ({key[1]}, {key[2]})"
+        family = FAMILY[family_of(point)]
+        key = (family.name, run.lead.get(point), run.x[point])
+        if family.lead:
+            what = (f"({family.lead}, {family.x}) = ({key[1]}, {key[2]})")
         else:
-            key = (family, run.rule_count[point])
-            what = f"rules = {key[1]}"
+            what = f"{family.x} = {key[2]}"
         if key in seen:
             raise InputError(f"{run.path}: {seen[key]} and {point} both have "
                              f"{what}; {_REDO}")

@@ -31,15 +31,29 @@ slopes over k >= 1, as report.py computes it). An input of shape families
 only gives that figure alone; an input without shapes gives exactly the
 one figure above.
 
+The remedies, traffic profiles and install families get a figure each
+when an input has them (median over repetitions, min-max error bars):
+  OUT_PREFIX-remedies: hook time (log) and Gbit/s against the blocked
+    addresses (symlog x, 0 to 100 000), one line per remedy, and the
+    per-address rules (the Chain and ChainNft points) dashed beside them;
+  OUT_PREFIX-profiles: per profile (UDP at each payload, paced UDP, the
+    connection rate, parallel streams) and TCP bulk (the Chain family of
+    its backend, at the same rule counts, dashed) the hook time per walk
+    (log) and the delivered rate over that at the fewest rules;
+  OUT_PREFIX-install: the time to set the chain (ms) against the rules,
+    log-log, per backend and the loop of one command per rule, with the
+    fits report.py makes (dotted; their slope in the legend).
+
 Run it with Debian's Python (it needs python3-matplotlib):
   /usr/bin/python3 tools/plot.py sweep.json [other.json ...] -o out/chain
 writes out/chain.png and out/chain.svg (and out/chain-shapes.png, .svg
-when there are shapes) and prints the paths written.
+when there are shapes; -remedies, -profiles, -install likewise) and prints
+the paths written.
 Exit status: 0 written; 1 cannot write; 2 bad input (one `plot: ...` line):
 what the loader refuses (not JSON, NaN/inf or impossible counters, a rule
-count out of range or missing, ...) and an input with no hook_ns or
-bits_per_s values, or shapes without a slope and nothing else (nothing to
-draw: never an empty figure).
+count out of range or missing, ...) and an input with none of what its
+families measure (no hook_ns or bits_per_s values, ...), or shapes without
+a slope and nothing else (nothing to draw: never an empty figure).
 """
 
 import argparse
@@ -95,13 +109,16 @@ def parse_args(argv):
 
 def load_all(paths):
     """One Run per path; InputError, also for an input with nothing to
-    draw."""
+    draw (none of what its families measure: hook_ns, bits_per_s, ...)."""
     runs = [gbench_json.load(path) for path in paths]
     for run in runs:
-        if not any(run.values(p, m) for p in run.names
-                   for m in ("hook_ns", "bits_per_s")):
+        measures = {p: gbench_json.measures(gbench_json.family_of(p))
+                    for p in run.names}
+        if not any(run.values(p, m) for p in run.names for m in measures[p]):
+            names = " or ".join(dict.fromkeys(
+                m for p in run.names for m in measures[p]))
             raise gbench_json.InputError(
-                f"{run.path}: no hook_ns or bits_per_s values: nothing to "
+                f"{run.path}: no {names} values: nothing to "
                 "plot; give it the --benchmark_out JSON nf_bench wrote")
     return runs
 
@@ -112,9 +129,9 @@ def load_runs(paths):
 
 
 def chains_of(run):
-    """The run without its shape families (the run itself without any)."""
-    if not any(gbench_json.family_of(p) in gbench_json.SHAPES
-               for p in [*run.points, *run.failures]):
+    """The run's Chain families (the run itself when it has no others)."""
+    if all(gbench_json.family_of(p) in gbench_json.CHAINS
+           for p in [*run.points, *run.failures]):
         return run
     return run.of_families(gbench_json.CHAINS)
 
@@ -386,6 +403,228 @@ def build_shapes_figure(series):
     return fig
 
 
+# --------------------------------------------------------------------------
+# The remedies, traffic profiles and install cost, each in its own figure
+# when an input has them: median over repetitions, min-max error bars.
+
+REMEDIES_TITLE = ("Remedies: hook time and throughput vs blocked addresses, "
+                  "beside one rule per address")
+PROFILES_TITLE = ("Traffic profiles: hook time per walk and delivered rate "
+                  "vs rule count")
+INSTALL_TITLE = "Install cost: time to set the chain from empty vs rules"
+# The per-address rules drawn beside the remedies, and how they are named.
+REFERENCE_CHAINS = ("Chain", "ChainNft")
+
+
+def family_summary(run, family, metric, lead=None, *, scale=1.0):
+    """x, median, min, max of one family's points (of one lead) that have
+    the metric, by x (run.x: rules, or blocked of a remedy)."""
+    series = run.series(family, metric, lead)
+    xs = sorted(series)
+    values = [[v * scale for v in series[x]] for x in xs]
+    return (numpy.array(xs, dtype=float),
+            numpy.array([statistics.median(v) for v in values]),
+            numpy.array([min(v) for v in values]),
+            numpy.array([max(v) for v in values]))
+
+
+def tagged(runs):
+    """[(run, suffix)]: ' · <input label>' when there are several inputs."""
+    if len(runs) < 2:
+        return [(run, "") for run in runs]
+    return [(run, f" · {label}") for run, label in
+            zip(runs, legend_labels(runs))]
+
+
+def reps_caption(runs, families):
+    """How many repetitions the points of these families have, and the
+    failed runs left out."""
+    counts = {run.reps[p] for run in runs for p in run.points
+              if gbench_json.family_of(p) in families}
+    text = ("One value per point." if max(counts, default=1) < 2 else
+            f"Points: median of {min(counts)}"
+            + (f"–{max(counts)}" if len(counts) > 1 else "")
+            + " repetitions; error bars span min–max.")
+    failed = sum(len(m) for run in runs for p, m in run.failures.items()
+                 if gbench_json.family_of(p) in families)
+    if failed:
+        text += (f"  Note: {failed} failed run{'s' if failed != 1 else ''} "
+                 "left out.")
+    return text
+
+
+def _style(i, dashed=False, count=10):
+    """Colour and marker of series i of count; dashed marks a reference
+    series. Past ten series the colours come from 20 (tab20), so that
+    neighbours in the legend differ."""
+    color = (f"C{i % 10}" if count <= 10
+             else matplotlib.colormaps["tab20"](i % 20))
+    return {"color": color, "marker": MARKERS[i % len(MARKERS)],
+            "linestyle": "--" if dashed else "-"}
+
+
+def remedy_series(runs):
+    """[(label, run, family, dashed)] of the remedies figure: each remedy
+    with results, and beside them the per-address rules (Chain, ChainNft)
+    of the inputs that have remedies."""
+    out = []
+    for run, suffix in tagged(runs):
+        mine = [f for f in gbench_json.REMEDIES if run.series(f, "hook_ns")
+                or run.series(f, "bits_per_s")]
+        if not mine:
+            continue
+        out += [(plain(gbench_json.FAMILY[f].title + suffix), run, f, False)
+                for f in mine]
+        out += [(plain(f"per-address rules "
+                       f"({gbench_json.FAMILY[c].backend}){suffix}"), run,
+                 c, True)
+                for c in REFERENCE_CHAINS if run.series(c, "hook_ns")
+                or run.series(c, "bits_per_s")]
+    return out
+
+
+def build_remedies_figure(series, runs):
+    """Hook time (log) and Gbit/s against the blocked addresses (symlog)."""
+    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(12, 8),
+                                      layout="constrained")
+    for i, (label, run, family, dashed) in enumerate(series):
+        style = _style(i, dashed, len(series))
+        hook = family_summary(run, family, "hook_ns")
+        if len(hook[0]):
+            plot_series(top, *hook, style, label)
+        bps = family_summary(run, family, "bits_per_s", scale=1e-9)
+        if len(bps[0]):
+            plot_series(bottom, *bps, style, "_nolegend_")
+    top.set_yscale("log")
+    top.set_ylabel("Hook time per call (ns, log)")
+    bottom.set_ylabel("Throughput (Gbit/s)")
+    bottom.set_ylim(bottom=0)
+    bottom.set_xscale("symlog", linthresh=1000)
+    bottom.set_xlim(left=0)  # no negative addresses
+    bottom.set_xlabel("Blocked addresses (remedies) or rules, one per "
+                      "address (symlog: linear to 1,000)")
+    for ax in (top, bottom):
+        ax.grid(True, alpha=0.4, which="both")
+    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0),
+               fontsize="small", title="remedy (backend)",
+               title_fontsize="small")
+    fig.suptitle(REMEDIES_TITLE, fontsize="large")
+    fig.supxlabel(reps_caption(runs, gbench_json.REMEDIES + REFERENCE_CHAINS)
+                  + "\nDashed: the per-address rules (Chain families) at "
+                  "the same counts, to their sweep's end.",
+                  fontsize="small", color="0.3")
+    return fig
+
+
+def profile_series(runs):
+    """[(label, run, family, lead, xs, dashed)] of the profiles figure:
+    each profile and lead with results, and TCP bulk (the Chain family of
+    each backend the profiles ran with) at the profiles' rule counts."""
+    out = []
+    for run, suffix in tagged(runs):
+        report_models = report.profiles_model(run)
+        counts = set()
+        for pm in report_models:
+            xs = {r["n"] for r in pm["rows"]}
+            counts |= xs
+            out.append((plain(report.profile_name(pm) + suffix), run,
+                        pm["family"], pm["lead"], xs, False))
+        bulks = dict.fromkeys(pm["bulk"] for pm in report_models)
+        for chain in bulks:
+            xs = counts & set(run.series(chain, "bits_per_s"))
+            title = gbench_json.FAMILY[chain].title
+            if len(xs) > 1:
+                out.append((plain(f"TCP bulk: {title}{suffix}"), run, chain,
+                            None, xs, True))
+    return out
+
+
+def _only(summary, xs):
+    """A family_summary cut to the points at xs."""
+    keep = numpy.isin(summary[0], sorted(xs))
+    return tuple(a[keep] for a in summary)
+
+
+def build_profiles_figure(series, runs):
+    """Hook ns per walk (log) and the rate relative to the fewest rules."""
+    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(12, 8),
+                                      layout="constrained")
+    for i, (label, run, family, lead, xs, dashed) in enumerate(series):
+        style = _style(i, dashed, len(series))
+        hook = _only(family_summary(run, family, "hook_ns", lead), xs)
+        if len(hook[0]):
+            plot_series(top, *hook, style, label)
+        metric = gbench_json.RATE[gbench_json.FAMILY[family].workload]
+        rate = _only(family_summary(run, family, metric, lead), xs)
+        if len(rate[0]) and rate[1][0] > 0:
+            plot_series(bottom, rate[0], *(a / rate[1][0] for a in rate[1:]),
+                        style, "_nolegend_" if len(hook[0]) else label)
+    top.set_yscale("log")
+    top.set_ylabel("Hook time per walk (ns, log)")
+    bottom.set_ylabel("Rate / rate at the fewest rules")
+    bottom.set_ylim(bottom=0)
+    bottom.set_xlabel("Rules in the OUTPUT chain")
+    for ax in (top, bottom):
+        ax.grid(True, alpha=0.4, which="both")
+    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0),
+               fontsize="small", title="profile (backend)",
+               title_fontsize="small")
+    fig.suptitle(PROFILES_TITLE, fontsize="large")
+    fig.supxlabel(
+        reps_caption(runs, gbench_json.PROFILES) + "\nRate: datagrams "
+        "received/s (UDP; UdpPaced sends a fixed "
+        f"{gbench_json.PACED_DATAGRAMS_PER_S:,}/s), connections/s, Gbit/s "
+        "(streams, TCP bulk). Dashed: TCP bulk, the Chain family of the "
+        "same backend.", fontsize="small", color="0.3")
+    return fig
+
+
+def install_series(runs):
+    """[(label, run, family, model)] of the install figure: each install
+    family with results, its report.install_model entry."""
+    out = []
+    for run, suffix in tagged(runs):
+        for family, im in report.install_model(run).items():
+            title = gbench_json.FAMILY[family].title
+            if im["fit"] is None:
+                fit = "too few rule counts for a fit"
+            elif im["loop"]:
+                fit = (f"fit a + b·N + c·N², c = "
+                       f"{report.fmt_sig(im['fit'][2] * 1e6)} ns per rule²")
+            else:
+                fit = (f"fit a + b·N, b = "
+                       f"{report.fmt_sig(im['fit'][1] * 1e3)} µs per rule")
+            out.append((plain(f"{title}{suffix}: {fit}", 140), run, family,
+                        im))
+    return out
+
+
+def build_install_figure(series, runs):
+    """ms against rules, log-log, one line per backend and the loop."""
+    fig, ax = plt.subplots(figsize=(10, 6), layout="constrained")
+    for i, (label, run, family, im) in enumerate(series):
+        style = _style(i, im["loop"], len(series))
+        plot_series(ax, *family_summary(run, family, "real_time_s",
+                                        scale=1e3), style, label)
+        if im["fit"] is not None:
+            xs = numpy.geomspace(min(im["ms"]), max(im["ms"]), 50)
+            ax.plot(xs, [report.fitted_ms(im, x) for x in xs],
+                    color=style["color"], linestyle=":", linewidth=1.2)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("Rules in the chain (log)")
+    ax.set_ylabel("Time to set the chain (ms, log)")
+    ax.grid(True, alpha=0.4, which="both")
+    ax.legend(loc="upper left", fontsize="small",
+              title="family (backend): fit (dotted)", title_fontsize="small")
+    fig.suptitle(INSTALL_TITLE, fontsize="large")
+    fig.supxlabel(
+        reps_caption(runs, gbench_json.INSTALLS) + "\nGoogle Benchmark's "
+        "real_time of one iteration: one commit (Install*) or one command "
+        "per rule (InstallLoop, dashed).", fontsize="small", color="0.3")
+    return fig
+
+
 def save(fig, out_prefix):
     """Writes OUT_PREFIX.png and .svg; returns their paths."""
     parent = os.path.dirname(out_prefix)
@@ -399,20 +638,34 @@ def save(fig, out_prefix):
 
 def figures(paths):
     """[(build, suffix)] of the figures to write: the main figure when an
-    input has Chain results, the shape figure when one has shape slopes;
+    input has Chain results, the shape figure when one has shape slopes,
+    and the remedies, profiles and install figures when one has those;
     InputError when there is nothing to draw."""
     runs = load_all(paths)
     series, labels = chain_series(runs)
     shapes = shape_series(runs)
+    remedies = remedy_series(runs)
+    profiles = profile_series(runs)
+    installs = install_series(runs)
     out = []
     if series:
         out.append((lambda: build_figure(series, labels), ""))
     if shapes:
         out.append((lambda: build_shapes_figure(shapes), "-shapes"))
+    if remedies:
+        out.append((lambda: build_remedies_figure(remedies, runs),
+                    "-remedies"))
+    if profiles:
+        out.append((lambda: build_profiles_figure(profiles, runs),
+                    "-profiles"))
+    if installs:
+        out.append((lambda: build_install_figure(installs, runs),
+                    "-install"))
     if not out:
         raise gbench_json.InputError(
-            "no Chain results and no shape with hook_ns at two rule counts: "
-            "nothing to plot; give it the --benchmark_out JSON nf_bench wrote")
+            "no Chain, remedy, profile or install results and no shape with "
+            "hook_ns at two rule counts: nothing to plot; give it the "
+            "--benchmark_out JSON nf_bench wrote")
     return out
 
 

@@ -17,7 +17,11 @@ count, and writes:
   * Cost in CPU: hook calls per second and the share of one CPU in the hook;
   * Why TCP bulk hides part of the cost: bytes per hook call vs MTU-sized
     packets, and what the measured per-call cost means at packet rates;
-  * What to do about it.
+  * What to do about it: the remedies, quoting only what this run
+    measured of them (each Remedy family's hook time at its largest N and
+    its speed-up where the per-address rules were measured at the same N);
+    without Remedy results it says they were not measured and gives the
+    command that measures them, and computes no saving.
 
 A file with several families (Chain, ChainIptNft, ChainNft: the same chain
 made by the legacy, iptables-nft and nft backends) gets, after Run, a
@@ -43,6 +47,28 @@ walk, and table_self_ns from the context (what the probe pair reads with
 no table between). A file of shape families only gives a Run section and
 these.
 
+Three more sections, before the advice, when the file has their families:
+  * Remedies (Remedy*/<blocked>): per remedy at N = 3,000 (the end of the
+    Chain sweep) and at its largest N, hook time, throughput and the
+    speed-up over N per-address rules measured in this run (the Chain
+    family it replaces, ChainNft for the nft sets, and legacy Chain):
+    their hook time over the remedy's, the remedy's throughput over
+    theirs; none where the rules were not measured (nothing
+    extrapolated); the set lookups' hook time from 0 to their largest N;
+  * Traffic profiles (Udp*, UdpPaced*, ConnRate*, Streams*): per profile,
+    lead and rule count the rate (datagrams/s, connections/s, Gbit/s), the
+    datagrams lost, the hook time per walk and per connection, the chain's
+    share of one CPU (hook_cpu_share over that at the fewest rules), the
+    rate lost from the fewest rules and TCP bulk's (the Chain family of
+    the same backend) at the same rule counts, when this run has them;
+  * Install cost (Install*/<rules>, Google Benchmark's real_time): per
+    backend the fit ms = a + b·N of one commit and the ms measured at
+    3,000 and 30,000 rules; the loop of one command per rule (InstallLoop),
+    its ms at each N and the fit a + b·N + c·N², and, labelled as from the
+    fit, what the loop would take to build every point of the Chain sweep.
+A file without Chain results gives a Run section and its sections (and
+the advice, unless it has shapes only).
+
 Every number in the report is computed from the input.
 
 Run:
@@ -60,7 +86,10 @@ import math
 import os
 import statistics
 import sys
+import warnings
 from dataclasses import dataclass
+
+import numpy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gbench_json  # noqa: E402  (the shared loader, next to this file)
@@ -109,6 +138,26 @@ def fit_inverse(xs, ys):
     if any(not y > 0 for y in ys):
         raise ValueError("an inverse fit needs positive y values")
     return fit_line(xs, [1.0 / y for y in ys])
+
+
+def fit_quadratic(xs, ys):
+    """Least-squares y = a + b*x + c*x²: (a, b, c, r2). Raises ValueError
+    with fewer than three distinct x values."""
+    xs = [float(x) for x in xs]
+    ys = [float(y) for y in ys]
+    if len(xs) != len(ys):
+        raise ValueError("xs and ys differ in length")
+    if len(set(xs)) < 3:
+        raise ValueError("a quadratic needs at least three distinct x values")
+    with warnings.catch_warnings():  # a poorly conditioned fit: still one
+        warnings.simplefilter("ignore")
+        c, b, a = numpy.polyfit(xs, ys, 2)
+    my = math.fsum(ys) / len(ys)
+    ss_tot = math.fsum((y - my) ** 2 for y in ys)
+    ss_res = math.fsum((y - a - b * x - c * x * x) ** 2
+                       for x, y in zip(xs, ys))
+    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else math.nan
+    return float(a), float(b), float(c), r2
 
 
 def half_point(c, d):
@@ -594,20 +643,53 @@ def bulk_section(m):
                   "the hook."]
 
 
-def advice_section(m, who=""):
-    """What to do; who names the family the numbers are of (several)."""
-    hook, n_lo, n_hi = m.med["hook_ns"], m.hook["n_lo"], m.hook["n_hi"]
-    saved_ns = hook[n_hi] - hook[n_lo]
-    frac = m.cpu.get("frac", {})
-    saving = ""
-    if saved_ns > 0:
-        saving = (f" At {fmt_rules(n_hi)} rules{who} that saves about "
-                  f"{fmt_ns(saved_ns)} per hook call"
-                  + (f", {fmt_pct(frac[n_hi] - frac[n_lo])} of a CPU at this "
-                     f"run's rate." if n_hi in frac and n_lo in frac else "."))
-    shortcut = (f" (close to the {fmt_ns(hook[n_lo])} measured at "
-                f"{fmt_rules(n_lo)} rules, instead of {fmt_ns(hook[n_hi])})"
-                if hook[n_hi] > hook[n_lo] else "")
+# The command that measures the remedies, for a run without them.
+REMEDY_COMMAND = "nf_bench --benchmark_filter=^Remedy"
+
+
+def _remedy_said(rm):
+    """One remedy's measured numbers, for the advice: its hook time at its
+    largest N, and at the largest N it shares with the per-address rules
+    it replaces, the speed-up there."""
+    n_max = rm["n_max"]
+    text = (f"- {gbench_json.FAMILY[rm['family']].title}: "
+            f"{fmt_ns(rm['at'][n_max]['hook'])} per hook call at "
+            f"{fmt_rules(n_max)} blocked addresses")
+    ref = rm["refs"][0]
+    shared = [n for n, row in rm["at"].items() if row["vs"][ref]]
+    if not shared:
+        return text + f"; {ref} was not measured at the same N."
+    n = max(shared)
+    if n != n_max:
+        text += f"; at {fmt_rules(n)}: {fmt_ns(rm['at'][n]['hook'])}"
+    return (text + f", {fmt_sig(rm['at'][n]['vs'][ref]['hook'])}× less hook "
+            f"time than {fmt_rules(n)} per-address rules ({ref}).")
+
+
+def remedy_lines(models, tried):
+    """What the remedies measured in this run, or the command to measure
+    them; tried: the remedy families the file has (results or failures)."""
+    if not models:
+        why = (f" ({', '.join(tried)}: no hook_ns, see Remedies)"
+               if tried else "")
+        return [f"The remedies were not measured in this run{why}: "
+                f"`{REMEDY_COMMAND}` measures each one's hook time and "
+                "throughput against the addresses it blocks (beside the "
+                "per-address rules when the Chain families run too)."]
+    out = ["Measured in this run (nf_bench's Remedy families; see "
+           "Remedies above):", ""] + [_remedy_said(rm) for rm in models]
+    missing = [f for f in gbench_json.REMEDIES
+               if f not in {rm["family"] for rm in models}]
+    if missing:
+        out += ["", f"Not measured in this run: {', '.join(missing)}"
+                + (" (failed)" if set(missing) & set(tried) else "")
+                + f"; `{REMEDY_COMMAND}` measures them."]
+    return out
+
+
+def advice_section(models, tried=()):
+    """What to do: the remedies, with the numbers this run measured of
+    them (remedies_model) and no others; tried: see remedy_lines."""
     return ["", "## What to do about it", "",
             "Every packet walks the chain until a rule matches, so the cost "
             "is in the rules a packet walks past, not in the ones it hits:",
@@ -616,39 +698,46 @@ def advice_section(m, who=""):
             "(`-d 198.19.0.0/16`) instead of many `-d …/32` rules.",
             "- **Sets:** an ipset (`ipset create block hash:ip,port`, then "
             "`-p tcp -m set --match-set block dst,dst -j DROP`) or an nft set "
-            "is one hash lookup: its cost does not depend on how many entries "
-            "it holds." + saving,
+            "is one hash lookup per packet instead of a walk past every "
+            "address.",
             "- **Order:** put the rules hit most often first, and accept "
             "established traffic at the top "
             "(`-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`) so most "
-            "packets stop after one rule" + shortcut
-            + ". Only if the rest of the chain is meant for new connections.",
+            "packets stop after one rule. Only if the rest of the chain is "
+            "meant for new connections.",
             "- **Scope:** move the rules to a user chain and jump to it only "
             "for the traffic that needs them (e.g. "
-            "`-p tcp -d 198.19.0.0/16 -j BLOCKLIST`).", ""]
+            "`-p tcp -d 198.19.0.0/16 -j BLOCKLIST`).", ""] \
+        + remedy_lines(models, tried) + [""]
 
 
 def build_report(run):
     """The Markdown text of the report for one loaded Run: of its Chain
-    families as below, then Rule shapes and the table's own time when the
-    file has them (a file of shape families only: those alone)."""
-    shaped = any(gbench_json.FAMILY[gbench_json.family_of(p)].shaped
-                 for p in [*run.points, *run.failures])
-    chains = run.of_families(gbench_json.CHAINS) if shaped else run
-    extra = shapes_section(run) + table_section(run)
+    families as below, then Rule shapes, the table's own time, Remedies,
+    Traffic profiles and Install cost when the file has them, and the
+    advice (a file without Chain results: those sections alone)."""
+    others = {gbench_json.family_of(p) for p in [*run.points, *run.failures]
+              } - set(gbench_json.CHAINS)
+    chains = run.of_families(gbench_json.CHAINS) if others else run
+    remedies = remedies_model(run)
+    extra = (shapes_section(run) + table_section(run)
+             + remedies_section(run, remedies)
+             + profiles_section(run, profiles_model(run))
+             + install_section(run, install_model(run)))
+    advice = advice_section(remedies, present(run, gbench_json.REMEDIES))
     if not chains.points:
-        return shapes_report(run, extra)
+        return other_report(run, extra, advice)
     if len(chains.families) > 1:
-        return backends_report(chains, extra, whole=run)
+        return backends_report(chains, extra + advice, whole=run)
     m = build_model(chains)
     out = [f"# nf_bench: what a long OUTPUT chain costs ({run.label})", "",
            f"Source: `{run.path}`. All values are medians over repetitions "
            "at each rule count N.", ""]
-    out += warnings_section(Model(run, *[None] * 8) if shaped else m)
+    out += warnings_section(Model(run, *[None] * 8) if others else m)
     for section in (run_section, hook_section, throughput_section,
                     cpu_section, bulk_section):
         out += section(m)
-    return "\n".join(out + extra + advice_section(m))
+    return "\n".join(out + extra + advice)
 
 
 # --------------------------------------------------------------------------
@@ -807,8 +896,9 @@ def backends_run_section(run, models):
 
 
 def backends_report(run, extra=(), whole=None):
-    """The report of a file of several families; extra: sections before
-    the advice; whole: the Run the warnings are of (default run)."""
+    """The report of a file of several families; extra: the sections
+    after theirs (the advice last); whole: the Run the warnings are of
+    (default run)."""
     models = family_models(run)
     said = " · ".join(str(run.context[k]) for k in ("kernel", "probe")
                       if run.context.get(k)) or run.path
@@ -824,10 +914,7 @@ def backends_report(run, extra=(), whole=None):
                         bulk_section):
             out += ["#" + line if line.startswith("## ") else line
                     for line in section(m)]
-    first = next(iter(models))
-    out += list(extra) + advice_section(
-        models[first], f" ({gbench_json.FAMILY[first].title})")
-    return "\n".join(out)
+    return "\n".join(out + list(extra))
 
 
 # --------------------------------------------------------------------------
@@ -971,17 +1058,18 @@ def shapes_section(run):
 # The table's own time (nf_bench --table_time): table_ns beside hook_ns.
 
 def table_groups(run):
-    """{(family, k or None): {rule count: (table_ns, hook_ns) medians}} for
-    every family (and shape k) whose points have both; in schema order."""
+    """{(family, lead or None): {x: (table_ns, hook_ns) medians}} for
+    every family (and shape k, payload, streams) whose points have both;
+    in schema order. x is the rule count (of a remedy: blocked)."""
     groups = {}
     rank = {f.name: i for i, f in enumerate(gbench_json.FAMILIES)}
     for point in sorted(run.names, key=lambda p: (
-            rank[gbench_json.family_of(p)], run.shape.get(p, -1))):
+            rank[gbench_json.family_of(p)], run.lead.get(p, -1))):
         table, hook = (run.values(point, m) for m in ("table_ns", "hook_ns"))
         if not (table and hook):
             continue
-        key = (gbench_json.family_of(point), run.shape.get(point))
-        groups.setdefault(key, {})[run.rule_count[point]] = (
+        key = (gbench_json.family_of(point), run.lead.get(point))
+        groups.setdefault(key, {})[run.x[point]] = (
             statistics.median(table), statistics.median(hook))
     return groups
 
@@ -1001,7 +1089,9 @@ def table_section(run):
            "the table's share |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
     firsts = set()
     for (family, k), by_n in groups.items():
-        label = family if k is None else f"{family} k = {k}"
+        lead = gbench_json.FAMILY[family].lead
+        label = (family if k is None else f"{family} k = {k}"
+                 if lead == "callbacks" else f"{family} {lead} = {k}")
         lows = [] if family in firsts else [min(by_n)]
         firsts.add(family)
         for n in sorted(set(lows + [max(by_n)])):
@@ -1016,19 +1106,402 @@ def table_section(run):
                      else "not recorded.")]
 
 
-def shapes_report(run, extra):
-    """The report of a file with shape families and no Chain results."""
+# --------------------------------------------------------------------------
+# Remedies, traffic profiles and install cost: families of their own, each
+# with a section when the file has them. Medians over repetitions, by x.
+
+def family_medians(run, family, metric, lead=None):
+    """{x: median over repetitions} of one family's points (of one lead)
+    that have the metric."""
+    return {x: statistics.median(v)
+            for x, v in run.series(family, metric, lead).items()}
+
+
+def present(run, families):
+    """Those of families with results or failures in run, in order."""
+    have = {gbench_json.family_of(p) for p in [*run.points, *run.failures]}
+    return [f for f in families if f in have]
+
+
+# Where the remedies meet the per-address rules: the end of the Chain
+# sweep (nf_schema), the largest N both are measured at by default.
+REMEDY_AT = gbench_json.FAMILY["Chain"].points[-1]
+
+
+def _versus(run, refs, n, hook, bps):
+    """{Chain family: None when it has no point at n, else its hook time
+    over the remedy's and the remedy's throughput over its}."""
+    out = {}
+    for name in refs:
+        chain_hook = family_medians(run, name, "hook_ns")
+        chain_bps = family_medians(run, name, "bits_per_s")
+        if n not in chain_hook:
+            out[name] = None
+            continue
+        out[name] = {"hook": chain_hook[n] / hook,
+                     "bps": (bps / chain_bps[n] if bps is not None
+                             and n in chain_bps else None)}
+    return out
+
+
+def remedy_model(run, family):
+    """One remedy's numbers at N = REMEDY_AT and at its largest N (hook
+    time, throughput, against the per-address rules it replaces and the
+    legacy Chain at the same N), and, for a set lookup, the hook time at
+    0 and at the largest N; None without hook_ns."""
+    hook = family_medians(run, family, "hook_ns")
+    if not hook:
+        return None
+    bps = family_medians(run, family, "bits_per_s")
+    f = gbench_json.FAMILY[family]
+    refs = list(dict.fromkeys((gbench_json.rules_family(f).name, "Chain")))
+    n_max = max(hook)
+    at = {n: {"hook": hook[n], "bps": bps.get(n),
+              "vs": _versus(run, refs, n, hook[n], bps.get(n))}
+          for n in sorted({n_max, REMEDY_AT} & set(hook))}
+    reach = {name: max(family_medians(run, name, "hook_ns"), default=None)
+             for name in refs}
+    growth = None
+    if gbench_json.is_set_remedy(f) and min(hook) < n_max:
+        growth = (min(hook), hook[min(hook)], hook[n_max])
+    return {"family": family, "backend": run.backend_of(family) or f.backend,
+            "n_max": n_max, "at": at, "refs": refs, "reach": reach,
+            "growth": growth}
+
+
+def remedies_model(run):
+    """[remedy_model] of the remedies with hook_ns, in schema order."""
+    models = (remedy_model(run, f) for f in gbench_json.REMEDIES)
+    return [rm for rm in models if rm is not None]
+
+
+def _versus_cell(rm, n):
+    """The speed-up cell of one remedy at one N."""
+    parts = []
+    for name in rm["refs"]:
+        vs, reach = rm["at"][n]["vs"][name], rm["reach"][name]
+        if vs is not None:
+            parts.append(f"{name}: {fmt_sig(vs['hook'])}× less hook time"
+                         + (f", {fmt_sig(vs['bps'])}× the throughput"
+                            if vs["bps"] is not None else ""))
+        elif reach is None:
+            parts.append(f"{name}: not in this run")
+        else:
+            parts.append(f"{name}: not measured at this N (to "
+                         f"{fmt_rules(reach)} rules)")
+    return "; ".join(parts)
+
+
+def no_results(run, title, families, what):
+    """A section of families that are in the file without the numbers
+    (what) it shows (their runs failed, or their rows lack them): it says
+    so instead of leaving them out; [] when the file has none of them."""
+    tried = present(run, families)
+    if not tried:
+        return []
+    return ["", f"## {title}", "", f"No numbers to show: no run of "
+            f"{', '.join(tried)} has {what}."] + [""] + shape_notes(run, tried)
+
+
+def remedies_section(run, models):
+    """The Remedies section; [] without remedy families."""
+    if not models:
+        return no_results(run, "Remedies", gbench_json.REMEDIES,
+                          "hook_ns")
+    out = ["", "## Remedies", "",
+           "Each remedy blocks N addresses (its `blocked` counter) without "
+           "one rule per address; medians over repetitions, at N = "
+           f"{fmt_rules(REMEDY_AT)} and at each remedy's largest N. The "
+           "speed-up is over N per-address rules measured in this run at "
+           "the same N (the rules the remedy replaces: Chain for the "
+           "iptables remedies, ChainNft for the nft sets; and the legacy "
+           "Chain): their hook time over the remedy's, and the remedy's "
+           "throughput over theirs. Where the per-address rules were not "
+           "measured (beyond their sweep) no speed-up is given: nothing is "
+           "extrapolated.", "",
+           "| remedy | backend | N | hook time | throughput | against "
+           "per-address rules at N |",
+           "| --- | --- | ---: | ---: | ---: | --- |"]
+    for rm in models:
+        for n, row in rm["at"].items():
+            bps = fmt_gbps(row["bps"]) if row["bps"] is not None else "n/a"
+            out.append(f"| {rm['family']} | {rm['backend']} | "
+                       f"{fmt_rules(n)} | {fmt_ns(row['hook'])} | {bps} | "
+                       f"{_versus_cell(rm, n)} |")
+    grown = [rm for rm in models if rm["growth"]]
+    if grown:
+        out += ["", "The set lookups' hook time from the fewest to the most "
+                "blocked addresses:", ""]
+        for rm in grown:
+            n0, lo, hi = rm["growth"]
+            out.append(f"- {gbench_json.FAMILY[rm['family']].title}: "
+                       f"{fmt_ns(lo)} at {fmt_rules(n0)}, {fmt_ns(hi)} at "
+                       f"{fmt_rules(rm['n_max'])}: "
+                       f"{_signed_ns(hi - lo)} ns ({fmt_sig(hi / lo)}×).")
+    notes = shape_notes(run, present(run, gbench_json.REMEDIES))
+    return out + ([""] + notes if notes else [])
+
+
+def _leads(run, family):
+    """The lead values of a family's points with results (or [None])."""
+    leads = {run.lead.get(p) for p in run.names
+             if gbench_json.family_of(p) == family}
+    return sorted(leads, key=lambda v: -1 if v is None else v) or [None]
+
+
+def _lost(med, base, n):
+    """1 - med[n]/med[base]: the share of the rate lost from base to n;
+    None when either is missing or med[base] is 0."""
+    if base not in med or n not in med or not med[base] > 0:
+        return None
+    return 1.0 - med[n] / med[base]
+
+
+def profile_rows(run, family, lead):
+    """One profile's numbers at each of its rule counts: rate, loss, hook
+    time per walk and per connection, the chain's CPU share (over the
+    fewest rules), the rate lost and TCP bulk's (its backend's Chain
+    family) at the same rule counts."""
+    f = gbench_json.FAMILY[family]
+    med = {m: family_medians(run, family, m, lead) for m in (
+        "hook_ns", gbench_json.RATE[f.workload], "loss_fraction",
+        "hook_cpu_share", "hook_calls_per_connection")}
+    rate = med[gbench_json.RATE[f.workload]]
+    bulk = gbench_json.rules_family(f).name
+    bulk_bps = family_medians(run, bulk, "bits_per_s")
+    xs = sorted(set(rate) | set(med["hook_ns"]))
+    base = xs[0]
+    share = med["hook_cpu_share"]
+    rows = []
+    for n in xs:
+        hook, calls = med["hook_ns"].get(n), med[
+            "hook_calls_per_connection"].get(n)
+        rows.append({
+            "n": n, "rate": rate.get(n), "loss": med["loss_fraction"].get(n),
+            "hook": hook,
+            "per_conn": hook * calls if hook and calls else None,
+            "chain_share": (share[n] - share[base]
+                            if n in share and base in share else None),
+            "lost": _lost(rate, base, n),
+            "bulk_lost": _lost(bulk_bps, base, n)})
+    return {"family": family, "lead": lead, "bulk": bulk, "base": base,
+            "metric": gbench_json.RATE[f.workload], "rows": rows}
+
+
+def profiles_model(run):
+    """[profile_rows] of every profile family and lead with results."""
+    return [profile_rows(run, family, lead)
+            for family in present(run, gbench_json.PROFILES)
+            for lead in _leads(run, family)
+            if run.series(family, "hook_ns", lead)
+            or run.series(family, gbench_json.RATE[
+                gbench_json.FAMILY[family].workload], lead)]
+
+
+def profile_name(pm):
+    """'Udp (legacy), 64-byte datagrams', 'Streams (legacy), 4 streams'."""
+    f = gbench_json.FAMILY[pm["family"]]
+    what = {"payload_bytes": f"{pm['lead']}-byte datagrams",
+            "streams": f"{pm['lead']} streams"}.get(f.lead)
+    return f.title + (f", {what}" if what else "")
+
+
+def _rate_text(metric, value):
+    if value is None:
+        return "n/a"
+    if metric == "bits_per_s":
+        return fmt_bps(value)
+    unit = {"packets_per_s": "datagrams/s",
+            "connections_per_s": "connections/s"}[metric]
+    return f"{fmt_rate(value)} {unit}"
+
+
+def _maybe(value, show):
+    return show(value) if value is not None else "—"
+
+
+def _bulk_cells(pm, r):
+    """TCP bulk's share of Gbit/s lost at the same N, and how many times
+    that the profile lost; or why not."""
+    if r["n"] == pm["base"]:
+        return "—", "—"
+    if r["bulk_lost"] is None:
+        return f"{pm['bulk']} at {fmt_rules(r['n'])} not in this run", "—"
+    ratio = (f"{fmt_sig(r['lost'] / r['bulk_lost'])}×"
+             if r["lost"] is not None and r["bulk_lost"] > 0 else "n/a")
+    return f"{fmt_pct(r['bulk_lost'])} ({pm['bulk']})", ratio
+
+
+def profiles_table(models):
+    """One row per profile, lead and rule count."""
+    out = ["| profile | N | rate | lost datagrams | hook time per walk | "
+           "per connection | the chain's share of one CPU | rate lost | "
+           "TCP bulk's Gbit/s lost | × TCP bulk's |",
+           "| --- |" + " ---: |" * 9]
+    for pm in models:
+        for r in pm["rows"]:
+            first = r["n"] == pm["base"]
+            out.append(
+                f"| {profile_name(pm)} | {fmt_rules(r['n'])} | "
+                f"{_rate_text(pm['metric'], r['rate'])} | "
+                f"{_maybe(r['loss'], fmt_pct)} | {_maybe(r['hook'], fmt_ns)}"
+                f" | {_maybe(r['per_conn'], fmt_ns)} | "
+                + ("—" if first else _maybe(r["chain_share"], fmt_pct))
+                + " | " + ("—" if first else _maybe(r["lost"], fmt_pct))
+                + " | " + " | ".join(_bulk_cells(pm, r)) + " |")
+    return out
+
+
+def profiles_section(run, models):
+    """The Traffic profiles section; [] without profile families."""
+    if not models:
+        return no_results(run, "Traffic profiles", gbench_json.PROFILES,
+                          "hook_ns or its rate")
+    out = ["", "## Traffic profiles", "",
+           "Which traffic pays for the chain: the same chain, other "
+           "traffic; medians over repetitions. The hook time is per walk of "
+           "the sender's LOCAL_OUT hook (UDP: one walk per datagram; "
+           "ConnRate: per connection, hook_ns × hook_calls_per_connection "
+           "walks). The chain's share of one CPU is hook_cpu_share at N "
+           "minus hook_cpu_share at the fewest rules. UdpPaced sends a "
+           f"fixed {gbench_json.PACED_DATAGRAMS_PER_S:,} datagrams/s, Udp "
+           "as many as it can. Rates: datagrams received per second (UDP), "
+           "connections per second, Gbit/s (streams). Rate lost: the share "
+           "of the rate at the fewest rules lost at N; beside it TCP bulk's "
+           "(the Chain family of the same backend, bits_per_s) at the same "
+           "rule counts, when this run has it, and the profile's loss as a "
+           "multiple of TCP bulk's.", ""]
+    out += profiles_table(models)
+    notes = shape_notes(run, present(run, gbench_json.PROFILES))
+    return out + ([""] + notes if notes else [])
+
+
+# The rule counts the install section quotes one commit at (when measured).
+INSTALL_AT = (REMEDY_AT, gbench_json.FAMILY["Install"].points[-1])
+
+
+def install_model(run):
+    """Per install family with results: {N: median ms} of Google
+    Benchmark's real_time and its fit, linear for one commit, a + b·N +
+    c·N² for the loop of one command per rule (None: too few points)."""
+    out = {}
+    for family in present(run, gbench_json.INSTALLS):
+        ms = {n: v * 1e3 for n, v in
+              family_medians(run, family, "real_time_s").items()}
+        if not ms:
+            continue
+        loop = gbench_json.FAMILY[family].workload == "install_loop"
+        xs, ys = _series(ms)
+        fit = None
+        if loop and len(xs) >= 3:
+            fit = fit_quadratic(xs, ys)
+        elif not loop and len(xs) >= 2:
+            fit = fit_line(xs, ys)
+        out[family] = {"ms": ms, "loop": loop, "fit": fit,
+                       "backend": run.backend_of(family)
+                       or gbench_json.FAMILY[family].backend}
+    return out
+
+
+def fitted_ms(im, n):
+    """The install fit's ms at n rules."""
+    if im["loop"]:
+        a, b, c, _ = im["fit"]
+        return a + b * n + c * n * n
+    a, b, _ = im["fit"]
+    return a + b * n
+
+
+def install_table(models):
+    """One commit: the linear fit and the ms at INSTALL_AT per family."""
+    out = ["| family | backend | fit: ms = a + b·N | R² | "
+           + " | ".join(f"at {fmt_rules(n)} rules" for n in INSTALL_AT)
+           + " |", "| --- | --- | --- | ---: |" + " ---: |" * len(INSTALL_AT)]
+    for family, im in models.items():
+        if im["loop"]:
+            continue
+        fit = (f"a = {fmt_sig(im['fit'][0])} ms, b = "
+               f"{fmt_sig(im['fit'][1] * 1e3)} µs per rule"
+               if im["fit"] else "too few rule counts")
+        r2 = fmt_r2(im["fit"][2]) if im["fit"] else "n/a"
+        cells = [f"{fmt_sig(im['ms'][n])} ms" if n in im["ms"]
+                 else "not measured" for n in INSTALL_AT]
+        out.append(f"| {family} | {im['backend']} | {fit} | {r2} | "
+                   + " | ".join(cells) + " |")
+    return out
+
+
+def loop_lines(family, im):
+    """The loop of one command per rule: its quadratic fit, its ms at each
+    N, and the lab's Chain sweep as the fit puts it."""
+    out = ["", f"{gbench_json.FAMILY[family].title}: one command per rule "
+           "(the lab's way), median ms at each N"
+           + (" and the quadratic fit:" if im["fit"] else ":"), "",
+           "| N | measured | fit |", "| ---: | ---: | ---: |"]
+    for n, ms in sorted(im["ms"].items()):
+        fit = f"{fmt_sig(fitted_ms(im, n))} ms" if im["fit"] else "n/a"
+        out.append(f"| {fmt_rules(n)} | {fmt_sig(ms)} ms | {fit} |")
+    if not im["fit"]:
+        return out + ["", "Too few rule counts (fewer than three) for a "
+                      "quadratic fit."]
+    a, b, c, r2 = im["fit"]
+    sweep = [n for n in gbench_json.FAMILY["Chain"].points if n > 0]
+    total_s = math.fsum(fitted_ms(im, n) for n in sweep) / 1e3
+    return out + [
+        "", f"Fit: ms = a + b·N + c·N² with a = {fmt_sig(a)} ms, b = "
+        f"{fmt_sig(b * 1e3)} µs per rule, c = {fmt_sig(c * 1e6)} ns per "
+        f"rule², R² = {fmt_r2(r2)}.", "",
+        f"From the fit, not measured: building each point of the Chain "
+        f"sweep (N = {fmt_rules(sweep[0])} to {fmt_rules(sweep[-1])}, "
+        f"{len(sweep)} points; 0 rules needs no command) from an empty "
+        f"chain this way would take {fmt_sig(total_s)} s in all, the sum of "
+        f"the fit over those N; the loop was measured up to "
+        f"{fmt_rules(max(im['ms']))} rules."]
+
+
+def install_section(run, models):
+    """The Install cost section; [] without install families."""
+    if not models:
+        return no_results(run, "Install cost", gbench_json.INSTALLS,
+                          "a real_time")
+    out = ["", "## Install cost", "",
+           "The wall time of setting the chain from empty to N rules "
+           "(Google Benchmark's real_time of one iteration, median over "
+           "repetitions)."]
+    if any(not im["loop"] for im in models.values()):
+        out += ["", "One commit (Install*: libiptc, iptables-nft-restore, "
+                "libnftables), fitted as ms = a + b·N:", ""]
+        out += install_table(models)
+    for family, im in models.items():
+        if im["loop"]:
+            out += loop_lines(family, im)
+    notes = shape_notes(run, present(run, gbench_json.INSTALLS))
+    return out + ([""] + notes if notes else [])
+
+
+def other_report(run, extra, advice):
+    """The report of a file without Chain results: a Run section, then
+    its sections (extra); the advice too unless it has shapes only."""
     ctx = run.context
-    out = [f"# nf_bench: what a rule's shape costs ({run.label})", "",
+    kinds = [kind for kind, names in (
+        ("rule shapes", gbench_json.SHAPES),
+        ("remedies", gbench_json.REMEDIES),
+        ("traffic profiles", gbench_json.PROFILES),
+        ("install cost", gbench_json.INSTALLS)) if present(run, names)]
+    shapes_only = kinds == ["rule shapes"]
+    title = ("what a rule's shape costs" if shapes_only
+             else ", ".join(kinds))
+    out = [f"# nf_bench: {title} ({run.label})", "",
            f"Source: `{run.path}`. All values are medians over repetitions "
            "at each point.", ""]
     out += warnings_section(Model(run, *[None] * 8))
     out += ["## Run", "", f"- Kernel: {_show(ctx, 'kernel')}",
             _probe_line(ctx),
             f"- iptables backend: {_show(ctx, 'iptables_backend')}",
-            f"- iperf3: {_show(ctx, 'iperf3')}, one TCP stream",
+            f"- iperf3: {_show(ctx, 'iperf3')}"
+            + (", one TCP stream" if shapes_only else ""),
             _cpu_line(ctx), f"- Date: {_show(ctx, 'date')}"]
-    return "\n".join(out + list(extra))
+    return "\n".join(out + list(extra) + ([] if shapes_only else advice))
 
 
 class _Parser(argparse.ArgumentParser):

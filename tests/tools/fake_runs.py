@@ -6,16 +6,23 @@ repetition rows with the user counters as top-level fields, then mean,
 median, stddev and cv aggregates (cv and stddev of a constant counter are
 NaN or 0, as Google Benchmark writes them), and the context nf_bench adds.
 A failed row has no counters (Google Benchmark 1.7.1 writes none for
-error_occurred). Names, counters and the sweep come from tools/nf_schema.py:
-rows are `<family>/<N>/manual_time` (Chain unless told) for N of the
-family's sweep, and each has the `rules` counter N + extra_rules, as
-nf_bench writes it. backends() writes several families into one document,
-as nf_bench does with one family per rule backend, each with its own cost
-per rule (linear()). shapes() writes the rule-shape families
-(`Shape/<k>/<N>/manual_time`, counters callbacks = k and rules = N), each
-family's hook time growing by a known slope per rule at each k; linear(...,
-table_outside_ns=X) adds table_ns = hook_ns - X, as nf_bench --table_time
-writes it.
+error_occurred). Names, counters and the sweeps come from
+tools/nf_schema.py: rows are `<family>/<x>/manual_time` (Chain unless
+told) or `<family>/<lead>/<x>/manual_time` for x of the family's points,
+and each has the family's argument counters as nf_bench writes them
+(rules = N + extra_rules; blocked = N of a remedy; callbacks, payload_bytes,
+streams = the lead) and only counters its rows carry (nf_schema.carried).
+backends() writes several families into one document, as nf_bench does
+with one family per rule backend, each with its own cost per rule
+(linear()). shapes() writes the rule-shape families (`Shape/<k>/<N>`,
+counters callbacks = k and rules = N), each family's hook time growing by
+a known slope per rule at each k; linear(..., table_outside_ns=X) adds
+table_ns = hook_ns - X, as nf_bench --table_time writes it. remedies(),
+profiles() and installs() write the remedies (a known hook_ns per blocked
+address), the traffic profiles (profile_model(): known rates, loss, hook
+time and CPU share) and the install families (`Install/<N>/real_time`,
+rules and real_time only: a known linear cost, the loop's quadratic);
+everything() all families at once.
 """
 
 import math
@@ -31,7 +38,7 @@ sys.path.insert(0, TOOLS)  # the tools' modules, for every test importing this
 import nf_schema  # noqa: E402
 
 CHAIN = nf_schema.CHAIN
-SWEEP = CHAIN.points()  # the whole sweep: 0, 100, ..., 3000
+SWEEP = CHAIN.points  # the whole sweep: 0, 100, ..., 3000
 SHORT = SWEEP[:4]       # the first four points, for small documents
 REPS = 3
 LABEL = "observed: netfilter bpf prog 812 prio -2147483646"
@@ -64,11 +71,11 @@ SHAPE_BACKENDS = ("Shape: legacy (libip4tc 1.8.9); ShapeIptNft: "
                   "(libnftables 1.0.6)")
 
 
-def point(rules, family=CHAIN.name, shape=None):
-    """The point name of the sweep's point with this argument (and shape
-    k, for a shape family: Shape/<k>/<rules>)."""
-    return (f"{family}/{rules}" if shape is None
-            else f"{family}/{shape}/{rules}")
+def point(x, family=CHAIN.name, lead=None):
+    """The point name of the family's point with this x (rules, or the
+    addresses a remedy blocks) and lead (the shape k of a shape family,
+    the payload of a UDP one, the streams: Shape/<k>/<rules>)."""
+    return f"{family}/{x}" if lead is None else f"{family}/{lead}/{x}"
 
 
 def counters(rules, rep):
@@ -100,8 +107,11 @@ def linear(slope_ns, base_ns=130.0, install_ms_per_rule=0.001,
     return values
 
 
-def _header(rules, index, rep, reps, family=CHAIN.name, shape=None):
-    name = f"{point(rules, family, shape)}/manual_time"
+def _header(x, index, rep, reps, family=CHAIN.name, lead=None):
+    # Install* rows are timed by Google Benchmark itself (UseRealTime)
+    timing = ("real_time" if family in nf_schema.INSTALLS
+              else "manual_time")
+    name = f"{point(x, family, lead)}/{timing}"
     family_index = [f.name for f in nf_schema.FAMILIES].index(family) \
         if family in nf_schema.FAMILY else 0
     return {"name": name, "family_index": family_index,
@@ -110,28 +120,38 @@ def _header(rules, index, rep, reps, family=CHAIN.name, shape=None):
             "repetition_index": rep, "threads": 1, "iterations": 1}
 
 
-def row(rules, index, rep, reps, values, extra_rules=0, family=CHAIN.name,
-        shape=None):
-    """A measured row: values(rules, rep) gives its counters (names from
-    nf_schema) and times; `rules` is set here, as nf_bench sets it, and
-    `callbacks` = shape when a shape is given."""
-    given = values(rules, rep)
+def row(x, index, rep, reps, values, extra_rules=0, family=CHAIN.name,
+        lead=None):
+    """A measured row: values(x, rep) gives its counters (names from
+    nf_schema, each one the family's rows carry) and times; the family's
+    argument counters are set here, as nf_bench sets them: x (rules =
+    x + extra_rules, or blocked = x with the remedy's rules from values)
+    and the lead counter (callbacks = k, ...) when a lead is given."""
+    given = values(x, rep)
     unknown = set(given) - set(nf_schema.COUNTERS) - set(TIMES)
     assert not unknown, f"not nf_bench counters: {sorted(unknown)}"
-    out = _header(rules, index, rep, reps, family, shape)
-    if shape is not None:
-        out["callbacks"] = float(shape)
+    known = nf_schema.FAMILY.get(family)
+    if known is not None:
+        foreign = set(given) - set(nf_schema.carried(known)) - set(TIMES)
+        assert not foreign, f"{family} rows carry no {sorted(foreign)}"
+    out = _header(x, index, rep, reps, family, lead)
+    if lead is not None:
+        out[known.lead if known else "callbacks"] = float(lead)
     out.update(real_time=2001.8, cpu_time=1937.7, time_unit="ms",
                some_future_field={"ignored": True})  # unknown: ignored
     out.update(given)
-    out["rules"] = float(rules + extra_rules)
+    if known is None or known.x == "rules":
+        out["rules"] = float(x + extra_rules)
+    else:
+        out[known.x] = float(x)
+        out["rules"] = float(out.get("rules", 1.0) + extra_rules)
     return out
 
 
-def failed_row(rules, index, rep, reps, message=ERROR, family=CHAIN.name,
-               shape=None):
+def failed_row(x, index, rep, reps, message=ERROR, family=CHAIN.name,
+               lead=None):
     """A failed row: its name and error, no counters."""
-    out = _header(rules, index, rep, reps, family, shape)
+    out = _header(x, index, rep, reps, family, lead)
     out.update(error_occurred=True, error_message=message, real_time=0.0,
                cpu_time=0.0, time_unit="ms")
     return out
@@ -255,12 +275,200 @@ def shapes(families=tuple(SHAPE_SLOPES), slopes=None, rules=SHAPE_RULES,
                             table_outside_ns=table_outside_ns)
             if (family, k, n) in fail:
                 benchmarks += [failed_row(n, index, rep, reps, family=family,
-                                          shape=k) for rep in range(reps)]
+                                          lead=k) for rep in range(reps)]
                 continue
-            rows = [row(n, index, rep, reps, values, family=family, shape=k)
+            rows = [row(n, index, rep, reps, values, family=family, lead=k)
                     for rep in range(reps)]
             benchmarks += rows + (aggregates(rows) if reps > 1 else [])
     return {"context": context(**ctx), "benchmarks": benchmarks}
+
+
+# Repetition r of the remedies, profiles and installs scales the
+# measurement by REP_FACTOR[r]: the median of an odd number of repetitions
+# (up to 5) is the model's value itself, min and max are known.
+REP_FACTOR = (1.0, 1.01, 0.99, 1.02, 0.98)
+
+# The remedies (invented): hook_ns = REMEDY_BASE_NS[f] + REMEDY_NS[f] per
+# blocked address, throughput from the hook time as in linear().
+REMEDY_BASE_NS = {"RemedyPrefix": 140.0, "RemedyConntrack": 190.0,
+                  "RemedyIpset": 160.0, "RemedyNftSet": 170.0,
+                  "RemedyNftInterval": 175.0}
+REMEDY_NS = {"RemedyPrefix": 0.02, "RemedyConntrack": 0.0,
+             "RemedyIpset": 0.0004, "RemedyNftSet": 0.0002,
+             "RemedyNftInterval": 0.0006}
+
+
+def tcp_bits_per_s(hook_ns, bits_per_call=4e5, line_bits_per_s=2.0e10):
+    """Throughput of a sender that spends hook_ns per bits_per_call."""
+    return 1.0 / (1 / line_bits_per_s + hook_ns * 1e-9 / bits_per_call)
+
+
+def remedy_hook_ns(family, blocked):
+    """The median hook_ns of a remedy's point (no repetition noise)."""
+    return REMEDY_BASE_NS[family] + REMEDY_NS[family] * blocked
+
+
+def remedy_values(family):
+    def values(blocked, rep):
+        hook = remedy_hook_ns(family, blocked) * REP_FACTOR[rep]
+        return {"hook_ns": hook, "hook_p50_ns": hook * 0.98,
+                "hook_p99_ns": hook * 2.0, "hook_calls": 110640.0,
+                "bytes_per_call": 50000.0, "hook_unpaired": 0.0,
+                "bits_per_s": tcp_bits_per_s(hook),
+                "hook_cpu_share": 55320.0 * hook * 1e-9,
+                "rules": 1.0 + blocked // 256}  # invented: the remedy's rules
+    return values
+
+
+def remedies(families=nf_schema.REMEDIES, points=None, reps=REPS, fail=(),
+             **ctx):
+    """One document of remedy families: <family>/<blocked> at the family's
+    points (or `points`), hook_ns = remedy_hook_ns() x REP_FACTOR; fail:
+    (family, blocked) points that failed in every repetition."""
+    benchmarks = []
+    for family in families:
+        xs = points or nf_schema.FAMILY[family].points
+        benchmarks += _sweep_rows(family, [(None, x) for x in xs],
+                                  lambda lead: remedy_values(family), reps,
+                                  {x for f, x in fail if f == family})
+    return {"context": context(**ctx), "benchmarks": benchmarks}
+
+
+def _sweep_rows(family, points, values_of, reps, fail):
+    """Rows and aggregates of (lead, x) points; values_of(lead) gives the
+    values(x, rep) of a lead's rows; fail: the x that failed."""
+    out = []
+    for index, (lead, x) in enumerate(points):
+        if x in fail or (lead, x) in fail:
+            out += [failed_row(x, index, rep, reps, family=family, lead=lead)
+                    for rep in range(reps)]
+            continue
+        rows = [row(x, index, rep, reps, values_of(lead), family=family,
+                    lead=lead) for rep in range(reps)]
+        out += rows + (aggregates(rows) if reps > 1 else [])
+    return out
+
+
+# The traffic profiles (invented, per backend): hook_ns per walk =
+# PROFILE_BASE_NS + SLOPES[its Chain family] per rule; UDP sends a datagram
+# in UDP_SEND_NS + UDP_NS_PER_BYTE per payload byte + the hook, loses
+# UDP_LOSS of them; paced UDP sends 20 000/s and loses PACED_LOSS_PER_RULE
+# per rule; a connection takes CONN_NS + CALLS_PER_CONNECTION walks; the
+# streams move tcp_bits_per_s(hook, STREAM_BITS_PER_CALL, 3e10).
+PROFILE_BASE_NS = 150.0
+UDP_SEND_NS = 2000.0
+UDP_NS_PER_BYTE = 0.5
+UDP_LOSS = 0.02
+PACED_LOSS_PER_RULE = 1e-6
+CONN_NS = 40000.0
+CALLS_PER_CONNECTION = 7.0
+STREAM_BITS_PER_CALL = 2.4e5
+PROFILE_DURATION_S = 2.0
+
+
+def profile_model(family, lead, rules):
+    """The medians of a profile's point: {hook_ns, rate (its RATE metric),
+    the other counters}, as profiles() writes them."""
+    f = nf_schema.FAMILY[family]
+    hook = PROFILE_BASE_NS + SLOPES[nf_schema.rules_family(f).name] * rules
+    out = {"hook_ns": hook}
+    if f.workload in nf_schema.UDP_ROWS:
+        paced = f.workload == "udp_paced"
+        sent = (nf_schema.PACED_DATAGRAMS_PER_S if paced
+                else 1e9 / (UDP_SEND_NS + UDP_NS_PER_BYTE * lead + hook))
+        loss = PACED_LOSS_PER_RULE * rules if paced else UDP_LOSS
+        out.update(packets_per_s=sent * (1 - loss), loss_fraction=loss,
+                   bits_per_s=sent * (1 - loss) * lead * 8,
+                   datagrams_sent=sent * PROFILE_DURATION_S,
+                   hook_calls=sent * PROFILE_DURATION_S, bytes_per_call=lead)
+    elif f.workload == "conn_rate":
+        cps = 1e9 / (CONN_NS + CALLS_PER_CONNECTION * hook)
+        out.update(connections_per_s=cps,
+                   hook_calls_per_connection=CALLS_PER_CONNECTION,
+                   hook_calls=cps * CALLS_PER_CONNECTION * PROFILE_DURATION_S,
+                   bytes_per_call=100.0)
+    else:
+        bps = tcp_bits_per_s(hook, STREAM_BITS_PER_CALL, 3e10)
+        out.update(bits_per_s=bps, bytes_per_call=STREAM_BITS_PER_CALL / 8,
+                   hook_calls=bps / STREAM_BITS_PER_CALL * PROFILE_DURATION_S)
+    out["rate"] = out[nf_schema.RATE[f.workload]]
+    out["hook_cpu_share"] = (out["hook_calls"] / PROFILE_DURATION_S * hook
+                             * 1e-9)
+    return out
+
+
+def profile_values(family, lead):
+    """values(rules, rep) of a profile's rows: profile_model() with the
+    rate, hook time and CPU share x REP_FACTOR[rep]."""
+    def values(rules, rep):
+        out = profile_model(family, lead, rules)
+        del out["rate"]
+        for key in ("hook_ns", "hook_cpu_share",
+                    nf_schema.RATE[nf_schema.FAMILY[family].workload]):
+            out[key] *= REP_FACTOR[rep]
+        out.update(hook_p50_ns=out["hook_ns"] * 0.98,
+                   hook_p99_ns=out["hook_ns"] * 2.0, hook_unpaired=0.0)
+        return out
+    return values
+
+
+def profiles(families=nf_schema.PROFILES, rules=nf_schema.PROFILE_RULES,
+             reps=REPS, fail=(), **ctx):
+    """One document of traffic profiles: each family at each of its leads
+    and `rules`, the counters of profile_values(); fail: (family, lead,
+    rules) points (lead None without one) that failed in every
+    repetition."""
+    benchmarks = []
+    for family in families:
+        f = nf_schema.FAMILY[family]
+        points = [(lead, n) for lead in (f.leads or (None,)) for n in rules]
+        benchmarks += _sweep_rows(
+            family, points, lambda lead, family=family: profile_values(
+                family, lead), reps,
+            {(lead, n) for g, lead, n in fail if g == family})
+    ctx.setdefault("duration_s", str(int(PROFILE_DURATION_S)))
+    return {"context": context(**ctx), "benchmarks": benchmarks}
+
+
+# Install cost (invented): one commit of N rules takes a + b·N ms; the
+# loop of one `iptables -A` per rule a + b·N + c·N² ms.
+INSTALL_MS = {"Install": (1.5, 0.0007), "InstallIptNft": (4.0, 0.017),
+              "InstallNft": (3.0, 0.023)}
+INSTALL_LOOP_MS = (12.0, 1.8, 0.0009)
+
+
+def install_ms(family, rules):
+    """The median real_time (ms) of an install point."""
+    if family == "InstallLoop":
+        a, b, c = INSTALL_LOOP_MS
+        return a + b * rules + c * rules ** 2
+    a, b = INSTALL_MS[family]
+    return a + b * rules
+
+
+def installs(families=nf_schema.INSTALLS, points=None, reps=REPS, fail=(),
+             **ctx):
+    """One document of install families: rows with the rules counter
+    only and real_time = install_ms() x REP_FACTOR (time_unit ms); fail:
+    (family, rules) points that failed in every repetition."""
+    benchmarks = []
+    for family in families:
+        def values(rules, rep, family=family):
+            ms = install_ms(family, rules) * REP_FACTOR[rep]
+            return {"real_time": ms, "cpu_time": ms * 0.6}
+        xs = points or nf_schema.FAMILY[family].points
+        benchmarks += _sweep_rows(family, [(None, x) for x in xs],
+                                  lambda lead, v=values: v, reps,
+                                  {x for f, x in fail if f == family})
+    return {"context": context(**ctx), "benchmarks": benchmarks}
+
+
+def everything(reps=REPS, **ctx):
+    """One document of every family: backends() over the whole sweep,
+    shapes(), remedies(), profiles() and installs()."""
+    return merge(backends(rules=SWEEP, reps=reps, **ctx),
+                 shapes(reps=reps), remedies(reps=reps),
+                 profiles(reps=reps), installs(reps=reps))
 
 
 def merge(*documents):
@@ -276,9 +484,10 @@ def merge(*documents):
     return out
 
 
-def rows_of(document, rules, family=CHAIN.name, shape=None):
-    """The benchmarks of a document that belong to the point of `rules`."""
-    prefix = point(rules, family, shape) + "/"
+def rows_of(document, x, family=CHAIN.name, lead=None):
+    """The benchmarks of a document that belong to the point of x (and
+    lead)."""
+    prefix = point(x, family, lead) + "/"
     return [b for b in document["benchmarks"]
             if b.get("run_name", "").startswith(prefix)]
 

@@ -1,8 +1,10 @@
 """A bounded randomized fuzz test of the tools' JSON loader and of the
 main() of gate.py, report.py and plot.py.
 
-Inputs: small nf_bench-like Google Benchmark documents (fake_runs.py) and
-slices of results/reference.json, mutated at random: values of known and
+Inputs: small nf_bench-like Google Benchmark documents (fake_runs.py: a
+Chain sweep, or some remedies, traffic profiles and install families at a
+few of their points) and slices of results/reference.json, mutated at
+random: values of known and
 unknown fields set to NaN, inf, 0, negatives, 1e308, ints of 400 digits,
 strings, bools, null, arrays, objects, nesting up to 100 000 levels; fields
 deleted; names rewritten (huge, negative or non-ASCII rule counts, line
@@ -19,7 +21,8 @@ What must hold for every case (the tools' contract):
   * exit 2 prints exactly one line on stderr, starting with the tool's
     name, and nothing on stdout (plot writes no file);
   * exit 0/1 of the gate ends with a PASS/FAIL line to match; exit 0 of
-    the report is a report; exit 0 of plot wrote the PNG and the SVG;
+    the report is a report; exit 0 of plot wrote the PNG and the SVG of
+    each figure it printed (and exit 2 none);
   * stdout can be written as UTF-8 (a real stdout refuses lone surrogates).
 
 Bounded in time (about 20 s in all, plot gets fewer cases: it draws;
@@ -145,9 +148,35 @@ def odd_name(rng):
     return head + rules + tail
 
 
+def new_families_doc(rng):
+    """A few remedies, traffic profiles and install families, at a few of
+    their points, sometimes with a Chain sweep."""
+    reps = rng.randrange(1, 4)
+    parts = [
+        fake_runs.remedies(
+            families=rng.sample(gbench_json.REMEDIES, rng.randrange(1, 3)),
+            points=sorted(rng.sample(fake_runs.nf_schema.SET_SWEEP,
+                                     rng.randrange(1, 4))), reps=reps),
+        fake_runs.profiles(
+            families=rng.sample(gbench_json.PROFILES, rng.randrange(1, 3)),
+            rules=sorted(rng.sample(fake_runs.nf_schema.PROFILE_RULES,
+                                    rng.randrange(1, 4))), reps=reps),
+        fake_runs.installs(
+            families=rng.sample(gbench_json.INSTALLS, rng.randrange(1, 3)),
+            points=sorted(rng.sample(fake_runs.nf_schema.INSTALL_LOOP_RULES,
+                                     rng.randrange(1, 5))), reps=reps)]
+    docs = rng.sample(parts, rng.randrange(1, 4))
+    if rng.random() < 0.5:
+        docs.append(fake_runs.doc(rules=sorted(rng.sample(
+            (0, 500, 1000, 3000), rng.randrange(1, 5))), reps=reps))
+    return fake_runs.merge(*docs)
+
+
 def base_doc(rng, reference):
-    """A valid starting point: a small synthetic sweep or a slice of the
-    reference file."""
+    """A valid starting point: a small synthetic sweep, one of the other
+    families, or a slice of the reference file."""
+    if rng.random() < 0.25:
+        return new_families_doc(rng)
     if rng.random() < 0.35:
         doc = copy.deepcopy(reference)
         keep = sorted(rng.sample(range(len(doc["benchmarks"])),
@@ -283,6 +312,7 @@ def to_bytes(rng, doc, log):
 def valid_run(test, run):
     """Every value the loader let through is finite and in its range."""
     test.assertEqual(set(run.rule_count), set(run.points))
+    test.assertEqual(set(run.x), set(run.points))
     for point, metrics in run.points.items():
         rules = run.rule_count[point]
         test.assertIsNone(gbench_json.QUANTITY["rules"].why_invalid(rules))
@@ -459,10 +489,15 @@ class FuzzTools(unittest.TestCase):
             status, out, err = self.run_main("plot", plot.main, n, log,
                                              paths + ["-o", prefix], paths)
             self.check("plot", n, log, paths, status, out, err, (0, 2))
-            written = [os.path.exists(prefix + ext)
-                       for ext in (".png", ".svg")]
-            self.assertEqual(written, [status == 0] * 2,
+            # exit 0 printed the PNG and SVG of each figure it wrote
+            written = sorted(os.listdir(os.path.dirname(prefix))) \
+                if os.path.isdir(os.path.dirname(prefix)) else []
+            printed = sorted(os.path.basename(p) for p in out.split())
+            self.assertEqual(written, printed if status == 0 else [],
                              f"seed {SEED} plot case {n} {log}")
+            self.assertEqual(bool(written), status == 0,
+                             f"seed {SEED} plot case {n} {log}")
+            self.assertEqual(len(written) % 2, 0, written)
 
 
 if __name__ == "__main__":

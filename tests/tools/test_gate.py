@@ -37,6 +37,13 @@ to a temporary folder and run gate.py as a subprocess:
     name, --rules selecting by the rules counter across Chain and Shape
     families, --family=Shape,... narrowing; --metrics=table_ns gates table_ns
     when both files have it, and a file without it is bad input (exit 2).
+  * every family gates: by default on what it measures (hook_ns and its
+    rate: bits_per_s, packets_per_s, connections_per_s; real_time_s of the
+    Install families), a regression of one point's install time, connection
+    rate, UDP loss (--metrics=loss_fraction) or a remedy's hook time fails
+    on that point only; --family takes the new families; points whose rows
+    carry none of --metrics are named "not gated", and when no compared
+    point carries them the input is bad (exit 2).
 
 Run from this folder:
     /usr/bin/python3 -m unittest -v test_gate
@@ -523,7 +530,8 @@ class GateTest(unittest.TestCase):
             {"name": "BM_Other/1", "run_name": "BM_Other/1",
              "run_type": "iteration", "real_time": 1.0, "cpu_time": 1.0,
              "time_unit": "ns"}]}
-        self.assertBadInput(self.gate(other, sweep()), "no Chain")
+        self.assertBadInput(self.gate(other, sweep()),
+                            "no results of an nf_bench family (Chain/<rules>")
 
     def test_missing_file(self):
         missing = os.path.join(self.tmp.name, "nope.json")
@@ -629,6 +637,97 @@ class ShapeGateTest(unittest.TestCase):
                             "baseline", "table_ns missing in 5 of 5 runs")
         self.assertExit(self.gate(plain, base), 0)  # not gated by default
 
+
+class NewFamiliesGateTest(unittest.TestCase):
+    """Remedies, traffic profiles and install cost, gated on what each
+    family measures (nf_schema.measures) or the --metrics its rows carry
+    (GateTest's and ShapeGateTest's helpers, not their tests)."""
+
+    setUp, write, gate, assertExit, assertBadInput = (
+        GateTest.setUp, GateTest.write, GateTest.gate, GateTest.assertExit,
+        GateTest.assertBadInput)
+    rows = ShapeGateTest.rows
+
+    def scaled(self, doc, prefix, key, factor):
+        """doc with `key` of the rows of points starting with prefix
+        scaled by factor (a worse or better run of those points)."""
+        for b in doc["benchmarks"]:
+            if b.get("run_name", "").startswith(prefix) and key in b:
+                b[key] *= factor
+        return doc
+
+    def test_every_family_passes_against_itself(self):
+        doc = fake_runs.everything(reps=5)
+        r = self.gate(doc, doc)
+        self.assertExit(r, 0)
+        points = sum(len(f.points) * max(1, len(f.leads))
+                     for f in gbench_json.FAMILIES)
+        # hook_ns and a rate at every traffic point, real_time_s at installs
+        installs = sum(len(gbench_json.FAMILY[f].points)
+                       for f in gbench_json.INSTALLS)
+        comparisons = 2 * (points - installs) + installs
+        self.assertIn(f"({comparisons} comparisons: {points} points of "
+                      f"{len(gbench_json.FAMILIES)} families x 1 to 2 "
+                      "metrics)", r.stdout)
+        self.assertIn("connections_per_s", r.stdout)
+        self.assertIn("packets_per_s", r.stdout)
+
+    def test_install_regression(self):
+        base = fake_runs.installs(reps=5)
+        cont = self.scaled(fake_runs.installs(reps=5), "InstallNft/30000/",
+                           "real_time", 1.5)
+        r = self.gate(base, cont)
+        self.assertExit(r, 1)
+        self.assertEqual(self.rows(r, "REGRESSED"),
+                         {("InstallNft/30000", "real_time_s")})
+        self.assertIn("(16 comparisons: 16 points of 4 families x 1 "
+                      "metrics)", r.stdout)
+        self.assertExit(self.gate(base, cont, "--family=Install"), 0)
+
+    def test_profile_regressions(self):
+        base = fake_runs.profiles(reps=5)
+        cont = self.scaled(fake_runs.profiles(reps=5), "ConnRateNft/3000/",
+                           "connections_per_s", 0.7)
+        r = self.gate(base, cont, "--family=ConnRate,ConnRateNft")
+        self.assertExit(r, 1)
+        self.assertEqual(self.rows(r, "REGRESSED"),
+                         {("ConnRateNft/3000", "connections_per_s")})
+        self.assertIn("(12 comparisons: 6 points of 2 families x 2 "
+                      "metrics)", r.stdout)
+        cont = self.scaled(fake_runs.profiles(reps=5), "UdpPaced/64/1000/",
+                           "loss_fraction", 3.0)
+        r = self.gate(base, cont, "--metrics=loss_fraction")
+        self.assertExit(r, 1)
+        self.assertEqual(self.rows(r, "REGRESSED"),
+                         {("UdpPaced/64/1000", "loss_fraction")})
+        self.assertIn("not gated (their rows carry none of --metrics="
+                      "loss_fraction): ConnRate/0, ", r.stdout)
+
+    def test_remedy_family(self):
+        base = fake_runs.merge(fake_runs.backends(reps=5),
+                               fake_runs.remedies(reps=5))
+        cont = self.scaled(fake_runs.merge(fake_runs.backends(reps=5),
+                                           fake_runs.remedies(reps=5)),
+                           "RemedyIpset/100000/", "hook_ns", 2.0)
+        r = self.gate(base, cont, "--family=RemedyIpset")
+        self.assertExit(r, 1)
+        self.assertEqual(self.rows(r, "REGRESSED"),
+                         {("RemedyIpset/100000", "hook_ns")})
+        self.assertNotIn("Chain/", r.stdout)
+        self.assertIn("(20 comparisons: 10 points of 1 family x 2 metrics)",
+                      r.stdout)
+        self.assertExit(self.gate(base, cont, "--family=RemedyNftSet"), 0)
+
+    def test_metrics_no_point_carries(self):
+        doc = fake_runs.merge(fake_runs.doc(reps=5), fake_runs.installs())
+        self.assertBadInput(
+            self.gate(doc, doc, "--family=Install", "--metrics=hook_ns"),
+            "no compared point carries --metrics=hook_ns",
+            "Install/1000")
+        r = self.gate(doc, doc, "--metrics=hook_ns")
+        self.assertExit(r, 0)
+        self.assertIn("not gated (their rows carry none of --metrics="
+                      "hook_ns): Install/1000, Install/3000", r.stdout)
 
 if __name__ == "__main__":
     unittest.main()

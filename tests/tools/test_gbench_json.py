@@ -27,6 +27,14 @@ What they check:
     callbacks, runs of a point with different ones and two points with the
     same (callbacks, rules) are refused, the same rules at other callbacks
     are not; table_ns is optional per row and checked where present;
+  * every family of nf_schema loads (fake_runs.everything()): a remedy's x
+    is its `blocked` counter (its rules counter may repeat), a profile's
+    lead its payload_bytes or streams, Run.series gives a family's values
+    by x; an install row has rules and the times only; refused: a row
+    without its x or lead counter, two points with the same (lead, x), a
+    counter out of range, a counter the family never carries (blocked in
+    Chain, bits_per_s in ConnRate, hook_ns in Install), an install row
+    without real_time;
   * observers and labels mark points as observed, from repetition rows or
     (aggregates only) the mean row; the load context gives warnings.
 
@@ -113,10 +121,10 @@ class LoaderTest(unittest.TestCase):
 
     def test_all_failed_is_an_error_unless_asked(self):
         doc = fake_runs.doc(rules=(0,), fail=((0, 0), (0, 1), (0, 2)))
-        self.refused(doc, "no Chain/<rules>, ChainIptNft/<rules>, "
-                     "ChainNft/<rules>, Shape/<callbacks>/<rules>, "
-                     "ShapeIptNft/<callbacks>/<rules> or "
-                     "ShapeNft/<callbacks>/<rules> results (3 failed)")
+        self.refused(doc, "no results of an nf_bench family (Chain/<rules>, "
+                     "Shape/<callbacks>/<rules>, RemedyPrefix/<blocked>, "
+                     "Udp/<payload_bytes>/<rules>, Streams/<streams>/<rules>,"
+                     " ...; `nf_bench --help` lists them) (3 failed)")
         run = self.load(doc, need_results=False)
         self.assertEqual(run.rules, [])
         self.assertEqual(len(run.failures[point(0)]), 3)
@@ -341,6 +349,85 @@ class LoaderTest(unittest.TestCase):
         run = self.load(doc)
         self.assertEqual(run.shape, {})
         self.assertEqual(run.values(point(100), "callbacks"), [0.0] * 3)
+
+    # --- remedies, traffic profiles, install cost -----------------------
+
+    def test_every_family_loads(self):
+        run = self.load(fake_runs.everything())
+        self.assertEqual(run.families,
+                         [f.name for f in gbench_json.FAMILIES])
+        ipset = run.of_family("RemedyIpset")
+        self.assertEqual(sorted(ipset.x.values()),
+                         list(gbench_json.FAMILY["RemedyIpset"].points))
+        self.assertEqual(ipset.x["RemedyIpset/100000"], 100000)
+        self.assertEqual(ipset.rule_count["RemedyIpset/100000"],
+                         1 + 100000 // 256)
+        self.assertEqual(ipset.lead, {})
+        udp = run.of_family("UdpNft")
+        self.assertEqual(len(udp.names), 9)
+        self.assertEqual(udp.lead["UdpNft/512/1000"], 512)
+        self.assertEqual(udp.x["UdpNft/512/1000"], 1000)
+        self.assertEqual(udp.shape, {})
+        self.assertEqual(run.lead["Streams/4/3000"], 4)
+        self.assertEqual(
+            run.series("Udp", "packets_per_s", 64)[1000],
+            [fake_runs.profile_model("Udp", 64, 1000)["packets_per_s"] * f
+             for f in fake_runs.REP_FACTOR[:3]])
+        install = run.of_family("InstallLoop")
+        self.assertEqual(set(install.points["InstallLoop/2000"]),
+                         {"rules", "real_time_s", "cpu_time_s"})
+        self.assertAlmostEqual(
+            install.values("InstallLoop/2000", "real_time_s")[0],
+            fake_runs.install_ms("InstallLoop", 2000) * 1e-3)
+
+    def test_remedy_refusals(self):
+        doc = fake_runs.remedies(families=("RemedyNftSet",))
+        del fake_runs.rows_of(doc, 500, "RemedyNftSet")[0]["blocked"]
+        self.refused(doc, "RemedyNftSet/500/manual_time", "no blocked counter")
+        doc = fake_runs.remedies(families=("RemedyNftSet",))
+        for row in fake_runs.rows_of(doc, 1000, "RemedyNftSet"):
+            row["blocked"] = 500.0
+        self.refused(doc, "RemedyNftSet/1000 and RemedyNftSet/500 both have "
+                     "blocked = 500")
+        doc = fake_runs.remedies(families=("RemedyIpset",))
+        fake_runs.rows_of(doc, 0, "RemedyIpset")[0]["blocked"] = 2e7
+        self.refused(doc, "RemedyIpset/0/manual_time", "blocked = 2",
+                     "outside")
+        # the same rules counter at every point is no clash
+        doc = fake_runs.remedies(families=("RemedyConntrack",))
+        for b in doc["benchmarks"]:
+            b["rules"] = 1.0
+        self.assertEqual(len(self.load(doc).names), 7)
+
+    def test_profile_refusals(self):
+        doc = fake_runs.profiles(families=("Udp",))
+        for row in fake_runs.rows_of(doc, 1000, "Udp", 512):
+            row["payload_bytes"] = 64.0
+        self.refused(doc, "Udp/512/1000 and Udp/64/1000 both have "
+                     "(payload_bytes, rules) = (64, 1000)")
+        doc = fake_runs.profiles(families=("UdpPaced",))
+        fake_runs.rows_of(doc, 0, "UdpPaced", 64)[0]["loss_fraction"] = 1.5
+        self.refused(doc, "UdpPaced/64/0/manual_time", "loss_fraction = 1.5",
+                     "outside")
+        doc = fake_runs.profiles(families=("Streams",))
+        del fake_runs.rows_of(doc, 0, "Streams", 4)[2]["streams"]
+        self.refused(doc, "Streams/4/0/manual_time", "no streams counter")
+
+    def test_counters_a_family_never_carries(self):
+        for doc, where, counter in (
+                (fake_runs.doc(), "Chain/0/manual_time", "blocked"),
+                (fake_runs.doc(), "Chain/0/manual_time", "payload_bytes"),
+                (fake_runs.profiles(families=("ConnRate",)),
+                 "ConnRate/0/manual_time", "bits_per_s"),
+                (fake_runs.installs(families=("InstallNft",)),
+                 "InstallNft/1000/real_time", "hook_ns")):
+            doc["benchmarks"][0][counter] = 5.0
+            self.refused(doc, where, f"{counter} in a ", "never writes it")
+
+    def test_install_row_needs_real_time(self):
+        doc = fake_runs.installs(families=("Install",))
+        del doc["benchmarks"][1]["real_time"]
+        self.refused(doc, "Install/1000/real_time", "no real_time")
 
     def test_table_ns_optional_and_checked(self):
         run = self.load(fake_runs.backends(table_outside_ns=60.0))

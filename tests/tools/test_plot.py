@@ -19,6 +19,15 @@ each k (the synthetic slopes, within 1%), the cost per added callback in
 the legend; a file of shapes only writes that figure alone, shapes with no
 slope and nothing else are refused; a Chain-only file writes no shapes
 figure.
+Remedies, traffic profiles and install cost get a figure each when an
+input has them (OUT_PREFIX-remedies, -profiles, -install; a file of every
+family writes all five): the remedies' median hook_ns (log) and Gbit/s
+against the blocked addresses (symlog x) with the per-address rules of
+Chain and ChainNft beside them; each profile's hook time per walk and its
+rate relative to 0 rules (the known model, within 1%), TCP bulk dashed;
+the install time log-log with the fits in the legend (b of each commit,
+c of the loop, within 1%); a Chain-only file writes none of them, an
+install-only file only its figure, remedies without values are refused.
 
 Run from this folder with Debian's Python (needs python3-matplotlib):
   /usr/bin/python3 -m unittest -v test_plot
@@ -251,7 +260,7 @@ class PlotTest(unittest.TestCase):
         path = self.write("nochain.json", doc)
         self.assert_refused(
             self.run_plot(path, "-o", os.path.join(self.dir, "out", "x")),
-            "no Chain")
+            "no results of an nf_bench family (Chain/<rules>")
 
     def test_missing_file_exits_2(self):
         path = os.path.join(self.dir, "absent.json")
@@ -432,6 +441,136 @@ class ShapesPlotTest(unittest.TestCase):
         self.assertFalse(os.path.exists(prefix + "-shapes.png"))
         self.assertEqual(plot.shape_series(plot.load_all([path])), [])
 
+
+class NewFiguresTest(unittest.TestCase):
+    """The remedies, profiles and install figures (PlotTest's helpers)."""
+
+    setUp, tearDown, write, run_plot = (PlotTest.setUp, PlotTest.tearDown,
+                                        PlotTest.write, PlotTest.run_plot)
+    assert_refused = PlotTest.assert_refused
+
+    def load(self, doc):
+        return plot.load_all([self.write("in.json", doc)])
+
+    def errorbar_lines(self, ax):
+        """{label: (xs, ys)} of the median lines of an axis' error bars."""
+        return {c.get_label(): (list(c.lines[0].get_xdata()),
+                                list(c.lines[0].get_ydata()))
+                for c in ax.containers}
+
+    def test_every_figure_written(self):
+        path = self.write("all.json", fake_runs.everything())
+        prefix = os.path.join(self.dir, "fig")
+        result = self.run_plot(path, "-o", prefix)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.split(), [
+            prefix + suffix + ext
+            for suffix in ("", "-shapes", "-remedies", "-profiles",
+                           "-install") for ext in (".png", ".svg")])
+        for name in result.stdout.split():
+            self.assertGreater(os.path.getsize(name), 1000, name)
+
+    def test_remedies_figure(self):
+        runs = self.load(fake_runs.merge(
+            fake_runs.backends(rules=fake_runs.SWEEP), fake_runs.remedies()))
+        series = plot.remedy_series(runs)
+        fig = plot.build_remedies_figure(series, runs)
+        top, bottom = fig.axes[:2]
+        self.assertEqual((top.get_yscale(), bottom.get_xscale()),
+                         ("log", "symlog"))
+        lines = self.errorbar_lines(top)
+        self.assertEqual(list(lines), [
+            gbench_json_title(f) for f in plot.gbench_json.REMEDIES] + [
+            "per-address rules (legacy)", "per-address rules (nft)"])
+        for family in plot.gbench_json.REMEDIES:
+            xs, ys = lines[gbench_json_title(family)]
+            self.assertEqual(xs, list(
+                plot.gbench_json.FAMILY[family].points))
+            for x, y in zip(xs, ys):
+                want = fake_runs.remedy_hook_ns(family, x)
+                self.assertAlmostEqual(y, want, delta=0.01 * want)
+        xs, ys = lines["per-address rules (nft)"]
+        self.assertEqual(xs[-1], 3000)
+        self.assertAlmostEqual(ys[-1], 133.0 + 6.0 * 3000)
+        self.assertEqual(len(bottom.containers), 7)  # Gbit/s of each
+        self.assertNotIn("ChainIptNft", " ".join(lines))
+
+    def test_remedies_without_chain(self):
+        runs = self.load(fake_runs.remedies(families=("RemedyIpset",)))
+        self.assertEqual([s[0] for s in plot.remedy_series(runs)],
+                         ["RemedyIpset (ipset)"])
+
+    def test_profiles_figure(self):
+        runs = self.load(fake_runs.merge(
+            fake_runs.backends(rules=(0, 1000, 3000)), fake_runs.profiles()))
+        series = plot.profile_series(runs)
+        labels = [s[0] for s in series]
+        self.assertEqual(labels[-2:], ["TCP bulk: Chain (legacy)",
+                                       "TCP bulk: ChainNft (nft)"])
+        self.assertIn("UdpPaced (legacy), 512-byte datagrams", labels)
+        self.assertIn("ConnRateNft (nft)", labels)
+        fig = plot.build_profiles_figure(series, runs)
+        top, bottom = fig.axes[:2]
+        self.assertEqual(len(bottom.containers), len(series))
+        # the rate relative to 0 rules, from the known model
+        family, lead = "ConnRate", None
+        model = [fake_runs.profile_model(family, lead, n)["rate"]
+                 for n in (0, 1000, 3000)]
+        index = labels.index("ConnRate (legacy)")
+        ys = list(bottom.containers[index].lines[0].get_ydata())
+        for got, want in zip(ys, model):
+            self.assertAlmostEqual(got, want / model[0],
+                                   delta=0.01 * want / model[0])
+        self.assertEqual(len(top.containers), len(series))
+        self.assertIn("20,000/s", " ".join(t.get_text() for t in fig.texts))
+
+    def test_install_figure(self):
+        runs = self.load(fake_runs.installs())
+        series = plot.install_series(runs)
+        fig = plot.build_install_figure(series, runs)
+        ax = fig.axes[0]
+        self.assertEqual((ax.get_xscale(), ax.get_yscale()), ("log", "log"))
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        for text, (family, (a, b)) in zip(legend,
+                                          fake_runs.INSTALL_MS.items()):
+            got = float(re.search(r"b = ([\d.]+) µs per rule",
+                                  text).group(1))
+            self.assertAlmostEqual(got, b * 1e3, delta=0.01 * b * 1e3)
+        c = fake_runs.INSTALL_LOOP_MS[2] * 1e6
+        got = float(re.search(r"c = ([\d.]+) ns per rule²",
+                              legend[3]).group(1))
+        self.assertAlmostEqual(got, c, delta=0.01 * c)
+        xs, ys = self.errorbar_lines(ax)[legend[3]]
+        for x, y in zip(xs, ys):
+            want = fake_runs.install_ms("InstallLoop", x)
+            self.assertAlmostEqual(y, want, delta=1e-6 * want)
+
+    def test_install_only_writes_that_figure(self):
+        path = self.write("i.json", fake_runs.installs(
+            families=("InstallNft",)))
+        prefix = os.path.join(self.dir, "fig")
+        result = self.run_plot(path, "-o", prefix)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.split(), [prefix + "-install.png",
+                                                 prefix + "-install.svg"])
+
+    def test_chain_only_has_no_new_figures(self):
+        path = self.write("c.json", fake_runs.backends())
+        prefix = os.path.join(self.dir, "fig")
+        result = self.run_plot(path, "-o", prefix)
+        self.assertEqual(result.stdout.split(), [prefix + ".png",
+                                                 prefix + ".svg"])
+        runs = plot.load_all([path])
+        self.assertEqual((plot.remedy_series(runs), plot.profile_series(runs),
+                          plot.install_series(runs)), ([], [], []))
+
+    def test_remedies_without_values_refused(self):
+        doc = fake_runs.drop_counters(fake_runs.remedies(),
+                                      keep=("rules", "blocked"))
+        self.assert_refused(
+            self.run_plot(self.write("bare.json", doc), "-o",
+                          os.path.join(self.dir, "out", "x")),
+            "bare.json", "no hook_ns or bits_per_s values")
 
 def gbench_json_title(family):
     return plot.gbench_json.FAMILY[family].title

@@ -30,7 +30,26 @@ What they check:
     the data show instead; a file of shapes only gets a report of them; a
     Chain-only file (and results/reference.json) has neither new section;
   * with table_ns: "The table's own time" gives table_ns, hook_ns and the
-    table's share at the fewest and most rules, and quotes table_self_ns.
+    table's share at the fewest and most rules, and quotes table_self_ns;
+  * remedies (fake_runs' known hook_ns per blocked address): "Remedies"
+    gives each one's hook time and throughput at N = 3,000 and at its
+    largest N, the speed-up over the per-address rules it replaces and
+    over legacy Chain at 3,000 (within 1%), none beyond the rules' sweep,
+    the set lookups' growth from 0 to 100,000; the advice quotes those
+    measured numbers; without Chain results it says so; a Chain-only file
+    (results/reference.json too) keeps every old section, has no new one
+    and its advice computes no saving but names the command to measure
+    the remedies;
+  * traffic profiles (fake_runs.profile_model): "Traffic profiles" gives
+    per profile, lead and rule count the rate, loss, hook time per walk
+    and per connection, the chain's CPU share, the rate lost and TCP
+    bulk's at the same N with the ratio (within 1%); a Chain point not in
+    the run is said so; failed points are counted; a profiles-only file
+    gets a report of them;
+  * install cost: the linear fits of one commit and the loop's quadratic
+    fit recover fake_runs' costs within 1%, the ms at 3,000 and 30,000 are
+    the medians, the loop's Chain sweep is the sum of the fit over
+    N = 100..3000 (within 1%); too few points say so.
 
 Run from this folder (no root needed):
     /usr/bin/python3 -m unittest -v test_report
@@ -281,7 +300,8 @@ class BadInputTest(unittest.TestCase):
                 {"name": "Other/1", "run_type": "iteration",
                  "real_time": 1.0, "time_unit": "ns"}]}, f)
             f.flush()
-            self.assertIn("no Chain", self.run_report(f.name))
+            self.assertIn("no results of an nf_bench family",
+                          self.run_report(f.name))
 
     def test_missing_file(self):
         self.assertIn("cannot read",
@@ -353,6 +373,15 @@ class BadInputTest(unittest.TestCase):
 class ReportRun:
     """report.py run on a document as a user runs it: exit 0, nothing on
     stderr; its Markdown, and one section of it."""
+
+    @staticmethod
+    def report_text(doc):
+        """build_report of a document, in process (no exit checks)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "run.json")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(doc, f)
+            return report.build_report(gbench_json.load(path))
 
     def run_report(self, doc):
         with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
@@ -607,6 +636,293 @@ class ShapesTest(ReportRun, unittest.TestCase):
             "The table's own time")
         self.assertIn("(table_self_ns): not recorded.", sec)
 
+
+class RemediesTest(ReportRun, unittest.TestCase):
+    """Remedies against per-address rules, from fake_runs' known costs."""
+
+    @classmethod
+    def setUpClass(cls):
+        doc = fake_runs.merge(fake_runs.backends(rules=fake_runs.SWEEP),
+                              fake_runs.remedies())
+        cls.text = ReportRun.report_text(doc)
+        cls.sec = cls.text.split("\n## Remedies\n", 1)[1].split("\n## ")[0]
+
+    def cells(self, family, n):
+        row = re.search(rf"^\| {family} \| [^|]+ \| {n:,} \|.*$", self.sec,
+                        re.M)
+        self.assertIsNotNone(row, f"{family} at {n}:\n{self.sec}")
+        return [c.strip() for c in row.group(0).strip("|").split("|")]
+
+    def chain_hook(self, family, n):
+        """The median hook_ns of the Chain family's point (linear())."""
+        return 133.0 + fake_runs.SLOPES[family] * n
+
+    def test_hook_time_and_speed_up_at_3000(self):
+        for family in gbench_json.REMEDIES:
+            hook = fake_runs.remedy_hook_ns(family, 3000)
+            cells = self.cells(family, 3000)
+            self.assertEqual(cells[3], report.fmt_ns(hook))
+            self.assertEqual(cells[4], report.fmt_gbps(
+                fake_runs.tcp_bits_per_s(hook)))
+            refs = dict.fromkeys(
+                (gbench_json.rules_family(family).name, "Chain"))
+            for ref in refs:
+                want = self.chain_hook(ref, 3000) / hook
+                got = re.search(rf"{ref}: ([\d.]+)× less hook time",
+                                cells[5])
+                self.assertIsNotNone(got, cells[5])
+                self.assertAlmostEqual(float(got.group(1)), want,
+                                       delta=0.01 * want)
+            self.assertEqual(cells[5].count("less hook time"), len(refs))
+
+    def test_no_speed_up_beyond_the_rules(self):
+        for family in ("RemedyIpset", "RemedyNftSet", "RemedyNftInterval"):
+            cells = self.cells(family, 100000)
+            self.assertEqual(cells[3], report.fmt_ns(
+                fake_runs.remedy_hook_ns(family, 100000)))
+            self.assertNotIn("less hook time", cells[5])
+            self.assertIn("not measured at this N (to 3,000 rules)",
+                          cells[5])
+        self.assertNotIn("RemedyPrefix | prefix | 100,000", self.sec)
+
+    def test_set_growth(self):
+        for family in ("RemedyIpset", "RemedyNftSet", "RemedyNftInterval"):
+            lo = fake_runs.remedy_hook_ns(family, 0)
+            hi = fake_runs.remedy_hook_ns(family, 100000)
+            title = gbench_json.FAMILY[family].title
+            self.assertIn(f"- {title}: {report.fmt_ns(lo)} at 0, "
+                          f"{report.fmt_ns(hi)} at 100,000: "
+                          f"+{report.fmt_sig(hi - lo)} ns", self.sec)
+        self.assertNotIn("- RemedyPrefix (prefix):", self.sec)
+
+    def test_advice_quotes_the_measured_remedies(self):
+        advice = self.text.split("\n## What to do about it\n", 1)[1]
+        self.assertNotIn("saves about", advice)
+        self.assertNotIn("--benchmark_filter", advice)
+        for family in gbench_json.REMEDIES:
+            top = max(gbench_json.FAMILY[family].points)
+            hook = report.fmt_ns(fake_runs.remedy_hook_ns(family, top))
+            self.assertIn(f"- {gbench_json.FAMILY[family].title}: {hook} "
+                          f"per hook call at {top:,} blocked addresses",
+                          advice)
+        ref = "ChainNft"
+        want = (self.chain_hook(ref, 3000)
+                / fake_runs.remedy_hook_ns("RemedyNftSet", 3000))
+        got = re.search(r"RemedyNftSet \(nft-set\):.*?, ([\d.]+)× less hook "
+                        r"time than 3,000 per-address rules \(ChainNft\)",
+                        advice)
+        self.assertAlmostEqual(float(got.group(1)), want, delta=0.01 * want)
+
+    def test_without_chain_results(self):
+        text = self.report_text(fake_runs.remedies(
+            families=("RemedyNftSet",), fail={("RemedyNftSet", 500)}))
+        self.assertTrue(text.startswith("# nf_bench: remedies ("), text[:80])
+        sec = self.section_titled(text, "Remedies")
+        self.assertIn("ChainNft: not in this run; Chain: not in this run",
+                      sec)
+        self.assertIn("Failed runs left out: 3.", sec)
+        advice = self.section_titled(text, "What to do about it")
+        self.assertIn("ChainNft was not measured at the same N.", advice)
+        self.assertIn("Not measured in this run: RemedyPrefix, "
+                      "RemedyConntrack, RemedyIpset, RemedyNftInterval; "
+                      "`nf_bench --benchmark_filter=^Remedy` measures them.",
+                      advice)
+
+    def test_remedies_that_all_failed(self):
+        text = self.report_text(fake_runs.merge(fake_runs.doc(),
+                                                fake_runs.remedies(
+            families=("RemedyIpset",), points=(0, 500),
+            fail={("RemedyIpset", 0), ("RemedyIpset", 500)})))
+        sec = self.section_titled(text, "Remedies")
+        self.assertIn("No numbers to show: no run of RemedyIpset has "
+                      "hook_ns.", sec)
+        self.assertIn("Failed runs left out: 6.", sec)
+        advice = self.section_titled(text, "What to do about it")
+        self.assertIn("The remedies were not measured in this run "
+                      "(RemedyIpset: no hook_ns, see Remedies): `nf_bench "
+                      "--benchmark_filter=^Remedy` measures", advice)
+
+    def test_chain_only_has_no_new_numbers(self):
+        for text in (self.report_text(fake_runs.doc()),
+                     self.report_text(fake_runs.backends()),
+                     report.build_report(gbench_json.load(
+                         fake_runs.REFERENCE))):
+            for heading in ("## Run", "## Hook time vs rules",
+                            "## Throughput", "## Cost in CPU",
+                            "## Why TCP bulk hides part of the cost",
+                            "## What to do about it"):
+                self.assertIn(heading, text)
+            for heading in ("## Remedies", "## Traffic profiles",
+                            "## Install cost"):
+                self.assertNotIn(heading, text)
+            advice = text.split("\n## What to do about it\n", 1)[1]
+            self.assertNotIn("saves about", advice)
+            self.assertNotIn(" ns", advice)
+            self.assertNotIn("µs", advice)
+            self.assertIn("The remedies were not measured in this run: "
+                          "`nf_bench --benchmark_filter=^Remedy` measures",
+                          advice)
+
+
+class ProfilesTest(ReportRun, unittest.TestCase):
+    """Traffic profiles against TCP bulk, from fake_runs.profile_model."""
+
+    @classmethod
+    def setUpClass(cls):
+        doc = fake_runs.merge(fake_runs.backends(rules=(0, 1000, 3000)),
+                              fake_runs.profiles())
+        cls.sec = ReportRun.report_text(doc).split(
+            "\n## Traffic profiles\n", 1)[1].split("\n## ")[0]
+
+    def row(self, sec, name, n):
+        found = re.search(rf"^\| {re.escape(name)} \| {n:,} \|.*$", sec,
+                          re.M)
+        self.assertIsNotNone(found, f"{name} at {n}:\n{sec}")
+        return [c.strip() for c in found.group(0).strip("|").split("|")]
+
+    def name(self, family, lead):
+        f = gbench_json.FAMILY[family]
+        what = {"payload_bytes": f", {lead}-byte datagrams",
+                "streams": f", {lead} streams"}.get(f.lead, "")
+        return f.title + what
+
+    def bulk_lost(self, family, n):
+        chain = gbench_json.rules_family(family).name
+        bps = [fake_runs.tcp_bits_per_s(133.0 + fake_runs.SLOPES[chain] * x)
+               for x in (0, n)]
+        return 1 - bps[1] / bps[0]
+
+    def check_row(self, family, lead, n):
+        model = fake_runs.profile_model(family, lead, n)
+        base = fake_runs.profile_model(family, lead, 0)
+        cells = self.row(self.sec, self.name(family, lead), n)
+        self.assertEqual(cells[4], report.fmt_ns(model["hook_ns"]))
+        rate = float(re.match(r"[\d.]+", cells[2]).group(0)) * (
+            1e9 if "Gbit/s" in cells[2] else 1e3 if " k" in cells[2] else 1)
+        self.assertAlmostEqual(rate, model["rate"], delta=0.01 * model["rate"])
+        if "loss_fraction" in model:
+            self.assertEqual(cells[3], report.fmt_pct(model["loss_fraction"]))
+        else:
+            self.assertEqual(cells[3], "—")
+        per_conn = model["hook_ns"] * model.get(
+            "hook_calls_per_connection", 0)
+        self.assertEqual(cells[5], report.fmt_ns(per_conn) if per_conn
+                         else "—")
+        if n == 0:
+            self.assertEqual(cells[6:], ["—"] * 4)
+            return
+        share = model["hook_cpu_share"] - base["hook_cpu_share"]
+        lost = 1 - model["rate"] / base["rate"]
+        self.assertEqual(cells[6], report.fmt_pct(share))
+        self.assertEqual(cells[7], report.fmt_pct(lost))
+        bulk = self.bulk_lost(family, n)
+        chain = gbench_json.rules_family(family).name
+        self.assertEqual(cells[8], f"{report.fmt_pct(bulk)} ({chain})")
+        self.assertAlmostEqual(float(cells[9].rstrip("×")), lost / bulk,
+                               delta=0.01 * lost / bulk)
+
+    def test_every_profile_lead_and_rule_count(self):
+        for family in gbench_json.PROFILES:
+            for lead in gbench_json.FAMILY[family].leads or (None,):
+                for n in (0, 1000, 3000):
+                    with self.subTest(family=family, lead=lead, n=n):
+                        self.check_row(family, lead, n)
+        self.assertIn("fixed 20,000 datagrams/s", self.sec)
+
+    def test_without_tcp_bulk(self):
+        doc = fake_runs.merge(fake_runs.backends(families=("ChainNft",),
+                                                 rules=(0, 1000)),
+                              fake_runs.profiles(
+                                  families=("ConnRate", "UdpNft"),
+                                  fail={("UdpNft", 64, 1000)}))
+        sec = self.section_titled(self.report_text(doc), "Traffic profiles")
+        cells = self.row(sec, "ConnRate (legacy)", 1000)
+        self.assertEqual(cells[8:], ["Chain at 1,000 not in this run", "—"])
+        cells = self.row(sec, "UdpNft (nft), 512-byte datagrams", 3000)
+        self.assertEqual(cells[8:], ["ChainNft at 3,000 not in this run",
+                                     "—"])
+        cells = self.row(sec, "UdpNft (nft), 512-byte datagrams", 1000)
+        self.assertTrue(cells[8].endswith("(ChainNft)"), cells)
+        self.assertNotIn("UdpNft (nft), 64-byte datagrams | 1,000", sec)
+        self.assertIn("Failed runs left out: 3.", sec)
+
+    def test_profiles_only(self):
+        text = self.report_text(fake_runs.profiles(families=("Streams",)))
+        self.assertTrue(text.startswith("# nf_bench: traffic profiles ("))
+        self.assertIn("- iperf3: 3.12\n", text)
+        self.assertIn("## What to do about it", text)
+        self.assertNotIn("## Hook time vs rules", text)
+
+
+class InstallTest(ReportRun, unittest.TestCase):
+    """Install cost: the fits recover fake_runs' known costs."""
+
+    def model(self, doc):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "run.json")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(doc, f)
+            return report.install_model(gbench_json.load(path))
+
+    def test_fits_recovered(self):
+        models = self.model(fake_runs.installs())
+        for family, (a, b) in fake_runs.INSTALL_MS.items():
+            fa, fb, r2 = models[family]["fit"]
+            self.assertAlmostEqual(fa, a, delta=0.01 * a)
+            self.assertAlmostEqual(fb, b, delta=0.01 * b)
+        a, b, c, r2 = models["InstallLoop"]["fit"]
+        for got, want in zip((a, b, c), fake_runs.INSTALL_LOOP_MS):
+            self.assertAlmostEqual(got, want, delta=0.01 * want)
+        self.assertGreater(r2, 0.999)
+
+    def test_section(self):
+        sec = self.section_titled(self.report_text(fake_runs.installs()),
+                                  "Install cost")
+        for family, (a, b) in fake_runs.INSTALL_MS.items():
+            row = re.search(rf"^\| {family} \|.*$", sec, re.M).group(0)
+            cells = [c.strip() for c in row.strip("|").split("|")]
+            got = re.match(r"a = ([\d.]+) ms, b = ([\d.]+) µs per rule",
+                           cells[2])
+            self.assertAlmostEqual(float(got.group(1)), a, delta=0.01 * a)
+            self.assertAlmostEqual(float(got.group(2)), b * 1e3,
+                                   delta=0.01 * b * 1e3)
+            self.assertEqual(cells[4:], [
+                f"{report.fmt_sig(fake_runs.install_ms(family, n))} ms"
+                for n in (3000, 30000)])
+        for n in gbench_json.FAMILY["InstallLoop"].points:
+            ms = report.fmt_sig(fake_runs.install_ms("InstallLoop", n))
+            self.assertIn(f"| {n:,} | {ms} ms | {ms} ms |", sec)
+        total = sum(fake_runs.install_ms("InstallLoop", n)
+                    for n in fake_runs.SWEEP if n > 0) / 1e3
+        got = re.search(r"From the fit, not measured: .* would take "
+                        r"([\d.]+) s in all", sec)
+        self.assertAlmostEqual(float(got.group(1)), total, delta=0.01 * total)
+        self.assertIn("(N = 100 to 3,000, 30 points; 0 rules needs no "
+                      "command)", sec)
+
+    def test_too_few_points(self):
+        doc = fake_runs.installs(families=("InstallLoop", "InstallNft"),
+                                 points=(100, 500),
+                                 fail={("InstallNft", 500)})
+        sec = self.section_titled(self.report_text(doc), "Install cost")
+        self.assertIn("Too few rule counts (fewer than three) for a "
+                      "quadratic fit.", sec)
+        self.assertIn("| InstallNft | nft | too few rule counts | n/a | "
+                      "not measured | not measured |", sec)
+        self.assertIn("Failed runs left out: 3.", sec)
+        doc = fake_runs.merge(fake_runs.doc(), fake_runs.installs(
+            families=("InstallNft",), points=(1000,),
+            fail={("InstallNft", 1000)}))
+        sec = self.section_titled(self.report_text(doc), "Install cost")
+        self.assertIn("No numbers to show: no run of InstallNft has a "
+                      "real_time.", sec)
+
+    def test_fit_quadratic(self):
+        a, b, c, r2 = report.fit_quadratic([0, 1, 2, 3], [1, 3, 9, 19])
+        for got, want in zip((a, b, c, r2), (1.0, 0.0, 2.0, 1.0)):
+            self.assertAlmostEqual(got, want)
+        with self.assertRaises(ValueError):
+            report.fit_quadratic([1, 2, 2], [1, 2, 3])
 
 if __name__ == "__main__":
     unittest.main()

@@ -10,12 +10,17 @@ What they check:
   * its "probes" is a non-empty list of {"name", "needs"} with unique names;
   * without the binary: nf_schema's table is consistent (unique names,
     low <= high, worse in -1/0/+1, known where and aggregation values, the
-    kAvgIterations counters, Google Benchmark's times not declared) and
-    every Chain family's sweep is 0, 100, ..., 3000, one family per backend
-    (Chain legacy, ChainIptNft iptables-nft, ChainNft nft), then the shape
-    families (Shape, ShapeIptNft, ShapeNft: args callbacks and rules,
-    callbacks 0..3, rules 0..3000 step 1000), one per backend; callbacks
-    is declared after install_ms, table_ns after it needs --table_time.
+    kAvgIterations counters, Google Benchmark's times not declared, known
+    row tags, context entries in no rows) and its families are nf_bench's:
+    the Chain families (0, 100, ..., 3000, one per backend: Chain legacy,
+    ChainIptNft iptables-nft, ChainNft nft), the shape families (args
+    callbacks and rules, callbacks 0..3, rules 0..3000 step 1000), the
+    remedies (x = blocked, to 3000, the set lookups to 100 000), the
+    traffic profiles (legacy and nft, rules 0/1000/3000) and the install
+    families; carries() gives each family's counters as the rows tags say
+    (install rows: rules and the times only); rules_family() names the
+    per-address Chain family of each; PACED_DATAGRAMS_PER_S is schema.h's
+    kPacedDatagramsPerS.
 
 NF_BENCH names the nf_bench binary (ctest sets it). Without it the binary
 tests FAIL and say so: they never skip silently.
@@ -26,6 +31,7 @@ Run from this folder:
 
 import json
 import os
+import re
 import subprocess
 import unittest
 
@@ -138,16 +144,20 @@ class SchemaTable(unittest.TestCase):
             self.assertIn(q.aggregation, nf_schema.AGGREGATIONS, q.name)
             self.assertEqual(q.where == "context",
                              q.aggregation == "context", q.name)
+            self.assertLessEqual(set(q.rows), set(nf_schema.ROW_TAGS), q.name)
+            self.assertEqual(q.where == "context", not q.rows, q.name)
             if q.where == "context":
                 self.assertEqual(q.worse, 0, q.name)  # never gated
         avg = {q.name for q in nf_schema.QUANTITIES
                if q.aggregation == "avg_iterations"}
-        self.assertEqual(avg, {"hook_calls", "hook_unpaired"})
+        self.assertEqual(avg, {"hook_calls", "hook_unpaired",
+                               "datagrams_sent"})
         self.assertEqual(nf_schema.TIME_METRICS, ("real_time_s", "cpu_time_s"))
         self.assertIn("rules", nf_schema.COUNTERS)
         extra = nf_schema.QUANTITY["extra_rules"]
         self.assertEqual((extra.where, extra.unit, extra.low, extra.high,
                           extra.integer), ("context", "rules", 0, 60000, True))
+        self.assertEqual(nf_schema.ALL_FLAGS, ("--table_time",))
 
     def test_declared_is_the_cpp_subset(self):
         declared = nf_schema.declared()
@@ -158,31 +168,31 @@ class SchemaTable(unittest.TestCase):
         for q in declared["quantities"]:
             self.assertEqual(list(q), ["name", "where", "unit", "worse",
                                        "aggregation", "low", "high",
-                                       "positive", "integer", "when"])
+                                       "positive", "integer", "when", "rows"])
         round_trip = json.loads(json.dumps(declared))
         self.assertIsNone(first_difference(
             "quantities", round_trip["quantities"], declared["quantities"]))
-        backends = (("", "legacy"), ("IptNft", "iptables-nft"),
-                    ("Nft", "nft"))
-        self.assertEqual(declared["families"], [
-            {"name": "Chain" + tail, "args": ["rules"], "callbacks": [],
-             "first": 0, "last": 3000, "step": 100, "backend": backend}
-            for tail, backend in backends] + [
-            {"name": "Shape" + tail, "args": ["callbacks", "rules"],
-             "callbacks": [0, 1, 2, 3], "first": 0, "last": 3000,
-             "step": 1000, "backend": backend}
-            for tail, backend in backends])
+        for f in declared["families"]:
+            self.assertEqual(list(f), ["name", "backend", "workload",
+                                       "remedy", "args", "leads", "points"])
         names = [q["name"] for q in declared["quantities"]]
         self.assertEqual(names[names.index("observers"):][:4],
                          ["observers", "install_ms", "callbacks", "table_ns"])
         when = {q["name"]: q["when"] for q in declared["quantities"]}
         self.assertEqual({k: v for k, v in when.items() if v},
                          {"table_ns": "--table_time"})
+        rows = {q["name"]: q["rows"] for q in declared["quantities"]}
+        self.assertEqual(rows["rules"], list(nf_schema.ROW_TAGS))
+        self.assertEqual(rows["blocked"], ["remedy"])
+        self.assertEqual(rows["bits_per_s"], ["tcp_bulk", "tcp_streams",
+                                              "udp_max", "udp_paced"])
+        self.assertEqual(rows["connections_per_s"], ["conn_rate"])
+        self.assertEqual(rows["duration_s"], [])
 
-    def test_sweep(self):
+    def test_chain_and_shape_sweeps(self):
         chain = nf_schema.FAMILY["Chain"]
         self.assertIs(chain, nf_schema.CHAIN)
-        points = chain.points()
+        points = chain.points
         self.assertEqual((points[0], points[1], points[-1], len(points)),
                          (0, 100, 3000, 31))
         names = [f.name for f in nf_schema.FAMILIES]
@@ -194,15 +204,83 @@ class SchemaTable(unittest.TestCase):
             self.assertEqual(backends, ["legacy", "iptables-nft", "nft"])
         for name in nf_schema.CHAINS:
             family = nf_schema.FAMILY[name]
-            self.assertEqual(family.points(), points, name)
-            self.assertEqual((family.callbacks, family.shaped), ((), False))
+            self.assertEqual(family.points, points, name)
+            self.assertEqual((family.leads, family.lead, family.shaped,
+                              family.x, family.workload),
+                             ((), None, False, "rules", "tcp_bulk"))
         for name in nf_schema.SHAPES:
             family = nf_schema.FAMILY[name]
-            self.assertEqual(family.points(), (0, 1000, 2000, 3000), name)
-            self.assertEqual(family.callbacks, (0, 1, 2, 3), name)
+            self.assertEqual(family.points, (0, 1000, 2000, 3000), name)
+            self.assertEqual(family.leads, (0, 1, 2, 3), name)
+            self.assertEqual(family.args, ("callbacks", "rules"), name)
             self.assertTrue(family.shaped, name)
         self.assertEqual(chain.backend, nf_schema.LEGACY)
         self.assertEqual(nf_schema.FAMILY["ChainNft"].title, "ChainNft (nft)")
+
+    def test_new_families(self):
+        family = nf_schema.FAMILY
+        self.assertEqual(nf_schema.REMEDIES, (
+            "RemedyPrefix", "RemedyConntrack", "RemedyIpset", "RemedyNftSet",
+            "RemedyNftInterval"))
+        sets = {"RemedyIpset", "RemedyNftSet", "RemedyNftInterval"}
+        for name in nf_schema.REMEDIES:
+            f = family[name]
+            self.assertEqual((f.x, f.lead, f.remedy, f.workload),
+                             ("blocked", None, True, "tcp_bulk"), name)
+            self.assertEqual(f.points[-1], 100000 if name in sets else 3000)
+            self.assertEqual(nf_schema.is_set_remedy(f), name in sets)
+            self.assertEqual(nf_schema.rules_family(f).name,
+                             "ChainNft" if f.backend.startswith("nft")
+                             else "Chain", name)
+        self.assertEqual(nf_schema.PROFILES, (
+            "Udp", "UdpNft", "UdpPaced", "UdpPacedNft", "ConnRate",
+            "ConnRateNft", "Streams", "StreamsNft"))
+        for name in nf_schema.PROFILES:
+            f = family[name]
+            self.assertEqual(f.points, (0, 1000, 3000), name)
+            self.assertEqual(nf_schema.rules_family(f).backend, f.backend)
+        self.assertEqual(family["Udp"].leads, (64, 512, 1400))
+        self.assertEqual(family["UdpPacedNft"].lead, "payload_bytes")
+        self.assertEqual(family["StreamsNft"].args, ("streams", "rules"))
+        self.assertEqual(family["ConnRate"].args, ("rules",))
+        self.assertEqual(nf_schema.INSTALLS, ("Install", "InstallIptNft",
+                                              "InstallNft", "InstallLoop"))
+        self.assertEqual(family["InstallNft"].points,
+                         (1000, 3000, 10000, 30000))
+        self.assertEqual(family["InstallLoop"].points, (100, 500, 1000, 2000))
+
+    def test_carries(self):
+        carried = nf_schema.carried
+        self.assertEqual(carried("Install"), ("rules", "real_time_s",
+                                              "cpu_time_s"))
+        self.assertEqual(carried("InstallLoop"), carried("Install"))
+        self.assertIn("blocked", carried("RemedyIpset"))
+        self.assertIn("bits_per_s", carried("RemedyIpset"))
+        self.assertNotIn("blocked", carried("Chain"))
+        self.assertNotIn("bits_per_s", carried("ConnRate"))
+        self.assertIn("hook_calls_per_connection", carried("ConnRateNft"))
+        self.assertIn("loss_fraction", carried("UdpPaced"))
+        self.assertNotIn("loss_fraction", carried("Streams"))
+        self.assertIn("streams", carried("Streams"))
+        self.assertTrue(nf_schema.carries("table_ns", "Chain",
+                                          ("--table_time",)))
+        self.assertFalse(nf_schema.carries("table_ns", "Chain"))
+        self.assertFalse(nf_schema.carries("duration_s", "Chain"))
+        self.assertEqual(nf_schema.measures("Udp"),
+                         ("hook_ns", "packets_per_s"))
+        self.assertEqual(nf_schema.measures("ConnRate"),
+                         ("hook_ns", "connections_per_s"))
+        self.assertEqual(nf_schema.measures("Chain"),
+                         ("hook_ns", "bits_per_s"))
+        self.assertEqual(nf_schema.measures("InstallLoop"), ("real_time_s",))
+
+    def test_paced_rate_is_schema_h(self):
+        path = os.path.join(fake_runs.HERE, "..", "..", "benchmarks",
+                            "schema.h")
+        with open(path, encoding="utf-8") as f:
+            found = re.search(r"kPacedDatagramsPerS = (\d+);", f.read())
+        self.assertIsNotNone(found, "schema.h declares no kPacedDatagramsPerS")
+        self.assertEqual(int(found.group(1)), nf_schema.PACED_DATAGRAMS_PER_S)
 
     def test_first_difference_names_quantity_and_field(self):
         want = nf_schema.declared()["quantities"]

@@ -32,7 +32,8 @@ PAYLOAD_ROWS = ("tcp_bulk", "tcp_streams") + UDP_ROWS
 TRAFFIC_ROWS = PAYLOAD_ROWS + ("conn_rate",)  # traffic, and the probe
 INSTALL_WORKLOADS = ("install", "install_loop")
 
-# schema.h owns it (kPacedDatagramsPerS): the datagrams per second of the
+# schema.h owns it (kPacedDatagramsPerS; --print_schema gives it as each
+# UdpPaced family's datagrams_per_s): the datagrams per second of the
 # UdpPaced families, a rate the sender holds at 3000 rules.
 PACED_DATAGRAMS_PER_S = 20000
 
@@ -217,7 +218,9 @@ class Family:
         return {"name": self.name, "backend": self.backend,
                 "workload": self.workload, "remedy": self.remedy,
                 "args": list(self.args), "leads": list(self.leads),
-                "points": list(self.points)}
+                "points": list(self.points),
+                "datagrams_per_s": PACED_DATAGRAMS_PER_S
+                if self.workload == "udp_paced" else 0}
 
     @property
     def title(self):

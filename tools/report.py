@@ -696,18 +696,18 @@ def advice_section(models, tried=()):
             "",
             "- **Contiguous addresses:** one prefix rule "
             "(`-d 198.19.0.0/16`) instead of many `-d …/32` rules.",
-            "- **Sets:** an ipset (`ipset create block hash:ip,port`, then "
-            "`-p tcp -m set --match-set block dst,dst -j DROP`) or an nft set "
-            "is one hash lookup per packet instead of a walk past every "
-            "address.",
+            "- **Sets:** an ipset (`ipset create block hash:ip`, then "
+            "`-m set --match-set block dst -j DROP`) or an nft set "
+            "(`ip daddr @block drop`) is one lookup per packet instead of a "
+            "walk past every address.",
             "- **Order:** put the rules hit most often first, and accept "
             "established traffic at the top "
             "(`-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`) so most "
             "packets stop after one rule. Only if the rest of the chain is "
             "meant for new connections.",
-            "- **Scope:** move the rules to a user chain and jump to it only "
-            "for the traffic that needs them (e.g. "
-            "`-p tcp -d 198.19.0.0/16 -j BLOCKLIST`).", ""] \
+            "- **Scope** (not measured by nf_bench): move the rules to a "
+            "user chain and jump to it only for the traffic that needs them "
+            "(e.g. `-p tcp -d 198.19.0.0/16 -j BLOCKLIST`).", ""] \
         + remedy_lines(models, tried) + [""]
 
 
@@ -1285,7 +1285,8 @@ def profile_rows(run, family, lead):
             "lost": _lost(rate, base, n),
             "bulk_lost": _lost(bulk_bps, base, n)})
     return {"family": family, "lead": lead, "bulk": bulk, "base": base,
-            "metric": gbench_json.RATE[f.workload], "rows": rows}
+            "metric": gbench_json.RATE[f.workload], "rows": rows,
+            "paced": f.workload == "udp_paced"}
 
 
 def profiles_model(run):
@@ -1320,11 +1321,21 @@ def _maybe(value, show):
     return show(value) if value is not None else "—"
 
 
+def _lost_cell(pm, r, first):
+    """The share of the rate lost; a paced profile holds its rate (the
+    chain costs it CPU instead)."""
+    if first:
+        return "—"
+    return "none: paced" if pm["paced"] else _maybe(r["lost"], fmt_pct)
+
+
 def _bulk_cells(pm, r):
     """TCP bulk's share of Gbit/s lost at the same N, and how many times
     that the profile lost; or why not."""
     if r["n"] == pm["base"]:
         return "—", "—"
+    if pm["paced"]:
+        return _bulk_cells({**pm, "paced": False}, r)[0], "—"
     if r["bulk_lost"] is None:
         return f"{pm['bulk']} at {fmt_rules(r['n'])} not in this run", "—"
     ratio = (f"{fmt_sig(r['lost'] / r['bulk_lost'])}×"
@@ -1347,7 +1358,7 @@ def profiles_table(models):
                 f"{_maybe(r['loss'], fmt_pct)} | {_maybe(r['hook'], fmt_ns)}"
                 f" | {_maybe(r['per_conn'], fmt_ns)} | "
                 + ("—" if first else _maybe(r["chain_share"], fmt_pct))
-                + " | " + ("—" if first else _maybe(r["lost"], fmt_pct))
+                + " | " + _lost_cell(pm, r, first)
                 + " | " + " | ".join(_bulk_cells(pm, r)) + " |")
     return out
 
@@ -1370,7 +1381,8 @@ def profiles_section(run, models):
            "of the rate at the fewest rules lost at N; beside it TCP bulk's "
            "(the Chain family of the same backend, bits_per_s) at the same "
            "rule counts, when this run has it, and the profile's loss as a "
-           "multiple of TCP bulk's.", ""]
+           "multiple of TCP bulk's. A paced profile keeps its rate: the chain "
+           "costs it CPU (the share column) instead.", ""]
     out += profiles_table(models)
     notes = shape_notes(run, present(run, gbench_json.PROFILES))
     return out + ([""] + notes if notes else [])

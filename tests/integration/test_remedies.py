@@ -9,9 +9,9 @@ What they check:
     addresses) stays within 2x of their first non-empty point (500), and
     within 2x of their 0-address time but for the interval set, while
     per-address rules at 3000 cost far more than 2x their empty chain. An
-    nft interval set's lookup costs ~300 ns more as soon as it holds
-    entries (measured here: 223 ns empty, 497 at 500 prefixes, 728 at
-    100 000), then grows slowly; its empty set is a shortcut.
+    nft interval set's lookup costs ~250 ns more as soon as it holds
+    entries (results/remedies.md: 204 ns empty, 459 at 500 prefixes, 735
+    at 100 000), then grows slowly; its empty set is a shortcut.
 (That each set or chain holds its N entries in the kernel, read back with
 ipset, nft and iptables-legacy-save, is integration.Fixtures.Remedy*.)
 

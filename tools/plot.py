@@ -483,6 +483,18 @@ def remedy_series(runs):
     return out
 
 
+def finish_panels(fig, axes, legend_title, title, caption):
+    """Grid, the legend beside the top panel, title and caption: fig."""
+    for ax in axes:
+        ax.grid(True, alpha=0.4, which="both")
+    axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                   fontsize="small", title=legend_title,
+                   title_fontsize="small")
+    fig.suptitle(title, fontsize="large")
+    fig.supxlabel(caption, fontsize="small", color="0.3")
+    return fig
+
+
 def build_remedies_figure(series, runs):
     """Hook time (log) and Gbit/s against the blocked addresses (symlog)."""
     fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(12, 8),
@@ -503,17 +515,11 @@ def build_remedies_figure(series, runs):
     bottom.set_xlim(left=0)  # no negative addresses
     bottom.set_xlabel("Blocked addresses (remedies) or rules, one per "
                       "address (symlog: linear to 1,000)")
-    for ax in (top, bottom):
-        ax.grid(True, alpha=0.4, which="both")
-    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0),
-               fontsize="small", title="remedy (backend)",
-               title_fontsize="small")
-    fig.suptitle(REMEDIES_TITLE, fontsize="large")
-    fig.supxlabel(reps_caption(runs, gbench_json.REMEDIES + REFERENCE_CHAINS)
-                  + "\nDashed: the per-address rules (Chain families) at "
-                  "the same counts, to their sweep's end.",
-                  fontsize="small", color="0.3")
-    return fig
+    return finish_panels(
+        fig, (top, bottom), "remedy (backend)", REMEDIES_TITLE,
+        reps_caption(runs, gbench_json.REMEDIES + REFERENCE_CHAINS)
+        + "\nDashed: the per-address rules (Chain families) at the same "
+        "counts, to their sweep's end.")
 
 
 def profile_series(runs):
@@ -564,19 +570,13 @@ def build_profiles_figure(series, runs):
     bottom.set_ylabel("Rate / rate at the fewest rules")
     bottom.set_ylim(bottom=0)
     bottom.set_xlabel("Rules in the OUTPUT chain")
-    for ax in (top, bottom):
-        ax.grid(True, alpha=0.4, which="both")
-    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0),
-               fontsize="small", title="profile (backend)",
-               title_fontsize="small")
-    fig.suptitle(PROFILES_TITLE, fontsize="large")
-    fig.supxlabel(
+    return finish_panels(
+        fig, (top, bottom), "profile (backend)", PROFILES_TITLE,
         reps_caption(runs, gbench_json.PROFILES) + "\nRate: datagrams "
         "received/s (UDP; UdpPaced sends a fixed "
         f"{gbench_json.PACED_DATAGRAMS_PER_S:,}/s), connections/s, Gbit/s "
         "(streams, TCP bulk). Dashed: TCP bulk, the Chain family of the "
-        "same backend.", fontsize="small", color="0.3")
-    return fig
+        "same backend.")
 
 
 def install_series(runs):

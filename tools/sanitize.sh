@@ -2,8 +2,9 @@
 # The unit tests and the root fixture tests (tests/integration/fixtures_test.cpp)
 # built with ASan and UBSan (g++) into build-asan/ (or $NF_BENCH_ASAN_BUILD),
 # and run: any report fails the test that hit it. As root, also one short
-# nf_bench run (Chain/0 and Chain/100, 1 s each): the fixture tests do not
-# reach the BPF probe, libiperf or the JSON result; this does. Without root
+# nf_bench run (one point of each workload and of two remedies, 1 s each):
+# the fixture tests do not reach the BPF probe, libiperf, the connection loop
+# or the JSON result; this does. Without root
 # both skip. Extra arguments go to ctest.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,11 +29,12 @@ out=$(mktemp)
 err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 # The iperf3 server is a forked child: its reports show only on stderr.
-if ! "$build/nf_bench" --benchmark_filter='^Chain/(0|100)/' --duration=1 \
+points='^(Chain/(0|100)|Udp/64/0|ConnRate/0|Streams/4/0|RemedyIpset/500|RemedyNftSet/500|Install/1000|InstallLoop/100)/'
+if ! "$build/nf_bench" --benchmark_filter="$points" --duration=1 \
   --benchmark_out="$out" --benchmark_out_format=json >/dev/null 2>"$err" ||
   grep -Eq 'Sanitizer|runtime error:' "$err" || ! grep -q '"hook_ns"' "$out"; then
   cat "$err" >&2
   echo "sanitize: nf_bench under ASan+UBSan failed (above)" >&2
   exit 1
 fi
-echo "sanitize: nf_bench Chain/0 and Chain/100 under ASan+UBSan: clean"
+echo "sanitize: nf_bench $points under ASan+UBSan: clean"

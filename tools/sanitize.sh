@@ -14,6 +14,8 @@ build=${NF_BENCH_ASAN_BUILD:-$root/build-asan}
 # Exported before the build too: gtest_discover_tests runs the test binaries.
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# Leaks of the libraries themselves, each explained there.
+export LSAN_OPTIONS=suppressions=$root/tools/lsan.supp:print_suppressions=0
 CC=gcc CXX=g++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DNF_BENCH_SANITIZE=ON >/dev/null
 cmake --build "$build" -j "$(nproc)" --target unit_tests fixtures_test nf_bench

@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <chrono>
 
@@ -74,6 +76,22 @@ TrafficMatch benchmark_traffic() {
           static_cast<std::uint16_t>(IperfServer::default_port)};
 }
 
+// --pin: the client (this thread, and the threads it starts) on CPU 0, the
+// iperf3 server and the connection server on CPU 1.
+void pin(IperfServer &server, ConnServer &conn_server) {
+  if (::sysconf(_SC_NPROCESSORS_ONLN) < 2)
+    throw SetupError("--pin needs two CPUs; run without it");
+  cpu_set_t client, servers;
+  CPU_ZERO(&client);
+  CPU_SET(0, &client);
+  CPU_ZERO(&servers);
+  CPU_SET(1, &servers);
+  if (::sched_setaffinity(0, sizeof client, &client) != 0 ||
+      ::sched_setaffinity(server.pid(), sizeof servers, &servers) != 0)
+    throw SetupError(sys_message("--pin: sched_setaffinity"));
+  conn_server.pin_to(1);
+}
+
 } // namespace
 
 std::string kernel_release() {
@@ -98,6 +116,8 @@ BenchEnvironment::BenchEnvironment(const Options &options,
       chain_(backend.make(topology_.sender(), benchmark_traffic())),
       self_cost_(measure_self_cost(*probe_, *chain_, topology_.sender())) {
   server_.wait_ready(std::chrono::seconds(5));
+  if (options.pin)
+    pin(server_, conn_server_);
 }
 
 TrafficTotals &TrafficTotals::operator+=(const TrafficTotals &other) {
@@ -160,6 +180,11 @@ void BenchEnvironment::check_only_backend_hooks() {
           "the sender namespace's LOCAL_OUT holds a hook of type {} at "
           "priority {} beside backend {} (type {}): another backend's table",
           hook.type, hook.priority, backend_.name, backend_.hook_type));
+}
+
+void BenchEnvironment::warm_up() {
+  constexpr int kWarmUpDatagrams = 2000;
+  send_udp_burst(topology_.sender(), kWarmUpDatagrams);
 }
 
 std::vector<std::string> BenchEnvironment::find_observers(bool send_packets) {

@@ -58,6 +58,9 @@ public:
   // (the probe's own aside) is of this backend: no other backend's table.
   void check_only_backend_hooks();
   const ProbeSelfCost &probe_self_cost() const { return self_cost_; }
+  // Sends a burst of datagrams through the sender's hook, outside any timed
+  // run.
+  void warm_up();
   const Topology &topology() const { return topology_; }
   const Options &options() const { return options_; }
 

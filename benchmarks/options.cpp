@@ -129,6 +129,8 @@ Options take_options(int *argc, char **argv) {
       o.print_schema = true;
     } else if (arg == "--table_time") {
       o.table_time = true;
+    } else if (arg == "--pin") {
+      o.pin = true;
     } else if (arg == "--duration" || arg == "--probe" ||
                arg == "--extra_rules") {
       throw std::invalid_argument(
@@ -161,6 +163,8 @@ std::string options_help() {
       "two more\n"
       "                       programs around it (bracket) or on its function "
       "(fentry)\n"
+      "  --pin                run the client on CPU 0 and the servers on CPU "
+      "1\n"
       "  --print_schema       print the counters, families and probes nf_bench "
       "writes\n"
       "                       and takes, as JSON (what tools/nf_schema.py "

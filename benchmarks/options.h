@@ -13,6 +13,7 @@ struct Options {
   const ProbeStrategy *probe = nullptr; // --probe; nullptr: auto
   int extra_rules = 0;       // --extra_rules: added to every Chain/<rules>
   bool table_time = false;   // --table_time: also time the table alone
+  bool pin = false;          // --pin: client on CPU 0, servers on CPU 1
   bool print_schema = false; // --print_schema: no benchmark, no root
   bool debug = false;        // NF_BENCH_DEBUG set (main reads it)
   // Google Benchmark's result file, as it will read its flags (left in argv).

@@ -154,8 +154,12 @@ void record_table(benchmark::State &state, const HookTotals &table) {
 
 void run_traffic_benchmark(benchmark::State &state, BenchEnvironment &env,
                            const Point &point) {
+  // A fresh table for every repetition: each one samples the allocation and
+  // cache placement a new run would get, not the one table they would share.
+  env.chain().forget_commit();
   env.chain().set_rules(point.n, point.callbacks());
   env.chain().check_in_kernel(point.n);
+  env.warm_up(); // untimed: the new table into the caches
   env.check_only_backend_hooks();
   std::vector<std::string> observers = env.find_observers(true);
   ObserverPoll poll([&env] { return env.find_observers(false); },

@@ -152,6 +152,8 @@ QUANTITIES = (
     _context("duration_s", "s", 0, 1e6, positive=True),
     # --extra_rules=E: every chain is E rules longer (at most 60 000)
     _context("extra_rules", "rules", 0, 60000, integer=True),
+    # --pin: 1 when the client ran on CPU 0 and the servers on CPU 1
+    _context("pinned", "", 0, 1, integer=True),
     _context("load_avg_1m", "", 0, 1e6),
     _context("cpus", "CPUs", 1, 1e6, integer=True),
     _context("other_nf_bench", "processes", 0, 1e7, integer=True),

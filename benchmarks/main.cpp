@@ -175,6 +175,7 @@ void add_context(const nfb::Suite &suite, nfb::BenchEnvironment &env,
   AddCustomContext("sender_netns",
                    std::to_string(env.topology().sender().inode()));
   add_context_number("extra_rules", std::to_string(options.extra_rules));
+  add_context_number("rule_scale", fmt::format("{:g}", options.rule_scale));
   add_context_number("pinned", options.pin ? "1" : "0");
   // What else ran: other runs and load skew the numbers (the report warns).
   add_context_number("load_avg_1m", fmt::format("{:.2f}", load.load_avg_1m));

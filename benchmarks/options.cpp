@@ -110,6 +110,20 @@ void check_benchmark_flags(int argc, char **argv, Options &o) {
   }
 }
 
+// --scale_rules=F: a plain decimal from kMinRuleScale to kMaxRuleScale.
+double parse_rule_scale(std::string_view value) {
+  const std::string text(value);
+  char *end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !std::isfinite(v) ||
+      v < kMinRuleScale || v > kMaxRuleScale)
+    throw std::invalid_argument(
+        fmt::format("--scale_rules wants a factor from {:g} to {:g} (e.g. "
+                    "1.03), not '{}'",
+                    kMinRuleScale, kMaxRuleScale, printable(value)));
+  return v;
+}
+
 } // namespace
 
 Options take_options(int *argc, char **argv) {
@@ -123,6 +137,8 @@ Options take_options(int *argc, char **argv) {
     } else if (arg.substr(0, 14) == "--extra_rules=") {
       o.extra_rules = parse_int_flag("--extra_rules", arg.substr(14), 0,
                                      kMaxExtraRules, "a rule count");
+    } else if (arg.substr(0, 14) == "--scale_rules=") {
+      o.rule_scale = parse_rule_scale(arg.substr(14));
     } else if (arg.substr(0, 8) == "--probe=") {
       o.probe = parse_probe_flag(arg.substr(8));
     } else if (arg == "--print_schema") {
@@ -132,7 +148,7 @@ Options take_options(int *argc, char **argv) {
     } else if (arg == "--pin") {
       o.pin = true;
     } else if (arg == "--duration" || arg == "--probe" ||
-               arg == "--extra_rules") {
+               arg == "--extra_rules" || arg == "--scale_rules") {
       throw std::invalid_argument(
           fmt::format("{} wants a value: {}=VALUE", arg, arg));
     } else {
@@ -159,6 +175,9 @@ std::string options_help() {
       "  --extra_rules=N      N more never-matching rules in every chain, "
       "e.g. to\n"
       "                       produce a known regression (default 0)\n"
+      "  --scale_rules=F      every chain F times as long (before "
+      "--extra_rules), e.g.\n"
+      "                       1.03: a known 3% slope regression (default 1)\n"
       "  --table_time         also time the filter table alone (table_ns): "
       "two more\n"
       "                       programs around it (bracket) or on its function "

@@ -12,6 +12,7 @@ struct Options {
   int duration_s = 2;                   // one iperf3 client run per iteration
   const ProbeStrategy *probe = nullptr; // --probe; nullptr: auto
   int extra_rules = 0;       // --extra_rules: added to every Chain/<rules>
+  double rule_scale = 1;     // --scale_rules: every rule count times this
   bool table_time = false;   // --table_time: also time the table alone
   bool pin = false;          // --pin: client on CPU 0, servers on CPU 1
   bool print_schema = false; // --print_schema: no benchmark, no root
@@ -23,6 +24,7 @@ struct Options {
 
 inline constexpr int kMaxDurationS = 3600;
 inline constexpr int kMaxExtraRules = 60000; // + 3000 stays below kMaxRules
+inline constexpr double kMinRuleScale = 0.5, kMaxRuleScale = 2;
 inline constexpr int kMaxRepetitions = 10000;
 inline constexpr double kMaxMinTimeS = 86400;
 

@@ -82,8 +82,8 @@ inline constexpr Quantity kQuantities[] = {
     // The time in the timed walks over the run's wall time: the share of
     // one CPU the hook took.
     {"hook_cpu_share", "of one CPU", +1, Aggregation::Run, 0, 1e4, true},
-    // Rules in the chain: the benchmark's argument plus --extra_rules (a
-    // remedy: the rules it puts in the chain).
+    // Rules in the chain: the benchmark's argument times --scale_rules plus
+    // --extra_rules (a remedy: the rules it puts in the chain).
     {"rules", "rules", 0, Aggregation::Run, 0, 1e6, false, true, Where::Row,
      {}, kAllRows},
     // A remedy's argument: the addresses it blocks.
@@ -121,6 +121,9 @@ inline constexpr Quantity kQuantities[] = {
     {"duration_s", "s", 0, Aggregation::Context, 0, 1e6, true, false,
      Where::Context, {}, 0},
     {"extra_rules", "rules", 0, Aggregation::Context, 0, 60000, false, true,
+     Where::Context, {}, 0},
+    // --scale_rules=F: every chain F times as long (1: as declared).
+    {"rule_scale", "", 0, Aggregation::Context, 0.5, 2, false, false,
      Where::Context, {}, 0},
     // --pin: 1 when the client ran on CPU 0 and the servers on CPU 1.
     {"pinned", "", 0, Aggregation::Context, 0, 1, false, true, Where::Context,

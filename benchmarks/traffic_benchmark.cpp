@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <string>
 #include <thread>
 #include <vector>
@@ -209,10 +210,12 @@ void run_family_benchmark(benchmark::State &state, Suite &suite,
   const bool lead = !family.lead.empty();
   Point point{family, lead ? static_cast<int>(state.range(0)) : 0,
               static_cast<std::size_t>(state.range(lead ? 1 : 0))};
-  // A chain of rules holds the argument plus --extra_rules; a remedy blocks
-  // exactly its argument.
+  // A chain of rules holds the argument times --scale_rules plus
+  // --extra_rules; a remedy blocks exactly its argument.
   if (family.x == "rules")
-    point.n += static_cast<std::size_t>(suite.options().extra_rules);
+    point.n = static_cast<std::size_t>(std::lround(
+                  static_cast<double>(point.n) * suite.options().rule_scale)) +
+              static_cast<std::size_t>(suite.options().extra_rules);
   try {
     BenchEnvironment &env = suite.env(family.backend);
     if (family.workload == Workload::Install)

@@ -152,6 +152,8 @@ QUANTITIES = (
     _context("duration_s", "s", 0, 1e6, positive=True),
     # --extra_rules=E: every chain is E rules longer (at most 60 000)
     _context("extra_rules", "rules", 0, 60000, integer=True),
+    # --scale_rules=F: every chain F times as long (1: as declared)
+    _context("rule_scale", "", 0.5, 2),
     # --pin: 1 when the client ran on CPU 0 and the servers on CPU 1
     _context("pinned", "", 0, 1, integer=True),
     _context("load_avg_1m", "", 0, 1e6),

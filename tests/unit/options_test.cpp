@@ -31,16 +31,21 @@ TEST(Options, Defaults) {
   EXPECT_EQ(o.duration_s, 2);
   EXPECT_EQ(o.probe, nullptr); // auto
   EXPECT_EQ(o.extra_rules, 0);
+  EXPECT_EQ(o.rule_scale, 1);
+  EXPECT_FALSE(o.pin);
   EXPECT_FALSE(o.print_schema);
   EXPECT_EQ(a.argc, 1);
 }
 
 TEST(Options, TakesItsOwnAndLeavesBenchmarkFlags) {
   Argv a({"nf_bench", "--benchmark_filter=Chain/3000", "--duration=5",
-          "--probe=bracket", "--extra_rules=500", "--benchmark_repetitions=3"});
+          "--probe=bracket", "--extra_rules=500", "--benchmark_repetitions=3",
+          "--scale_rules=1.03", "--pin"});
   Options o = take_options(&a.argc, a.pointers.data());
   EXPECT_EQ(o.duration_s, 5);
   EXPECT_EQ(o.extra_rules, 500);
+  EXPECT_DOUBLE_EQ(o.rule_scale, 1.03);
+  EXPECT_TRUE(o.pin);
   ASSERT_NE(o.probe, nullptr);
   EXPECT_EQ(o.probe->name, "bracket");
   EXPECT_EQ(a.remaining(), (std::vector<std::string>{
@@ -60,17 +65,21 @@ TEST(Options, HelpNamesEveryProbeAndTheSweep) {
   const std::string help = options_help();
   for (const auto &strategy : kProbeStrategies)
     EXPECT_NE(help.find(strategy.name), std::string::npos) << strategy.name;
-  EXPECT_NE(help.find("Chain/<rules> (legacy, tcp_bulk): rules = 0, 100, ... 3000"),
-            std::string::npos)
+  EXPECT_NE(
+      help.find("Chain/<rules> (legacy, tcp_bulk): rules = 0, 100, ... 3000"),
+      std::string::npos)
       << help;
 }
 
 TEST(Options, RejectsBadValues) {
   for (const char *bad :
-       {"--duration=0", "--duration=-1", "--duration=1.5", "--duration=abc",
-        "--duration=3601", "--duration=", "--duration", "--probe=foo",
-        "--probe=", "--probe", "--extra_rules=-1", "--extra_rules=60001",
-        "--extra_rules=1e3", "--extra_rules"}) {
+       {"--duration=0",      "--duration=-1",     "--duration=1.5",
+        "--duration=abc",    "--duration=3601",   "--duration=",
+        "--duration",        "--probe=foo",       "--probe=",
+        "--probe",           "--extra_rules=-1",  "--extra_rules=60001",
+        "--extra_rules=1e3", "--extra_rules",     "--scale_rules=0.4",
+        "--scale_rules=2.1", "--scale_rules=nan", "--scale_rules=1.0x",
+        "--scale_rules=",    "--scale_rules"}) {
     Argv a({"nf_bench", bad});
     EXPECT_THROW(take_options(&a.argc, a.pointers.data()),
                  std::invalid_argument)

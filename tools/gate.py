@@ -17,6 +17,23 @@ packets_per_s, connections_per_s: down), larger than --threshold, and -
 where the U test can be applied - p < --alpha. A change as large in the
 better direction is an improvement.
 
+Slope, reported and NOT gated (it never changes the exit code; its
+thresholds are not calibrated yet): the chain's cost is linear in its
+length, hook_ns ~ a + b * rules, and a change of the cost per rule b is
+what a point-by-point gate sees last. After the table, for each family
+whose x is the rule count (not the remedies, not the Install families),
+and each lead (shape, payload, streams) of it, with at least 3 rule
+counts compared: in each file, per repetition r (Google Benchmark's
+repetition_index; a repetition that failed at one point is left out at
+all), the least-squares line of hook_ns, and of 1/bits_per_s (the time
+per bit, linear in the hook time) where the rows carry bits_per_s, over
+the compared points -> (a_r, b_r); one line each with the relative change
+of the mean b and of the mean a, and a 95% percentile bootstrap interval
+(each file's repetitions resampled with replacement, SLOPE_BOOTSTRAP
+times, seed SLOPE_SEED, both printed). One repetition a side gives the
+single fit, without an interval; fewer rule counts, a metric missing in
+some rows, and families without a rule count x are named in notes.
+
 Why: Google Benchmark's compare.py (libbenchmark-tools) compares only
 real_time and cpu_time, ignores user counters such as hook_ns and bits_per_s,
 and always exits 0, so it cannot stop a change that makes the chain slower.
@@ -40,6 +57,9 @@ How:
                                 rule counts, and the same points of the
                                 contender)
         [--family=ChainNft,...] (gate only these families' points)
+
+It prints the table, its notes, the Slope section (reported, see above)
+and last the PASS or FAIL line.
 
 Points are matched by name, not by rule count: nf_bench --extra_rules=500
 makes every chain 500 rules longer (its Chain/3000 has rules = 3500), and

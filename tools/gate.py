@@ -17,6 +17,23 @@ packets_per_s, connections_per_s: down), larger than --threshold, and -
 where the U test can be applied - p < --alpha. A change as large in the
 better direction is an improvement.
 
+Slope, reported and NOT gated (it never changes the exit code; its
+thresholds are not calibrated yet): the chain's cost is linear in its
+length, hook_ns ~ a + b * rules, and a change of the cost per rule b is
+what a point-by-point gate sees last. After the table, for each family
+whose x is the rule count (not the remedies, not the Install families),
+and each lead (shape, payload, streams) of it, with at least 3 rule
+counts compared: in each file, per repetition r (Google Benchmark's
+repetition_index; a repetition that failed at one point is left out at
+all), the least-squares line of hook_ns, and of 1/bits_per_s (the time
+per bit, linear in the hook time) where the rows carry bits_per_s, over
+the compared points -> (a_r, b_r); one line each with the relative change
+of the mean b and of the mean a, and a 95% percentile bootstrap interval
+(each file's repetitions resampled with replacement, SLOPE_BOOTSTRAP
+times, seed SLOPE_SEED, both printed). One repetition a side gives the
+single fit, without an interval; fewer rule counts, a metric missing in
+some rows, and families without a rule count x are named in notes.
+
 Why: Google Benchmark's compare.py (libbenchmark-tools) compares only
 real_time and cpu_time, ignores user counters such as hook_ns and bits_per_s,
 and always exits 0, so it cannot stop a change that makes the chain slower.
@@ -40,6 +57,9 @@ How:
                                 rule counts, and the same points of the
                                 contender)
         [--family=ChainNft,...] (gate only these families' points)
+
+It prints the table, its notes, the Slope section (reported, see above)
+and last the PASS or FAIL line.
 
 Points are matched by name, not by rule count: nf_bench --extra_rules=500
 makes every chain 500 rules longer (its Chain/3000 has rules = 3500), and
@@ -82,6 +102,8 @@ import os
 import statistics
 import sys
 
+import numpy as np
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gbench_json  # noqa: E402  (the loader shared by plot, report, gate)
 
@@ -94,6 +116,20 @@ DEFAULT_ALPHA = 0.05
 DEFAULT_MIN_REPS = 5
 
 REGRESSED, IMPROVED, UNCHANGED = "REGRESSED", "improved", "unchanged"
+
+# The slope section (reported, not gated: its thresholds are not yet
+# calibrated). Fixed seed: the same two files always print the same CI.
+SLOPE_SEED = 20261126
+SLOPE_BOOTSTRAP = 2000
+SLOPE_MIN_X = 3  # distinct rule counts: two always fit a line exactly
+RULES_X = "rules"  # the x counter of the families a slope is fitted to
+# metric -> (what is fitted, y of a value, unit of y): throughput as its
+# inverse, the time per bit, which grows linearly with the hook time.
+SLOPE_METRICS = {
+    "hook_ns": ("hook_ns", lambda v: v,
+                gbench_json.QUANTITY["hook_ns"].unit),
+    "bits_per_s": ("1/bits_per_s", lambda v: 1.0 / v, "s/bit"),
+}
 
 
 class UsageError(Exception):
@@ -190,6 +226,151 @@ def compare_point(base, cont, point, metric, threshold, alpha, min_reps):
     row["verdict"] = verdict(row["change"], DIRECTION[metric], row["p"],
                              threshold, alpha)
     return row
+
+
+def fit_line(xs, ys):
+    """(a, b) of the least-squares line y = a + b x; ValueError when the xs
+    have fewer than two distinct values (no slope)."""
+    x = np.asarray(xs, dtype=float)
+    y = np.asarray(ys, dtype=float)
+    if len(x) != len(y) or len(set(xs)) < 2:
+        raise ValueError("a line needs two distinct x and one y per x")
+    dx = x - x.mean()
+    b = float(np.dot(dx, y - y.mean()) / np.dot(dx, dx))
+    return float(y.mean() - b * x.mean()), b
+
+
+def per_repetition_fits(run, family, metric, points=None):
+    """[(a_r, b_r)] of y = a + b N over the points (default: the run's
+    points of the family), one fit per repetition r they all have (a
+    repetition that failed at one point is left out at every point), y
+    from SLOPE_METRICS[metric]; ValueError when a point lacks the metric
+    in some rows (its values then cannot be paired with repetitions)."""
+    points = points or [p for p in run.names
+                        if gbench_json.family_of(p) == family]
+    y_of = SLOPE_METRICS[metric][1]
+    by_rep = []
+    for point in points:  # {repetition: value} of each point
+        values, reps = run.values(point, metric), run.repetitions(point)
+        if len(values) != len(reps):
+            raise ValueError(f"{point}: {metric} missing in "
+                             f"{len(reps) - len(values)} of {len(reps)} runs")
+        by_rep.append(dict(zip(reps, values)))
+    common = sorted(set.intersection(*(set(d) for d in by_rep)))
+    if not common:
+        raise ValueError("no repetition that every point has")
+    xs = [run.x[p] for p in points]
+    return [fit_line(xs, [y_of(d[r]) for d in by_rep]) for r in common]
+
+
+def bootstrap_change(base_values, cont_values, seed=SLOPE_SEED,
+                     B=SLOPE_BOOTSTRAP):
+    """(change, lo, hi): the relative change of the means, and its 95%
+    percentile bootstrap interval (each side's values resampled with
+    replacement, B times); lo and hi None when a side has fewer than two
+    values. The same seed and sizes draw the same resamples, so the
+    intervals of a and b of the same fits come from the same draws."""
+    base = np.asarray(base_values, dtype=float)
+    cont = np.asarray(cont_values, dtype=float)
+    change = relative_change(float(base.mean()), float(cont.mean()))
+    if min(len(base), len(cont)) < 2:
+        return change, None, None
+    rng = np.random.default_rng(seed)
+    old = base[rng.integers(0, len(base), (B, len(base)))].mean(axis=1)
+    new = cont[rng.integers(0, len(cont), (B, len(cont)))].mean(axis=1)
+    # a mean of 0 (a flat line) gives inf or nan, printed as such
+    with np.errstate(all="ignore"):
+        changes = (new - old) / np.abs(old)  # as relative_change
+        lo, hi = np.percentile(changes, [2.5, 97.5])
+    return change, float(lo), float(hi)
+
+
+def fmt_change(change):
+    """+0.94%, +inf%."""
+    if math.isinf(change):
+        return "+inf%" if change > 0 else "-inf%"
+    return f"{change * 100:+.2f}%"
+
+
+def slope_line(name, metric, base_fits, cont_fits, seed=SLOPE_SEED):
+    """`Chain hook_ns slope: 4.2 -> 4.326 ns/rule (+3.00%, 95% CI +2.90%
+    .. +3.10%); intercept 130 -> 130 ns (+0.00%, CI ...)`: the mean fits
+    of each file and their changes."""
+    label, _, unit = SLOPE_METRICS[metric]
+    parts = []
+    for i, what, per in ((1, "slope", f"{unit}/rule"), (0, "intercept", unit)):
+        old = [fit[i] for fit in base_fits]
+        new = [fit[i] for fit in cont_fits]
+        change, lo, hi = bootstrap_change(old, new, seed)
+        ci = ("" if lo is None else (", 95% CI " if i else ", CI ")
+              + f"{fmt_change(lo)} .. {fmt_change(hi)}")
+        parts.append(f"{what}{':' if i else ''} "
+                     f"{statistics.fmean(old):.4g} -> "
+                     f"{statistics.fmean(new):.4g} {per} "
+                     f"({fmt_change(change)}{ci})")
+    line = f"{name} {label} {parts[0]}; {parts[1]}"
+    if min(len(base_fits), len(cont_fits)) < 2:
+        line += (f"; one fit, cannot be bootstrapped ({len(base_fits)} vs "
+                 f"{len(cont_fits)} repetitions)")
+    return line
+
+
+def side_fits(run, who, family, metric, points):
+    """per_repetition_fits of one file; its ValueError names the file."""
+    try:
+        return per_repetition_fits(run, family, metric, points)
+    except ValueError as e:
+        raise ValueError(f"{who}: {e}") from None
+
+
+def slope_series(points):
+    """({(family, lead): its points} of the points of families whose x is
+    the rule count, install families left out; the other families)."""
+    series, others = {}, []
+    for point in points:
+        name = gbench_json.family_of(point)
+        family = gbench_json.FAMILY[name]
+        if family.x != RULES_X or name in gbench_json.INSTALLS:
+            others.append(name)
+            continue
+        lead = point.split("/")[1] if family.lead else None
+        series.setdefault((name, lead), []).append(point)
+    return series, list(dict.fromkeys(others))
+
+
+def slope_section(base, cont, common):
+    """The Slope lines: per family (and lead) with at least SLOPE_MIN_X
+    rule counts, the per-repetition line fits of hook_ns and 1/bits_per_s
+    where its rows carry them; reported, never a verdict."""
+    series, others = slope_series(common)
+    lines, notes = [], []
+    for (name, lead), points in series.items():
+        family = gbench_json.FAMILY[name]
+        title = name if lead is None else f"{name} {family.lead}={lead}"
+        if len(points) < SLOPE_MIN_X:
+            rules = ", ".join(str(base.x[p]) for p in points)
+            notes.append(f"{title}: {len(points)} rule counts compared "
+                         f"({rules}); a slope needs {SLOPE_MIN_X} or more")
+            continue
+        for metric in (m for m in SLOPE_METRICS
+                       if gbench_json.carries(m, family)):
+            try:
+                fits = [side_fits(run, who, name, metric, points)
+                        for run, who in ((base, "baseline"),
+                                         (cont, "contender"))]
+            except ValueError as e:
+                notes.append(f"{title} {SLOPE_METRICS[metric][0]}: not "
+                             f"fitted ({e})")
+                continue
+            lines.append(slope_line(title, metric, *fits))
+    if others:
+        notes.append(f"{', '.join(others)}: x is not the chain's rule "
+                     "count, or install times")
+    return ([f"Slope over the rule counts, REPORTED, NOT GATED (least "
+             f"squares y = a + b*rules per repetition; 95% CI: bootstrap "
+             f"over repetitions, B = {SLOPE_BOOTSTRAP}, seed {SLOPE_SEED}):"]
+            + [f"  {line}" for line in lines]
+            + [f"  no slope: {note}" for note in notes] + [""])
 
 
 def fmt_value(x):
@@ -455,6 +636,7 @@ def report(base, cont, rows, args, failed, missing, only_cont, common):
             + ungated_note(common, args)
             + points_notes(base, failed, missing, only_cont)
             + observer_note(base, cont, rows) + load_note(base, cont)
+            + slope_section(base, cont, common)
             + summary(rows, args, failed, missing))
 
 

@@ -52,6 +52,12 @@ numbers (duration_s, extra_rules, and the load context load_avg_1m, cpus,
 other_nf_bench, cpu_busy_at_start, which load_warnings turns into warnings)
 in Run.numbers. Files from before nf_bench recorded observers and load
 (results/reference.json) load with both empty: "not recorded", no warning.
+Run.repetitions(point) names each used row of a point by its Google
+Benchmark repetition_index, in row order (for the gate's per-repetition
+fits, which pair repetition r of each point); when a row has none (an
+aggregate, a hand-made file) or the indices are not distinct whole numbers
+>= 0, the rows are numbered 0, 1, ... in file order instead: the index is
+not a measurement, so it is never a reason to refuse a file.
 """
 
 import json
@@ -128,6 +134,9 @@ class Run:
     # point -> its family's lead counter (callbacks, payload_bytes,
     # streams), for the points of families with a lead only
     lead: dict = field(default_factory=dict)
+    # point -> the repetition_index of each used row (None: not given or
+    # not a whole number >= 0), in the order of its values
+    repetition: dict = field(default_factory=dict)
 
     @property
     def shape(self):
@@ -181,7 +190,8 @@ class Run:
                    failures=mine(self.failures),
                    observed=mine(self.observed), numbers=self.numbers,
                    rule_count=mine(self.rule_count), family=family,
-                   x=mine(self.x), lead=mine(self.lead))
+                   x=mine(self.x), lead=mine(self.lead),
+                   repetition=mine(self.repetition))
 
     def backend_of(self, family):
         """What the context says made the family's chain ('nft (libnftables
@@ -198,10 +208,19 @@ class Run:
     def values(self, point, metric):
         return self.points.get(point, {}).get(metric, [])
 
+    def repetitions(self, point):
+        """The repetition of each used row of the point, in the order of
+        the values of a metric every row has: the rows' repetition_index when every row has one and
+        they are distinct, else 0, 1, ... in file order."""
+        given = self.repetition.get(point, [])
+        if None in given or len(set(given)) < len(given):
+            return list(range(len(given)))
+        return list(given)
+
     def restrict(self, keep):
         """Forgets every point not in `keep` (a gate on a subset)."""
         for table in (self.points, self.reps, self.failures, self.observed,
-                      self.rule_count, self.x, self.lead):
+                      self.rule_count, self.x, self.lead, self.repetition):
             for point in [p for p in table if p not in keep]:
                 del table[point]
 
@@ -411,9 +430,19 @@ def _add(run, point, where, entry):
                          f"the commit, what {family.name} measures); {_REDO}")
     values = run.points.setdefault(point, {})
     run.reps[point] = run.reps.get(point, 0) + 1
+    run.repetition.setdefault(point, []).append(_repetition_index(entry))
     for name, value in metrics.items():
         values.setdefault(name, []).append(value)
     _observe(run, point, where, entry)
+
+
+def _repetition_index(entry):
+    """The row's repetition_index, or None when it has no whole number
+    >= 0 there (Run.repetitions then numbers the rows in file order)."""
+    index = entry.get("repetition_index")
+    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+        return None
+    return index
 
 
 def _check_carried(where, family, metrics):

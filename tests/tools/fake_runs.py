@@ -22,11 +22,14 @@ profiles() and installs() write the remedies (a known hook_ns per blocked
 address), the traffic profiles (profile_model(): known rates, loss, hook
 time and CPU share) and the install families (`Install/<N>/real_time`,
 rules and real_time only: a known linear cost, the loop's quadratic);
-everything() all families at once.
+everything() all families at once. noisy_line() gives rows of a known
+line with seeded between-run noise (a factor per repetition, and one per
+point), for the gate's slope fits.
 """
 
 import math
 import os
+import random
 import statistics
 import sys
 
@@ -103,6 +106,30 @@ def linear(slope_ns, base_ns=130.0, install_ms_per_rule=0.001,
                    install_ms=0.2 + install_ms_per_rule * rules + 0.01 * rep)
         if table_outside_ns is not None:
             out["table_ns"] = hook - table_outside_ns
+        return out
+    return values
+
+
+# 1/bits_per_s of noisy_line(): s/bit at 0 rules, and s/bit per rule.
+SECONDS_PER_BIT = (5.0e-11, 1.0e-14)
+
+
+def noisy_line(slope_ns, base_ns=130.0, noise=0.0, seed=0,
+               seconds_per_bit=SECONDS_PER_BIT):
+    """values(rules, rep) of counters() on a known line: hook_ns = base_ns
+    + slope_ns per rule and 1/bits_per_s = seconds_per_bit[0] +
+    seconds_per_bit[1] per rule, both times (1 + e_rep)(1 + e_point): e_rep
+    drawn once per (seed, rep), the state of the machine in that run,
+    e_point per (seed, rep, rules); Gaussian, sd `noise`, reproducible."""
+    def values(rules, rep):
+        per_run = random.Random(f"{seed}/{rep}").gauss(0.0, noise)
+        per_point = random.Random(f"{seed}/{rep}/{rules}").gauss(0.0, noise)
+        factor = (1 + per_run) * (1 + per_point)
+        hook = (base_ns + slope_ns * rules) * factor
+        inverse = (seconds_per_bit[0] + seconds_per_bit[1] * rules) * factor
+        out = counters(rules, rep)
+        out.update(hook_ns=hook, hook_p50_ns=hook * 0.98,
+                   hook_p99_ns=hook * 2.0, bits_per_s=1.0 / inverse)
         return out
     return values
 

@@ -36,7 +36,10 @@ What they check:
     Chain, bits_per_s in ConnRate, hook_ns in Install), an install row
     without real_time;
   * observers and labels mark points as observed, from repetition rows or
-    (aggregates only) the mean row; the load context gives warnings.
+    (aggregates only) the mean row; the load context gives warnings;
+  * Run.repetitions names each used row by its repetition_index (rows in
+    any order, a failed repetition left out); without one, or with bad or
+    repeated ones, the rows are numbered in file order, never refused.
 
 Run from this folder:
     /usr/bin/python3 -m unittest -v test_gbench_json
@@ -493,6 +496,34 @@ class LoaderTest(unittest.TestCase):
             doc["context"][key] = value
             self.refused(doc, "run.json",
                          "context", key)
+
+    def test_repetition_index_of_each_row(self):
+        doc = fake_runs.doc(reps=4, fail=[(0, 1)])
+        first = doc["benchmarks"].index(fake_runs.rows_of(doc, 100)[0])
+        rows = doc["benchmarks"][first:first + 4]
+        doc["benchmarks"][first:first + 4] = rows[::-1]  # reps 3, 2, 1, 0
+        run = self.load(doc)
+        self.assertEqual(run.repetitions(point(0)), [0, 2, 3])
+        self.assertEqual(run.repetitions(point(100)), [3, 2, 1, 0])
+        hook = fake_runs.counters(100, 3)["hook_ns"]
+        self.assertEqual(run.values(point(100), "hook_ns")[0], hook)
+        self.assertEqual(run.of_family("Chain").repetitions(point(100)),
+                         [3, 2, 1, 0])
+        run.restrict({point(0)})
+        self.assertEqual(run.repetition, {point(0): [0, 2, 3]})
+
+    def test_rows_numbered_without_a_usable_repetition_index(self):
+        for bad in (None, "1", -1, 1.0, True, 0):  # 0: every row rep 0
+            doc = fake_runs.doc(reps=3)
+            for b in fake_runs.rows_of(doc, 200):
+                if bad is None:
+                    b.pop("repetition_index", None)
+                elif b.get("run_type") == "iteration":
+                    b["repetition_index"] = bad
+            run = self.load(doc)
+            self.assertEqual(run.repetitions(point(200)), [0, 1, 2], bad)
+        run = self.load(fake_runs.doc(reps=3, aggregates_only=True))
+        self.assertEqual(run.repetitions(point(0)), [0])
 
     def test_one_table_of_quantities(self):
         names = [q.name for q in gbench_json.QUANTITIES]

@@ -1,0 +1,225 @@
+"""Tests for the Slope section of tools/gate.py: the cost per rule b of
+hook_ns ~ a + b * rules (and of 1/bits_per_s), fitted per repetition in
+each file, its relative change with a bootstrap 95% interval; reported,
+never a verdict.
+
+Synthetic sweeps from fake_runs.noisy_line(): a known line with seeded
+between-run noise (a factor per repetition and one per point).
+  * fit_line recovers a and b exactly on noiseless data, and refuses one x;
+  * a contender 3% steeper shows +3% (within 0.5%) with a CI excluding 0,
+    and the gate still exits 0 (the per-point change is below the
+    threshold); same-slope files with noise give a CI containing 0;
+  * a regression still exits 1: the section changes no exit code;
+  * a family with 2 rule counts gets no slope line, and a note why;
+  * 1/bits_per_s: a contender whose seconds per bit per rule rise 5% shows
+    +5% there and about 0 on hook_ns;
+  * repetitions are paired by repetition_index (rows in any order); a
+    repetition that failed at one point is left out at every point; one
+    repetition a side gives the single fit, "cannot be bootstrapped";
+  * a shape family gets one line per callbacks; remedies and installs are
+    named as not fitted.
+
+Run from this folder:
+    /usr/bin/python3 -m unittest -v test_gate_slope
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import fake_runs
+from fake_runs import TOOLS, point
+import gate  # noqa: E402  (found through fake_runs.TOOLS)
+import gbench_json  # noqa: E402
+
+GATE = os.path.join(TOOLS, "gate.py")
+CHAIN = fake_runs.CHAIN.name
+HOOK, BITS = "hook_ns", "bits_per_s"
+SLOPE = 4.2  # ns per rule of the baseline
+NOISE = 0.003  # sd of each of the two noise factors
+REPS = 10
+
+
+def sweep(slope=SLOPE, seed=0, reps=REPS, noise=NOISE, rules=fake_runs.SWEEP,
+          seconds_per_bit=fake_runs.SECONDS_PER_BIT, **kw):
+    return fake_runs.doc(rules=rules, reps=reps, values=fake_runs.noisy_line(
+        slope, noise=noise, seed=seed, seconds_per_bit=seconds_per_bit), **kw)
+
+
+class SlopeTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def write(self, name, doc):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(doc, f)
+        return path
+
+    def load(self, doc, name="run.json"):
+        return gbench_json.load(self.write(name, doc))
+
+    def change(self, base, cont, metric=HOOK, family=CHAIN):
+        """(change, lo, hi) of the mean slope, as the gate computes it."""
+        fits = [[b for _, b in gate.per_repetition_fits(
+            self.load(doc, name), family, metric)]
+            for doc, name in ((base, "b.json"), (cont, "c.json"))]
+        return gate.bootstrap_change(*fits, seed=gate.SLOPE_SEED)
+
+    def gate(self, base, cont, *flags):
+        r = subprocess.run([sys.executable, GATE, self.write("b.json", base),
+                            self.write("c.json", cont), *flags],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.stderr, "")
+        return r
+
+    def slope_lines(self, result, title=CHAIN):
+        """The section's lines of one family (and lead), by metric."""
+        out = {}
+        for line in result.stdout.splitlines():
+            if line.startswith(f"  {title} ") and " slope: " in line:
+                out[line.split(" slope: ")[0][len(title) + 3:]] = line
+        return out
+
+    def test_fit_line_exact_on_noiseless_data(self):
+        xs = list(fake_runs.SWEEP)
+        a, b = gate.fit_line(xs, [140.0 + 4.27 * x for x in xs])
+        self.assertAlmostEqual(a, 140.0, places=9)
+        self.assertAlmostEqual(b, 4.27, places=12)
+        self.assertEqual(gate.fit_line([0, 10, 20], [5, 25, 45]), (5.0, 2.0))
+        with self.assertRaises(ValueError):
+            gate.fit_line([100, 100], [1.0, 2.0])
+        fits = gate.per_repetition_fits(self.load(sweep(noise=0.0)), CHAIN,
+                                        HOOK)
+        self.assertEqual(len(fits), REPS)
+        for a, b in fits:
+            self.assertAlmostEqual(a, 130.0, places=6)
+            self.assertAlmostEqual(b, SLOPE, places=9)
+
+    def test_three_percent_steeper_is_seen_and_not_gated(self):
+        base, cont = sweep(seed=1), sweep(SLOPE * 1.03, seed=2)
+        change, lo, hi = self.change(base, cont)
+        self.assertLess(abs(change - 0.03), 0.005, (change, lo, hi))
+        self.assertGreater(lo, 0.0)
+        self.assertLess(lo, change)
+        self.assertGreater(hi, change)
+        r = self.gate(base, cont)
+        self.assertEqual(r.returncode, 0, r.stdout)  # reported, not gated
+        self.assertIn("PASS: 0 regressed", r.stdout)
+        self.assertIn(f"B = {gate.SLOPE_BOOTSTRAP}, seed {gate.SLOPE_SEED}",
+                      r.stdout)
+        line = self.slope_lines(r)[HOOK]
+        self.assertRegex(line, r"hook_ns slope: 4\.2\d* -> 4\.3\d* ns/rule")
+        self.assertIn(f"({gate.fmt_change(change)}, 95% CI "
+                      f"{gate.fmt_change(lo)} .. {gate.fmt_change(hi)})", line)
+        self.assertRegex(line, r"\); intercept 1[23]\d\.?\d* -> "
+                         r"1[23]\d\.?\d* ns \([+-]\d+\.\d\d%, CI ")
+
+    def test_same_slope_with_noise_contains_zero(self):
+        for seeds in ((1, 2), (3, 4), (5, 6)):
+            change, lo, hi = self.change(sweep(seed=seeds[0]),
+                                         sweep(seed=seeds[1]))
+            self.assertLess(lo, 0.0, seeds)
+            self.assertGreater(hi, 0.0, seeds)
+            self.assertLess(abs(change), 0.005, seeds)
+
+    def test_regression_still_fails(self):
+        base, cont = sweep(seed=1), sweep(SLOPE * 1.5, seed=2)
+        r = self.gate(base, cont)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("+50.", self.slope_lines(r)[HOOK])
+        self.assertTrue(r.stdout.splitlines()[-2].startswith("FAIL: "))
+
+    def test_two_rule_counts_give_no_slope(self):
+        doc = sweep(rules=(0, 3000))
+        r = self.gate(doc, doc)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertEqual(self.slope_lines(r), {})
+        self.assertIn(f"no slope: {CHAIN}: 2 rule counts compared (0, 3000);"
+                      f" a slope needs {gate.SLOPE_MIN_X} or more", r.stdout)
+        r = self.gate(sweep(), sweep(), "--rules=0,3000")
+        self.assertEqual(self.slope_lines(r), {})
+        self.assertIn("2 rule counts compared", r.stdout)
+
+    def test_throughput_as_seconds_per_bit(self):
+        a, b = fake_runs.SECONDS_PER_BIT
+        base = sweep(seed=1)
+        cont = sweep(seed=2, seconds_per_bit=(a, b * 1.05))
+        change, lo, hi = self.change(base, cont, BITS)
+        self.assertLess(abs(change - 0.05), 0.005, (change, lo, hi))
+        self.assertGreater(lo, 0.0)
+        exact = self.change(sweep(noise=0.0),
+                            sweep(noise=0.0, seconds_per_bit=(a, b * 1.05)),
+                            BITS)
+        self.assertAlmostEqual(exact[0], 0.05, places=9)
+        r = self.gate(base, cont)
+        lines = self.slope_lines(r)
+        self.assertIn(f"({gate.fmt_change(change)}, 95% CI",
+                      lines["1/bits_per_s"])
+        self.assertIn("s/bit/rule", lines["1/bits_per_s"])
+        self.assertLess(abs(self.change(base, cont)[0]), 0.005)  # hook_ns
+
+    def test_repetitions_paired_by_index(self):
+        doc = sweep(reps=4, fail=[(200, 1)])
+        run = self.load(doc)
+        for n in (100, 300):  # rows of these points in reverse order
+            rows = fake_runs.rows_of(doc, n)[:4]
+            first = doc["benchmarks"].index(rows[0])
+            doc["benchmarks"][first:first + 4] = rows[::-1]
+        shuffled = self.load(doc, "shuffled.json")
+        fits = gate.per_repetition_fits(run, CHAIN, HOOK)
+        self.assertEqual(len(fits), 3)  # repetition 1 failed at 200
+        self.assertEqual(gate.per_repetition_fits(shuffled, CHAIN, HOOK),
+                         fits)
+
+    def test_one_repetition_cannot_be_bootstrapped(self):
+        r = self.gate(sweep(reps=1), sweep(SLOPE * 1.03, reps=1, seed=2))
+        self.assertEqual(r.returncode, 0, r.stdout)
+        line = self.slope_lines(r)[HOOK]
+        self.assertIn("one fit, cannot be bootstrapped (1 vs 1 repetitions)",
+                      line)
+        self.assertNotIn("CI", line)
+        change, lo, hi = gate.bootstrap_change([4.0], [4.2, 4.4])
+        self.assertAlmostEqual(change, 0.075)
+        self.assertEqual((lo, hi), (None, None))
+
+    def test_metric_missing_in_some_rows_is_not_fitted(self):
+        base = sweep(reps=5, seed=1)
+        cont = sweep(reps=5, seed=2)
+        del fake_runs.rows_of(cont, 100)[0][BITS]
+        with self.assertRaises(ValueError):
+            gate.per_repetition_fits(self.load(cont), CHAIN, BITS)
+        r = self.gate(base, cont, "--metrics=hook_ns")
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn(f"no slope: {CHAIN} 1/bits_per_s: not fitted "
+                      f"(contender: {point(100)}: bits_per_s missing in 1 of "
+                      "5 runs)", r.stdout)
+        self.assertIn(HOOK, self.slope_lines(r))
+
+    def test_shapes_per_callbacks_and_others_named(self):
+        doc = fake_runs.merge(fake_runs.shapes(families=("ShapeNft",),
+                                               reps=5),
+                              fake_runs.remedies(("RemedyIpset",), reps=5))
+        r = self.gate(doc, doc)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        for k in range(4):
+            lines = self.slope_lines(r, f"ShapeNft callbacks={k}")
+            self.assertEqual(set(lines), {HOOK, "1/bits_per_s"})
+        self.assertIn("no slope: RemedyIpset: x is not", r.stdout)
+
+    def test_bootstrap_is_seeded(self):
+        old, new = [4.0, 4.1, 3.9, 4.05], [4.2, 4.3, 4.1, 4.25]
+        first = gate.bootstrap_change(old, new, seed=7, B=500)
+        self.assertEqual(gate.bootstrap_change(old, new, seed=7, B=500),
+                         first)
+        self.assertAlmostEqual(first[0], 4.2125 / 4.0125 - 1)
+        self.assertLess(first[1], first[0])
+        self.assertGreater(first[2], first[0])
+
+
+if __name__ == "__main__":
+    unittest.main()

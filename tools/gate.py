@@ -264,15 +264,18 @@ def per_repetition_fits(run, family, metric, points=None):
 
 
 def bootstrap_change(base_values, cont_values, seed=SLOPE_SEED,
-                     B=SLOPE_BOOTSTRAP):
+                     B=SLOPE_BOOTSTRAP, absolute=False):
     """(change, lo, hi): the relative change of the means, and its 95%
     percentile bootstrap interval (each side's values resampled with
     replacement, B times); lo and hi None when a side has fewer than two
     values. The same seed and sizes draw the same resamples, so the
-    intervals of a and b of the same fits come from the same draws."""
+    intervals of a and b of the same fits come from the same draws. With
+    `absolute`, the change is new - old instead (an intercept near 0 makes
+    any relative change huge)."""
     base = np.asarray(base_values, dtype=float)
     cont = np.asarray(cont_values, dtype=float)
-    change = relative_change(float(base.mean()), float(cont.mean()))
+    change = (float(cont.mean() - base.mean()) if absolute else
+              relative_change(float(base.mean()), float(cont.mean())))
     if min(len(base), len(cont)) < 2:
         return change, None, None
     rng = np.random.default_rng(seed)
@@ -280,7 +283,7 @@ def bootstrap_change(base_values, cont_values, seed=SLOPE_SEED,
     new = cont[rng.integers(0, len(cont), (B, len(cont)))].mean(axis=1)
     # a mean of 0 (a flat line) gives inf or nan, printed as such
     with np.errstate(all="ignore"):
-        changes = (new - old) / np.abs(old)  # as relative_change
+        changes = new - old if absolute else (new - old) / np.abs(old)
         lo, hi = np.percentile(changes, [2.5, 97.5])
     return change, float(lo), float(hi)
 
@@ -294,20 +297,23 @@ def fmt_change(change):
 
 def slope_line(name, metric, base_fits, cont_fits, seed=SLOPE_SEED):
     """`Chain hook_ns slope: 4.2 -> 4.326 ns/rule (+3.00%, 95% CI +2.90%
-    .. +3.10%); intercept 130 -> 130 ns (+0.00%, CI ...)`: the mean fits
+    .. +3.10%); intercept 130 -> 130 ns (+0 ns, CI ...)`: the mean fits
     of each file and their changes."""
     label, _, unit = SLOPE_METRICS[metric]
     parts = []
     for i, what, per in ((1, "slope", f"{unit}/rule"), (0, "intercept", unit)):
         old = [fit[i] for fit in base_fits]
         new = [fit[i] for fit in cont_fits]
-        change, lo, hi = bootstrap_change(old, new, seed)
+        # The intercept as a difference in its unit: it is near 0 when the
+        # cost per rule grows along the sweep.
+        show = fmt_change if i else (lambda d: f"{d:+.4g} {unit}")
+        change, lo, hi = bootstrap_change(old, new, seed, absolute=not i)
         ci = ("" if lo is None else (", 95% CI " if i else ", CI ")
-              + f"{fmt_change(lo)} .. {fmt_change(hi)}")
+              + f"{show(lo)} .. {show(hi)}")
         parts.append(f"{what}{':' if i else ''} "
                      f"{statistics.fmean(old):.4g} -> "
                      f"{statistics.fmean(new):.4g} {per} "
-                     f"({fmt_change(change)}{ci})")
+                     f"({show(change)}{ci})")
     line = f"{name} {label} {parts[0]}; {parts[1]}"
     if min(len(base_fits), len(cont_fits)) < 2:
         line += (f"; one fit, cannot be bootstrapped ({len(base_fits)} vs "

@@ -77,8 +77,9 @@ def slope_change(base, cont, metric):
               and gbench_json.family_of(p) == CHAIN.name]
     if len({base.x[p] for p in common}) < 3:
         return None
-    fits = [gate.per_repetition_fits(run, CHAIN.name, metric,
-                                     common) for run in (base, cont)]
+    xs = [base.x[p] for p in common]  # as gate.py: the baseline's counts
+    fits = [gate.per_repetition_fits(run, CHAIN.name, metric, common, xs)
+            for run in (base, cont)]
     return gate.bootstrap_change([b for _, b in fits[0]],
                                  [b for _, b in fits[1]])
 
@@ -106,13 +107,14 @@ def judge(pairs, args):
 def table(kinds, args):
     """The Markdown table: one row per kind of pair and metric."""
     out = ["| pairs | metric | n | flagged by points | flagged by slope "
-           "| median slope change | points flagged (times) |",
+           "| slope change: median (range) | points flagged (times) |",
            "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
     for name, pairs in kinds:
         for metric, r in judge(pairs, args).items():
             n = len(pairs)
-            median = (f"{statistics.median(r['changes']) * 100:+.2f}%"
-                      if r["changes"] else "-")
+            c = r["changes"]
+            median = (f"{statistics.median(c) * 100:+.2f}% ({min(c) * 100:+.2f}"
+                      f" .. {max(c) * 100:+.2f}%)" if c else "-")
             which = ", ".join(f"{p} ({k})" for p, k in r["which"].items())
             out.append(f"| {name} | {metric} | {n} | {r['points']}/{n} | "
                        f"{r['slope']}/{n} | {median} | {which or '-'} |")

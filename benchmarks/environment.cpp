@@ -132,11 +132,8 @@ TrafficTotals &TrafficTotals::operator+=(const TrafficTotals &other) {
 
 namespace {
 
-// The iperf3 client of a workload.
-ClientSettings iperf_settings(Workload workload, int lead) {
-  ClientSettings c{.server_address = TopologyAddresses::receiver,
-                   .port = IperfServer::default_port,
-                   .duration_s = 0};
+// `c` with what the workload changes in the iperf3 client.
+ClientSettings with_workload(ClientSettings c, Workload workload, int lead) {
   if (workload == Workload::TcpStreams)
     c.streams = lead;
   if (workload == Workload::UdpMax || workload == Workload::UdpPaced)
@@ -158,11 +155,12 @@ TrafficTotals BenchEnvironment::run_traffic(Workload workload, int lead) const {
     t.connections = c.connections;
     return t;
   }
-  ClientSettings settings = iperf_settings(workload, lead);
-  settings.port = server_.port();
-  settings.duration_s = options_.duration_s;
-  settings.print_unreadable_json = options_.debug;
-  const IperfResult r = run_iperf_client(topology_.sender(), settings);
+  const ClientSettings settings{.server_address = TopologyAddresses::receiver,
+                                .port = server_.port(),
+                                .duration_s = options_.duration_s,
+                                .print_unreadable_json = options_.debug};
+  const IperfResult r = run_iperf_client(
+      topology_.sender(), with_workload(settings, workload, lead));
   return {
       .bytes = r.received.bytes, .seconds = r.received.seconds, .udp = r.udp};
 }

@@ -4,13 +4,11 @@
 #include "command.h"
 #include "counters.h"
 #include "family_runs.h"
+#include "remedies.h"
 
 namespace nfb {
 
 namespace {
-
-// The lab's tool: one process per rule.
-constexpr const char *kIptablesLegacy = "/usr/sbin/iptables-legacy";
 
 std::vector<std::string> append_command(const std::string &rule) {
   std::vector<std::string> argv{kIptablesLegacy, "-w", "-A", "OUTPUT"};
@@ -46,7 +44,6 @@ void run_install_loop_benchmark(benchmark::State &state, BenchEnvironment &env,
   for (auto _ : state) {
     state.PauseTiming();
     chain.set_rules(0);
-    chain.forget_commit(); // the commands below change the chain
     state.ResumeTiming();
     NetnsGuard in(env.topology().sender());
     for (const auto &argv : commands)

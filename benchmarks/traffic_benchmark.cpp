@@ -155,9 +155,8 @@ void record_table(benchmark::State &state, const HookTotals &table) {
 
 void run_traffic_benchmark(benchmark::State &state, BenchEnvironment &env,
                            const Point &point) {
-  // A fresh table for every repetition: each one samples the allocation and
-  // cache placement a new run would get, not the one table they would share.
-  env.chain().forget_commit();
+  // A fresh table for every repetition (set_rules always commits): each one
+  // samples the allocation and cache placement a new run would get.
   env.chain().set_rules(point.n, point.callbacks());
   env.chain().check_in_kernel(point.n);
   env.warm_up(); // untimed: the new table into the caches

@@ -23,7 +23,6 @@ bad input (fewer than two same-build sweeps, a file the loader refuses, a
 regression without files).
 """
 
-import argparse
 import itertools
 import statistics
 import sys
@@ -36,7 +35,7 @@ METRICS = ("hook_ns", "bits_per_s")
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(
+    p = gbench_json.OneLineParser(  # one line and exit 2 on a bad command line
         description="Gate every pair of sweeps and tabulate what the gate "
                     "flags.")
     p.add_argument("--same", nargs="+", required=True,
@@ -127,7 +126,7 @@ def main(argv=None):
         same = [gbench_json.load(p) for p in args.same]
         regressions = [(name, [gbench_json.load(p) for p in paths])
                        for name, paths in args.kinds]
-    except (ValueError, gbench_json.InputError) as e:
+    except (ValueError, gbench_json.UsageError, gbench_json.InputError) as e:
         print(f"calibrate: {e}", file=sys.stderr)
         return 2
     kinds = [("same build", list(itertools.combinations(same, 2)))]

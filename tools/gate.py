@@ -96,7 +96,6 @@ also quotes the load context (other nf_bench processes, busy CPUs, load
 average) when it was high. The verdicts stand either way.
 """
 
-import argparse
 import math
 import os
 import statistics
@@ -106,6 +105,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gbench_json  # noqa: E402  (the loader shared by plot, report, gate)
+from gbench_json import OneLineParser, UsageError  # noqa: E402
 
 # metric -> +1 when up is worse, -1 when down is worse: the metrics that are
 # a cost, from the loader's one table of quantities.
@@ -130,10 +130,6 @@ SLOPE_METRICS = {
                 gbench_json.QUANTITY["hook_ns"].unit),
     "bits_per_s": ("1/bits_per_s", lambda v: 1.0 / v, "s/bit"),
 }
-
-
-class UsageError(Exception):
-    """A bad command line; the message says why, in one line."""
 
 
 def min_two_sided_p(n, m):
@@ -416,13 +412,8 @@ def fmt_row(row, name_width, metric_width=13):
             f"{fmt_value(row['new']):>12}{change:>11}{p:>10}  {verdict_text}")
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line and exit 2, not usage + message
-        raise UsageError(message)
-
-
 def parse_args(argv):
-    parser = _Parser(
+    parser = OneLineParser(
         prog="gate.py",
         description="Fail (exit 1) when an nf_bench run regressed against a "
                     "baseline on hook_ns / bits_per_s.")

@@ -60,6 +60,7 @@ aggregate, a hand-made file) or the indices are not distinct whole numbers
 not a measurement, so it is never a reason to refuse a file.
 """
 
+import argparse
 import json
 import math
 from dataclasses import dataclass, field
@@ -70,6 +71,18 @@ from nf_schema import (  # noqa: F401  (names the tools use from here)
     INSTALLS, LEGACY, METRICS, PACED_DATAGRAMS_PER_S, PROFILES, QUANTITIES,
     QUANTITY, RATE, REMEDIES, SHAPES, TIME_METRICS, Quantity, carried,
     carries, is_set_remedy, measures, rules_family)
+
+class UsageError(Exception):
+    """A bad command line of a tool; the message says why, in one line."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """The tools' argument parser: a bad command line raises UsageError
+    (the tool prints one line and exits 2), not argparse's usage text."""
+
+    def error(self, message):
+        raise UsageError(message)
+
 
 # Thresholds of the load warnings (see load_warnings).
 BUSY_WARN = 0.25          # cpu_busy_at_start: a quarter of all CPUs busy

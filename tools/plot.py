@@ -56,7 +56,6 @@ families measure (no hook_ns or bits_per_s values, ...), or shapes without
 a slope and nothing else (nothing to draw: never an empty figure).
 """
 
-import argparse
 import os
 import statistics
 import sys
@@ -70,6 +69,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy  # noqa: E402
 
 import gbench_json  # noqa: E402
+from gbench_json import OneLineParser, UsageError  # noqa: E402
 import report  # noqa: E402  (the shape fits, as the report computes them)
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
@@ -84,17 +84,9 @@ SHAPES_CAPTION = (
     "of these over k ≥ 1, the cost per added callback.")
 
 
-class UsageError(Exception):
-    """Bad command line; the message says why, in one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise UsageError(message)
-
 
 def parse_args(argv):
-    parser = _Parser(prog="plot.py", description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(prog="plot.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("inputs", nargs="*", metavar="INPUT.json",
                         help="Google Benchmark JSON written by nf_bench")
     parser.add_argument("-o", dest="out_prefix", required=True,

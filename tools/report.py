@@ -81,7 +81,6 @@ fit), 1 if the output cannot be written. Any input gives a report or one of
 these; never a traceback.
 """
 
-import argparse
 import math
 import os
 import statistics
@@ -1334,13 +1333,14 @@ def _bulk_cells(pm, r):
     that the profile lost; or why not."""
     if r["n"] == pm["base"]:
         return "—", "—"
-    if pm["paced"]:
-        return _bulk_cells({**pm, "paced": False}, r)[0], "—"
     if r["bulk_lost"] is None:
         return f"{pm['bulk']} at {fmt_rules(r['n'])} not in this run", "—"
+    bulk = f"{fmt_pct(r['bulk_lost'])} ({pm['bulk']})"
+    if pm["paced"]:  # it lost no rate to compare with
+        return bulk, "—"
     ratio = (f"{fmt_sig(r['lost'] / r['bulk_lost'])}×"
              if r["lost"] is not None and r["bulk_lost"] > 0 else "n/a")
-    return f"{fmt_pct(r['bulk_lost'])} ({pm['bulk']})", ratio
+    return bulk, ratio
 
 
 def profiles_table(models):
@@ -1516,20 +1516,18 @@ def other_report(run, extra, advice):
     return "\n".join(out + list(extra) + ([] if shapes_only else advice))
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        print(f"report: {message} (see --help)", file=sys.stderr)
-        sys.exit(2)
-
-
 def main(argv=None):
-    parser = _Parser(description="Markdown report of one nf_bench sweep "
+    parser = gbench_json.OneLineParser(description="Markdown report of one nf_bench sweep "
                                  "(Google Benchmark JSON).")
     parser.add_argument("input", help="nf_bench --benchmark_out JSON file")
     parser.add_argument("-o", "--output", metavar="OUT.md",
                         help="write the report here (parent dir created) and "
                              "print its path; default: stdout")
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except gbench_json.UsageError as e:
+        print(f"report: {e} (see --help)", file=sys.stderr)
+        return 2
     try:
         text = build_report(gbench_json.load(args.input))
     except gbench_json.InputError as e:

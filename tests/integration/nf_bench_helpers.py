@@ -155,6 +155,13 @@ def run_nf_bench_json(test, *args, timeout_s=RUN_TIMEOUT_S):
         *args, "--benchmark_format=json", timeout_s=timeout_s))
 
 
+def rows_by_point(report):
+    """{point: row} of a report's rows, the point its name without Google
+    Benchmark's clock suffix (Chain/3000, Udp/64/0)."""
+    return {row["name"].rsplit("/", 1)[0]: row
+            for row in report["benchmarks"]}
+
+
 def benchmarks_by_rules(report):
     """{rules: row} of the report's successful benchmark runs, keyed by each
     row's `rules` counter. Aggregates (mean, median ...) and failed runs

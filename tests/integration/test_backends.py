@@ -30,8 +30,8 @@ if os.geteuid() != 0:
 from hoststate import fd_path_of, nonempty_lines
 from nf_bench_helpers import (
     NF_BENCH, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S, declared_names,
-    failed_benchmarks, note, row_counters, run_nf_bench_json, schema,
-    skip_without, start_nf_bench, stop_process)
+    failed_benchmarks, note, row_counters, rows_by_point, run_nf_bench_json,
+    schema, skip_without, start_nf_bench, stop_process)
 
 # What each backend's table looks like from its own tools, in its namespace.
 TABLES = {
@@ -67,8 +67,7 @@ class BackendsTest(unittest.TestCase):
             self, "--benchmark_filter=^(" + "|".join(self.families)
             + ")/(0|3000)/", "--duration=1")
         self.assertEqual(failed_benchmarks(report), {})
-        rows = {row["name"].split("/manual_time")[0]: row
-                for row in report["benchmarks"]}
+        rows = rows_by_point(report)
         for family, backend in self.families.items():
             with self.subTest(family=family):
                 none, full = rows[f"{family}/0"], rows[f"{family}/3000"]
@@ -111,8 +110,7 @@ class BackendsTest(unittest.TestCase):
             self, "--benchmark_filter=^(" + "|".join(shapes)
             + ")/[013]/3000/", "--duration=1")
         self.assertEqual(failed_benchmarks(report), {})
-        rows = {row["name"].split("/manual_time")[0]: row
-                for row in report["benchmarks"]}
+        rows = rows_by_point(report)
         for family in shapes:
             with self.subTest(family=family):
                 ns = [rows[f"{family}/{k}/3000"]["hook_ns"] for k in (0, 1, 3)]
@@ -130,8 +128,7 @@ class BackendsTest(unittest.TestCase):
             + "|".join(self.families) + ")/(0|3000)/", "--duration=1")
         self.assertEqual(failed_benchmarks(report), {})
         self.assertGreater(float(report["context"]["table_self_ns"]), 0)
-        rows = {row["name"].split("/manual_time")[0]: row
-                for row in report["benchmarks"]}
+        rows = rows_by_point(report)
         for family in self.families:
             with self.subTest(family=family):
                 none, full = rows[f"{family}/0"], rows[f"{family}/3000"]

@@ -26,16 +26,10 @@ if os.geteuid() != 0:
 
 from nf_bench_helpers import (
     NF_BENCH, declared_names, failed_benchmarks, family, row_counters,
-    run_nf_bench_json, skip_without)
+    rows_by_point, run_nf_bench_json, skip_without)
 
 # SYN, handshake ACK, request, ACK of response and FIN, FIN.
 WALKS_PER_CONNECTION = 5
-
-
-def point_rows(report):
-    """{point name: row}, Google Benchmark's clock suffix dropped."""
-    return {row["name"].rsplit("/", 1)[0]: row
-            for row in report["benchmarks"]}
 
 
 class ProfilesTest(unittest.TestCase):
@@ -48,7 +42,7 @@ class ProfilesTest(unittest.TestCase):
         report = run_nf_bench_json(self, f"--benchmark_filter={regex}",
                                    "--duration=1")
         self.assertEqual(failed_benchmarks(report), {})
-        rows = point_rows(report)
+        rows = rows_by_point(report)
         for name, row in rows.items():
             self.assertEqual(row_counters(row), declared_names(
                 "row", family_name=name.split("/")[0]), name)

@@ -28,7 +28,7 @@ if os.geteuid() != 0:
 
 from nf_bench_helpers import (
     NF_BENCH, declared_names, failed_benchmarks, families_where, family,
-    row_counters, run_nf_bench_json, skip_without)
+    row_counters, rows_by_point, run_nf_bench_json, skip_without)
 
 # The most hook time a remedy may add at its largest N, over its own 0.
 FLAT = 2.0
@@ -59,8 +59,7 @@ class RemediesTest(unittest.TestCase):
                 self, f"--benchmark_filter=^(Chain/(0|3000)|{points})/",
                 "--duration=1")
         self.assertEqual(failed_benchmarks(self.report), {})
-        return {row["name"].rsplit("/", 1)[0]: row
-                for row in self.report["benchmarks"]}
+        return rows_by_point(self.report)
 
     def test_every_remedy_measures_its_points(self):
         rows = self.rows()

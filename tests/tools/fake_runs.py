@@ -27,11 +27,13 @@ line with seeded between-run noise (a factor per repetition, and one per
 point), for the gate's slope fits.
 """
 
+import json
 import math
 import os
 import random
 import statistics
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.path.normpath(os.path.join(HERE, "..", "..", "tools"))
@@ -537,3 +539,18 @@ def refusal(test, status, stdout, stderr, tool):
     test.assertTrue(lines[0].startswith(f"{tool}: "), lines[0])
     test.assertEqual(stdout, "")
     return lines[0]
+
+
+class TempFiles:
+    """unittest.TestCase mixin: a temporary folder per test, and
+    write(name, doc) of a JSON document into it (its path)."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def write(self, name, doc):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump(doc, out)
+        return path

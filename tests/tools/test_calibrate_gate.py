@@ -7,10 +7,8 @@ Run: python3 -m unittest test_calibrate_gate (from tests/tools)."""
 
 import contextlib
 import io
-import json
 import os
 import sys
-import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -30,17 +28,7 @@ def sweep(slope, seed):
                                                      seed=seed))
 
 
-class CalibrateTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(self.tmp.cleanup)
-
-    def write(self, name, doc):
-        path = os.path.join(self.tmp.name, name)
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(doc, f)
-        return path
-
+class CalibrateTest(fake_runs.TempFiles, unittest.TestCase):
     def run_tool(self, *argv):
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -84,7 +72,8 @@ class CalibrateTest(unittest.TestCase):
         one = self.write("one.json", sweep(SLOPE, seed=0))
         for argv in (["--same", one],
                      ["--same", one, one, "--regression", "x="],
-                     ["--same", one, os.path.join(self.tmp.name, "no")]):
+                     ["--same", one, os.path.join(self.tmp.name, "no")],
+                     ["--same", one, one, "--bogus"]):
             code, out, err = self.run_tool(*argv)
             self.assertEqual(code, 2, argv)
             self.assertEqual(len(err.strip().splitlines()), 1, err)

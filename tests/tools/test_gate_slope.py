@@ -23,11 +23,9 @@ Run from this folder:
     /usr/bin/python3 -m unittest -v test_gate_slope
 """
 
-import json
 import os
 import subprocess
 import sys
-import tempfile
 import unittest
 
 import fake_runs
@@ -49,17 +47,7 @@ def sweep(slope=SLOPE, seed=0, reps=REPS, noise=NOISE, rules=fake_runs.SWEEP,
         slope, noise=noise, seed=seed, seconds_per_bit=seconds_per_bit), **kw)
 
 
-class SlopeTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(self.tmp.cleanup)
-
-    def write(self, name, doc):
-        path = os.path.join(self.tmp.name, name)
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(doc, f)
-        return path
-
+class SlopeTest(fake_runs.TempFiles, unittest.TestCase):
     def load(self, doc, name="run.json"):
         return gbench_json.load(self.write(name, doc))
 

@@ -31,6 +31,12 @@ TEST(Schema, EveryFamilyArgumentIsARowCounter) {
     EXPECT_TRUE(f.lead.empty() || declared(f.lead, Where::Row)) << f.name;
     EXPECT_EQ(f.lead.empty(), f.leads.empty()) << f.name;
     EXPECT_FALSE(f.xs.empty()) << f.name;
+    // The family's rows carry its own arguments.
+    for (const auto &q : kQuantities) {
+      if (q.name == f.x || q.name == f.lead) {
+        EXPECT_NE(q.rows & f.rows(), 0u) << f.name << " " << q.name;
+      }
+    }
   }
 }
 

@@ -1,26 +1,34 @@
 #!/usr/bin/python3
 """Calibration of the regression gate: how often it cries wolf, and what it
 sees, measured on sweeps of this machine (tools/calibrate_gate.sh makes
-them).
+them with tools/gate_sweep.sh).
 
 What: every pair of same-build sweeps (K sweeps: K(K-1)/2 pairs) and every
 (same-build, regressed) pair of each known regression is gated as
-tools/gate.py gates it, per metric (hook_ns, bits_per_s): by points (a
-pair is flagged when some point's verdict is REGRESSED) and by slope (the
-Slope section's 95% bootstrap interval of the change of the cost per rule
-lies wholly on the worse side). The table gives, per kind of pair, the
-share flagged: for same-build pairs the false-positive rate, for a
-regression its detection rate, and which points were flagged (an offset
-regression should be flagged where it is large).
+tools/gate.py gates it (gate.compare: with several runs a side, the
+floors per point and the line through them, slope and intercept). The
+table gives, per kind of pair and metric (hook_ns; bits_per_s, whose line
+is 1/bits_per_s), how many pairs were flagged at all (the gate's exit 1),
+by points, by the slope; the median and range of the slope's change; and
+which points were flagged how often (an offset should be flagged where it
+is large). For same-build pairs the flagged share is the false-positive
+rate, for a regression its detection rate. A second table gives the
+throughput's repetition CV per point of the same-build sweeps (the spread
+of bits_per_s between one run's repetitions).
+
+A sweep is what gate.py takes as a side: a folder of runs, a
+comma-separated list of files, or one file.
 
 How:
-    tools/calibrate_gate.py --same A.json B.json ... \\
-        [--regression 'scale 1.03=C.json,D.json' ...] [-o table.md]
-        [--threshold=0.10] [--alpha=0.05] [--min-reps=5]
+    tools/calibrate_gate.py --same A/ B/ ... \\
+        [--regression 'scale 1.03=C/,D/' ...] [-o table.md]
+        [--threshold=T] [--slope-threshold=S] [--intercept-threshold=I]
+        [--alpha=A] [--min-reps=5]   (as gate.py: default its calibrated
+                                      values)
 
-Exit 0 with the table (stdout, or -o); 2 with one `calibrate: ...` line on
-bad input (fewer than two same-build sweeps, a file the loader refuses, a
-regression without files).
+Exit 0 with the tables (stdout, or -o); 2 with one `calibrate: ...` line
+on bad input (fewer than two same-build sweeps, a sweep the loader
+refuses, a regression without sweeps).
 """
 
 import itertools
@@ -29,9 +37,9 @@ import sys
 
 import gate
 import gbench_json
-from nf_schema import CHAIN
 
 METRICS = ("hook_ns", "bits_per_s")
+LINE_OF = {m: gate.SLOPE_METRICS[m][0] for m in METRICS}
 
 
 def parse_args(argv):
@@ -39,104 +47,122 @@ def parse_args(argv):
         description="Gate every pair of sweeps and tabulate what the gate "
                     "flags.")
     p.add_argument("--same", nargs="+", required=True,
-                   help="same-build sweeps (nf_bench JSON)")
+                   help="same-build sweeps (folders of runs, or files)")
     p.add_argument("--regression", action="append", default=[],
-                   help="'NAME=A.json,B.json': sweeps of a known regression")
-    p.add_argument("-o", "--output", help="write the table here")
-    p.add_argument("--threshold", type=float, default=0.10)
-    p.add_argument("--alpha", type=float, default=0.05)
-    p.add_argument("--min-reps", type=int, default=5)
+                   help="'NAME=A/,B/': sweeps of a known regression")
+    p.add_argument("-o", "--output", help="write the tables here")
+    for flag in ("--threshold", "--slope-threshold", "--intercept-threshold",
+                 "--alpha", "--min-reps"):
+        p.add_argument(flag, help="as gate.py's")
     args = p.parse_args(argv)
     if len(args.same) < 2:
         raise ValueError("--same needs at least two sweeps to pair")
     kinds = []
     for spec in args.regression:
-        name, _, files = spec.partition("=")
-        paths = [f for f in files.split(",") if f]
+        name, _, sweeps = spec.partition("=")
+        paths = [f for f in sweeps.split(",") if f]
         if not name or not paths:
-            raise ValueError(f"--regression '{spec}': want NAME=A.json,...")
+            raise ValueError(f"--regression '{spec}': want NAME=A/,B/,...")
         kinds.append((name, paths))
     args.kinds = kinds
+    flags = [f"--{k.replace('_', '-')}={getattr(args, k)}"
+             for k in ("threshold", "slope_threshold", "intercept_threshold",
+                       "alpha", "min_reps")
+             if getattr(args, k) is not None]
+    args.gate_flags = flags
+    gate.parse_args(["-", "-", *flags])  # the gate's own checks of them
     return args
 
 
-def flagged_points(base, cont, args, metric):
-    """The points whose per-point verdict on metric is REGRESSED."""
-    common = [p for p in base.names if p in cont.points]
-    return [p for p in common
-            if gbench_json.carries(metric, gbench_json.family_of(p))
-            and gate.compare_point(base, cont, p, metric, args.threshold,
-                                   args.alpha, args.min_reps)["verdict"]
-            == gate.REGRESSED]
-
-
-def slope_change(base, cont, metric):
-    """(change, lo, hi) of the Chain family's mean slope, or None."""
-    common = [p for p in base.names if p in cont.points
-              and gbench_json.family_of(p) == CHAIN.name]
-    if len({base.x[p] for p in common}) < 3:
-        return None
-    xs = [base.x[p] for p in common]  # as gate.py: the baseline's counts
-    fits = [gate.per_repetition_fits(run, CHAIN.name, metric, common, xs)
-            for run in (base, cont)]
-    return gate.bootstrap_change([b for _, b in fits[0]],
-                                 [b for _, b in fits[1]])
+def verdicts(base, cont, args):
+    """(point rows, line rows) of gate.py on one pair of sweeps."""
+    gate_args = gate.parse_args([base, cont, *args.gate_flags])
+    base_run, cont_run, common = gate.load_both(gate_args)
+    rows, lines, _ = gate.compare(base_run, cont_run, common, gate_args)
+    return rows, lines, gate_args
 
 
 def judge(pairs, args):
-    """Per metric: pairs flagged by points, by slope, slope changes, and
-    how often each point was flagged."""
-    out = {}
-    for metric in METRICS:
-        by_points, by_slope, changes, points = 0, 0, [], {}
-        for base, cont in pairs:
-            flagged = flagged_points(base, cont, args, metric)
-            by_points += bool(flagged)
-            for p in flagged:
-                points[p] = points.get(p, 0) + 1
-            change = slope_change(base, cont, metric)
-            if change is not None:
-                changes.append(change[0])
-                by_slope += change[1] is not None and change[1] > 0
-        out[metric] = {"points": by_points, "slope": by_slope,
-                       "changes": changes, "which": points}
+    """Per metric: pairs flagged at all, by points, by slope; the slope's
+    changes; how often each point was flagged."""
+    out = {m: {"any": 0, "points": 0, "slope": 0, "changes": [],
+               "which": {}} for m in METRICS}
+    for base, cont in pairs:
+        rows, lines, gate_args = verdicts(base, cont, args)
+        out["rule"] = gate.rule(gate_args)
+        for metric in METRICS:
+            r = out[metric]
+            hit = [x["point"] for x in rows if x["metric"] == metric
+                   and x["verdict"] == gate.REGRESSED]
+            line = [x for x in lines if x["metric"] == LINE_OF[metric]]
+            slope = [x for x in line if x["point"].endswith(" slope")]
+            r["points"] += bool(hit)
+            r["slope"] += any(x["verdict"] == gate.REGRESSED for x in slope)
+            r["any"] += bool(hit) or any(x["verdict"] == gate.REGRESSED
+                                         for x in line)
+            r["changes"] += [x["change"] for x in slope]
+            for p in hit:
+                r["which"][p] = r["which"].get(p, 0) + 1
     return out
+
+
+def fmt_changes(c):
+    """+3.01% (+1.20 .. +4.50%)."""
+    if not c:
+        return "-"
+    return (f"{statistics.median(c) * 100:+.2f}% ({min(c) * 100:+.2f} .. "
+            f"{max(c) * 100:+.2f}%)")
 
 
 def table(kinds, args):
     """The Markdown table: one row per kind of pair and metric."""
-    out = ["| pairs | metric | n | flagged by points | flagged by slope "
+    out = ["| pairs | metric | n | flagged (exit 1) | by points | by slope "
            "| slope change: median (range) | points flagged (times) |",
-           "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    rule = ""
     for name, pairs in kinds:
-        for metric, r in judge(pairs, args).items():
-            n = len(pairs)
-            c = r["changes"]
-            median = (f"{statistics.median(c) * 100:+.2f}% ({min(c) * 100:+.2f}"
-                      f" .. {max(c) * 100:+.2f}%)" if c else "-")
+        judged = judge(pairs, args)
+        rule = judged.pop("rule")
+        n = len(pairs)
+        for metric, r in judged.items():
             which = ", ".join(f"{p} ({k})" for p, k in r["which"].items())
-            out.append(f"| {name} | {metric} | {n} | {r['points']}/{n} | "
-                       f"{r['slope']}/{n} | {median} | {which or '-'} |")
+            out.append(f"| {name} | {metric} | {n} | {r['any']}/{n} | "
+                       f"{r['points']}/{n} | {r['slope']}/{n} | "
+                       f"{fmt_changes(r['changes'])} | {which or '-'} |")
+    return [f"Gate calibration: {rule}.", ""] + out
+
+
+def cv_table(same):
+    """Throughput's repetition CV per point, over the same-build sweeps'
+    runs: median and largest."""
+    cvs = {}
+    for spec in same:
+        run = gbench_json.load_side(spec)
+        for point in run.names:
+            for values in run.by_process(point, "bits_per_s").values():
+                if len(values) > 1:
+                    cvs.setdefault(point, []).append(
+                        statistics.stdev(values) / statistics.fmean(values))
+    out = ["", "Throughput (bits_per_s): coefficient of variation of one "
+           "run's repetitions, over every run of the same-build sweeps.", "",
+           "| point | runs | median CV | largest CV |",
+           "| --- | ---: | ---: | ---: |"]
+    for point, c in cvs.items():
+        out.append(f"| {point} | {len(c)} | {statistics.median(c) * 100:.1f}%"
+                   f" | {max(c) * 100:.1f}% |")
     return out
 
 
 def main(argv=None):
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
-        same = [gbench_json.load(p) for p in args.same]
-        regressions = [(name, [gbench_json.load(p) for p in paths])
-                       for name, paths in args.kinds]
+        kinds = [("same build", list(itertools.combinations(args.same, 2)))]
+        kinds += [(name, [(b, c) for b in args.same for c in sweeps])
+                  for name, sweeps in args.kinds]
+        text = "\n".join(table(kinds, args) + cv_table(args.same)) + "\n"
     except (ValueError, gbench_json.UsageError, gbench_json.InputError) as e:
         print(f"calibrate: {e}", file=sys.stderr)
         return 2
-    kinds = [("same build", list(itertools.combinations(same, 2)))]
-    kinds += [(name, [(b, c) for b in same for c in runs])
-              for name, runs in regressions]
-    text = "\n".join(
-        [f"Gate calibration: threshold {args.threshold:g}, alpha "
-         f"{args.alpha:g}, min reps {args.min_reps}; slope flagged when its "
-         "95% bootstrap interval lies above 0 (worse).", ""]
-        + table(kinds, args)) + "\n"
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(text)

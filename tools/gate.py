@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Regression gate: compares two nf_bench Google Benchmark JSON files and
-fails (exit 1) when the contender is worse than the baseline.
+"""Regression gate: compares two nf_bench sweeps (Google Benchmark JSON
+files, or folders of several runs) and fails (exit 1) when the contender
+is worse than the baseline.
 
-What: for every benchmark (point, e.g. Chain/3000) present in both files,
-matched by name as Google Benchmark's compare.py matches them, and for each
-gated metric, the relative change of the medians over the repetitions,
+What (one run a side; several: see below): for every benchmark (point,
+e.g. Chain/3000) present in both files, matched by name as Google
+Benchmark's compare.py matches them, and for each gated metric, the relative change of the medians over the repetitions,
 (new - old) / old, and a two-sided Mann-Whitney U test over the
 repetitions. A point is gated on the metrics of --metrics its rows carry
 (nf_schema's rows of each quantity); by default on what its family
@@ -17,22 +18,46 @@ packets_per_s, connections_per_s: down), larger than --threshold, and -
 where the U test can be applied - p < --alpha. A change as large in the
 better direction is an improvement.
 
-Slope, reported and NOT gated (it never changes the exit code; its
-thresholds are not calibrated yet): the chain's cost is linear in its
-length, hook_ns ~ a + b * rules, and a change of the cost per rule b is
-what a point-by-point gate sees last. After the table, for each family
+Several runs a side (a folder, or a comma-separated list of files: the
+gate's sweep, tools/gate_sweep.sh, writes 8 nf_bench processes): two runs
+of one build differ by about 1% per point beyond their repetitions'
+spread, and the machine drifts by as much between sweeps minutes apart
+(results/gate-calibration.md). What stays put is the floor: per point,
+the best repetition of all runs of a side (the lowest of a cost, the
+highest of a rate); noise, from the table's placement in memory to a
+busy host, only adds time (so the minimum is the robust estimator of a
+timing, as in Chen and Revels, "Robust benchmarking in noisy
+environments", 2016). A point regressed when its floor is worse than its
+threshold (POINT_THRESHOLDS, else DEFAULT_THRESHOLD) and the 95%
+percentile interval of the change, from FLOOR_BOOTSTRAP resamples of each
+side's runs with replacement (runs are the independent samples; seed
+SLOPE_SEED), lies wholly on the worse side. The line too: for each family
 whose x is the rule count (not the remedies, not the Install families),
 and each lead (shape, payload, streams) of it, with at least 3 rule
-counts compared: in each file, per repetition r (Google Benchmark's
-repetition_index; a repetition that failed at one point is left out at
-all), the least-squares line of hook_ns, and of 1/bits_per_s (the time
-per bit, linear in the hook time) where the rows carry bits_per_s, over
-the compared points -> (a_r, b_r); one line each with the relative change
-of the mean b and of the mean a, and a 95% percentile bootstrap interval
+counts compared, the least-squares line y = a + b*rules through the
+floors (y: hook_ns, and 1/bits_per_s, the time per bit, linear in the
+hook time, where the rows carry bits_per_s; x: the baseline's rule
+counts, so a contender whose chains are longer at the same point is a
+steeper line), fitted again in every resample; its slope b (threshold
+SLOPE_THRESHOLDS) and intercept a (its change relative to the baseline's
+floor at its fewest rules, INTERCEPT_THRESHOLDS) are rows of the table,
+gated like a point, and a section after the table gives both with their
+intervals. The floor of N repetitions depends on N: both sides must hold
+as many repetitions of each point (the same sweep), or the gate refuses
+them (exit 2). The thresholds come from tools/calibrate_gate.sh on the
+build machine: results/gate-calibration.md.
+
+One run a side (two files): the U test below over repetitions, and the
+Slope section, reported and NOT gated (it never changes the exit code):
+per repetition r (Google Benchmark's repetition_index; a repetition that
+failed at one point is left out at all) the least-squares line over the
+compared points -> (a_r, b_r); one line each with the relative change of
+the mean b and of the mean a, and a 95% percentile bootstrap interval
 (each file's repetitions resampled with replacement, SLOPE_BOOTSTRAP
 times, seed SLOPE_SEED, both printed). One repetition a side gives the
 single fit, without an interval; fewer rule counts, a metric missing in
-some rows, and families without a rule count x are named in notes.
+some rows, and families without a rule count x are named in notes. A
+note says what one run a side cannot see: the spread between runs.
 
 Why: Google Benchmark's compare.py (libbenchmark-tools) compares only
 real_time and cpu_time, ignores user counters such as hook_ns and bits_per_s,
@@ -50,16 +75,19 @@ alone; the table marks it (p-value "-", verdict with "*") and a note says
 so. Run the sweep with --benchmark_repetitions=5 (or more) for the U test.
 
 How:
-    tools/gate.py BASELINE.json CONTENDER.json [--threshold=0.10]
-        [--alpha=0.05] [--metrics=hook_ns,bits_per_s] [--min-reps=5]
+    tools/gate.py BASELINE CONTENDER   (each a JSON file, a folder of
+                                        runs, or FILE,FILE,...)
+        [--threshold=T] [--slope-threshold=S] [--intercept-threshold=I]
+        [--alpha=0.05] [--min-reps=5]  (the U test of one run a side)
+        [--metrics=hook_ns,bits_per_s]
                                (default: what each family measures)
         [--rules=0,500,3000]   (gate only the baseline's points with these
                                 rule counts, and the same points of the
                                 contender)
         [--family=ChainNft,...] (gate only these families' points)
 
-It prints the table, its notes, the Slope section (reported, see above)
-and last the PASS or FAIL line.
+It prints the table, its notes, the lines' (or the Slope) section and
+last the PASS or FAIL line.
 
 Points are matched by name, not by rule count: nf_bench --extra_rules=500
 makes every chain 500 rules longer (its Chain/3000 has rules = 3500), and
@@ -114,6 +142,21 @@ DEFAULT_METRICS = ("hook_ns", "bits_per_s")  # what the Chain rows measure
 DEFAULT_THRESHOLD = 0.10
 DEFAULT_ALPHA = 0.05
 DEFAULT_MIN_REPS = 5
+
+# Several runs a side (tools/gate_sweep.sh): each point's floor, the best
+# repetition of all runs (the lowest of a cost, the highest of a rate), with
+# a bootstrap over runs. Thresholds from tools/calibrate_gate.sh on the
+# build machine (results/gate-calibration.md): a point's change (a metric
+# missing here: DEFAULT_THRESHOLD), a line's slope, and its intercept's
+# change relative to the baseline's floor at its fewest rules. --threshold,
+# --slope-threshold and --intercept-threshold override them.
+POINT_THRESHOLDS = {"hook_ns": 0.03}
+# ... and by at least this much in the metric's unit: at 0 rules the floor
+# of hook_ns moved by up to 9.5 ns (7%) between sweeps of one workload.
+POINT_MIN_CHANGE = {"hook_ns": 15.0}
+SLOPE_THRESHOLDS = {"hook_ns": 0.0175, "bits_per_s": 0.20}
+INTERCEPT_THRESHOLDS = {"hook_ns": 0.40, "bits_per_s": 0.10}
+FLOOR_BOOTSTRAP = 2000
 
 REGRESSED, IMPROVED, UNCHANGED = "REGRESSED", "improved", "unchanged"
 
@@ -207,9 +250,12 @@ def dead_points(run):
     return [p for p in run.failures if p not in run.points]
 
 
-def compare_point(base, cont, point, metric, threshold, alpha, min_reps):
+def compare_point(base, cont, point, metric, args):
     """One row of the table: one point on one metric (both sides have it
-    in every run, see check_complete)."""
+    in every run, see check_complete); the floors when both sides hold
+    several runs (args.between), else the U test."""
+    if args.between:
+        return compare_floors(base, cont, point, metric, args)
     old = base.values(point, metric)
     new = cont.values(point, metric)
     row = {"point": point, "metric": metric, "n_old": len(old),
@@ -217,10 +263,93 @@ def compare_point(base, cont, point, metric, threshold, alpha, min_reps):
     row["old"] = statistics.median(old)
     row["new"] = statistics.median(new)
     row["change"] = relative_change(row["old"], row["new"])
-    row["p"] = u_test(old, new, alpha, min_reps)
+    row["p"] = u_test(old, new, args.alpha, args.min_reps)
     row["tested"] = row["p"] is not None
     row["verdict"] = verdict(row["change"], DIRECTION[metric], row["p"],
-                             threshold, alpha)
+                             point_threshold(metric, args), args.alpha)
+    return row
+
+
+def point_threshold(metric, args):
+    """The smallest change of a point that counts, on this metric."""
+    if args.threshold is not None:
+        return args.threshold
+    table = POINT_THRESHOLDS if args.between else {}
+    return table.get(metric, DEFAULT_THRESHOLD)
+
+
+def line_threshold(what, metric, args):
+    """The smallest change of a line's slope or intercept that counts."""
+    given = getattr(args, f"{what}_threshold")
+    if given is not None:
+        return given
+    table = SLOPE_THRESHOLDS if what == "slope" else INTERCEPT_THRESHOLDS
+    return table.get(metric, DEFAULT_THRESHOLD)
+
+
+def between(base, cont):
+    """Whether both sides hold several runs: then the floors decide."""
+    return min(base.runs, cont.runs) >= 2
+
+
+def run_bests(run, point, metric, y_of=None):
+    """{file: its best repetition at the point} (of y_of(value), a cost,
+    when given): the lowest of a cost, the highest of a rate."""
+    if y_of is not None:
+        return {f: min(map(y_of, v))
+                for f, v in run.by_process(point, metric).items()}
+    pick = min if DIRECTION[metric] > 0 else max
+    return {f: pick(v) for f, v in run.by_process(point, metric).items()}
+
+
+def floors(bests, direction, rng):
+    """(the floor over all runs, FLOOR_BOOTSTRAP floors over the runs
+    resampled with replacement) of a matrix runs x points of bests."""
+    bests = np.asarray(bests, dtype=float)
+    pick = np.min if direction > 0 else np.max
+    draws = rng.integers(0, len(bests), (FLOOR_BOOTSTRAP, len(bests)))
+    return pick(bests, axis=0), pick(bests[draws], axis=1)
+
+
+def floor_verdict(change, lo, hi, direction, threshold):
+    """REGRESSED when worse by more than the threshold and the whole 95%
+    interval is on the worse side; improved likewise; else unchanged."""
+    worse, interval = change * direction, sorted((lo * direction,
+                                                  hi * direction))
+    if worse > threshold and interval[0] > 0:
+        return REGRESSED
+    if worse < -threshold and interval[1] < 0:
+        return IMPROVED
+    return UNCHANGED
+
+
+def interval(changes):
+    """The 95% percentile interval of bootstrapped changes."""
+    with np.errstate(all="ignore"):
+        lo, hi = np.nanpercentile(changes, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def compare_floors(base, cont, point, metric, args):
+    """The row of a point with several runs a side: the change of its
+    floor and a bootstrap over runs."""
+    direction = DIRECTION[metric]
+    rng = np.random.default_rng(SLOPE_SEED)
+    (old,), olds = floors([[v] for v in run_bests(base, point, metric)
+                           .values()], direction, rng)
+    (new,), news = floors([[v] for v in run_bests(cont, point, metric)
+                           .values()], direction, rng)
+    with np.errstate(all="ignore"):
+        lo, hi = interval((news[:, 0] - olds[:, 0]) / np.abs(olds[:, 0]))
+    row = {"point": point, "metric": metric, "n_old": base.runs,
+           "n_new": cont.runs, "observed": observed_by(base, cont, point),
+           "old": float(old), "new": float(new), "p": None, "tested": True,
+           "ci": (lo, hi)}
+    row["change"] = relative_change(row["old"], row["new"])
+    row["verdict"] = floor_verdict(row["change"], lo, hi, direction,
+                                   point_threshold(metric, args))
+    if abs(row["new"] - row["old"]) < POINT_MIN_CHANGE.get(metric, 0.0):
+        row["verdict"] = UNCHANGED
     return row
 
 
@@ -340,12 +469,15 @@ def slope_series(points):
     return series, list(dict.fromkeys(others))
 
 
-def slope_section(base, cont, common):
-    """The Slope lines: per family (and lead) with at least SLOPE_MIN_X
-    rule counts, the per-repetition line fits of hook_ns and 1/bits_per_s
-    where its rows carry them; reported, never a verdict."""
+def slope_cases(base, common):
+    """([(title, metric, points, xs)], notes): the lines to fit, per family
+    (and lead) with at least SLOPE_MIN_X rule counts, on hook_ns and
+    1/bits_per_s where its rows carry them, x the baseline's rule counts
+    (points match by name, so a contender whose chains are longer:
+    --extra_rules, --scale_rules, a dearer kernel, shows as a steeper
+    line); and why the others are not fitted."""
     series, others = slope_series(common)
-    lines, notes = [], []
+    cases, notes = [], []
     for (name, lead), points in series.items():
         family = gbench_json.FAMILY[name]
         title = name if lead is None else f"{name} {family.lead}={lead}"
@@ -354,30 +486,120 @@ def slope_section(base, cont, common):
             notes.append(f"{title}: {len(points)} rule counts compared "
                          f"({rules}); a slope needs {SLOPE_MIN_X} or more")
             continue
-        for metric in (m for m in SLOPE_METRICS
-                       if gbench_json.carries(m, family)):
-            # Both sides on the baseline's rule counts: points match by
-            # name, so a contender whose chains are longer (--extra_rules,
-            # --scale_rules, a dearer kernel) shows as a steeper line.
-            xs = [base.x[p] for p in points]
-            try:
-                fits = [side_fits(run, who, name, metric, points, xs)
-                        for run, who in ((base, "baseline"),
-                                         (cont, "contender"))]
-            except ValueError as e:
-                notes.append(f"{title} {SLOPE_METRICS[metric][0]}: not "
-                             f"fitted ({e})")
-                continue
-            lines.append(slope_line(title, metric, *fits))
+        xs = [base.x[p] for p in points]
+        cases += [(title, m, points, xs) for m in SLOPE_METRICS
+                  if gbench_json.carries(m, family)]
     if others:
         notes.append(f"{', '.join(others)}: x is not the chain's rule "
                      "count, or install times")
-    return ([f"Slope over the rule counts, REPORTED, NOT GATED (least "
-             f"squares y = a + b*rules per repetition; 95% CI: bootstrap "
-             f"over repetitions, B = {SLOPE_BOOTSTRAP}, seed {SLOPE_SEED}; x: "
-             f"the baseline's rule counts):"]
-            + [f"  {line}" for line in lines]
-            + [f"  no slope: {note}" for note in notes] + [""])
+    return cases, notes
+
+
+def slope_section(base, cont, common):
+    """The Slope lines of one run a side: the per-repetition line fits,
+    reported, never a verdict (one process's repetitions do not show the
+    spread between runs)."""
+    cases, notes = slope_cases(base, common)
+    lines = []
+    for title, metric, points, xs in cases:
+        try:
+            fits = [side_fits(run, who, title.split()[0], metric, points, xs)
+                    for run, who in ((base, "baseline"),
+                                     (cont, "contender"))]
+        except ValueError as e:
+            notes.append(f"{title} {SLOPE_METRICS[metric][0]}: not "
+                         f"fitted ({e})")
+            continue
+        lines.append(slope_line(title, metric, *fits))
+    return section(
+        f"Slope over the rule counts, REPORTED, NOT GATED (one run a side; "
+        f"least squares y = a + b*rules per repetition; 95% CI: bootstrap "
+        f"over repetitions, B = {SLOPE_BOOTSTRAP}, seed {SLOPE_SEED}; x: the "
+        f"baseline's rule counts; give several runs a side, "
+        f"tools/gate_sweep.sh, to gate it):", lines, "no slope", notes)
+
+
+def section(title, lines, why_not, notes):
+    """A section's lines: its title, its lines, then its notes."""
+    return ([title] + [f"  {line}" for line in lines]
+            + [f"  {why_not}: {note}" for note in notes] + [""])
+
+
+def line_rows(base, cont, common, args):
+    """(rows, section lines): the slope and intercept of each line fitted
+    to the floors, gated like a point."""
+    cases, notes = slope_cases(base, common)
+    rows, lines = [], []
+    for title, metric, points, xs in cases:
+        try:
+            new_rows = line_floor_rows(title, metric, (base, cont), points,
+                                       xs, args)
+        except ValueError as e:
+            notes.append(f"{title} {SLOPE_METRICS[metric][0]}: not "
+                         f"fitted ({e})")
+            continue
+        rows += new_rows
+        lines.append(line_text(title, metric, new_rows))
+    return rows, section(
+        f"Lines over the rule counts, GATED (least squares y = a + b*rules "
+        f"through the floors; 95% intervals: bootstrap over runs, B = "
+        f"{FLOOR_BOOTSTRAP}, seed {SLOPE_SEED}; x: the baseline's rule "
+        f"counts; the intercept's change in % of the baseline's floor at "
+        f"its fewest rules):", lines, "no line", notes)
+
+
+def side_floor_fits(run, metric, points, xs, rng):
+    """((a, b) through the floors, (B intercepts, B slopes) through the
+    floors of runs resampled), over the runs that have every point;
+    ValueError when fewer than two do."""
+    y_of = SLOPE_METRICS[metric][1]
+    bests = [run_bests(run, p, metric, y_of) for p in points]
+    files = sorted(set.intersection(*(set(b) for b in bests)))
+    if len(files) < 2:
+        raise ValueError(f"{run.path}: {len(files)} run(s) with every point")
+    floor, draws = floors([[b[f] for b in bests] for f in files], 1, rng)
+    x = np.asarray(xs, dtype=float)
+    dx = x - x.mean()
+    slopes = (draws - draws.mean(axis=1, keepdims=True)) @ dx / (dx @ dx)
+    return (fit_line(xs, floor),
+            (draws.mean(axis=1) - slopes * x.mean(), slopes), floor[0])
+
+
+def line_floor_rows(title, metric, sides, points, xs, args):
+    """The slope row and the intercept row of one line (y a cost: up is
+    worse); the intercept's change relative to the baseline's floor at
+    its fewest rules (an intercept itself may be near 0)."""
+    rng = np.random.default_rng(SLOPE_SEED)
+    (old, old_draws, y0), (new, new_draws, _) = [
+        side_floor_fits(run, metric, points, xs, rng) for run in sides]
+    rows = []
+    for i, what in ((1, "slope"), (0, "intercept")):
+        scale = abs(old[1]) if i else abs(y0)
+        with np.errstate(all="ignore"):
+            changes = ((new_draws[i] - old_draws[i])
+                       / (np.abs(old_draws[i]) if i else scale))
+        lo, hi = interval(changes)
+        change = (new[i] - old[i]) / scale if scale else 0.0
+        rows.append({
+            "point": f"{title} {what}", "metric": SLOPE_METRICS[metric][0],
+            "n_old": sides[0].runs, "n_new": sides[1].runs, "observed": "",
+            "old": old[i], "new": new[i], "change": change, "p": None,
+            "tested": True, "ci": (lo, hi),
+            "verdict": floor_verdict(change, lo, hi, 1, line_threshold(
+                what, metric, args))})
+    return rows
+
+
+def line_text(title, metric, rows):
+    """`Chain hook_ns: slope 4.2 -> 4.33 ns/rule (+3.00%, 95% CI +2.1% ..
+    +3.9%); intercept 130 -> 131 ns (+0.7%, ...); 8 vs 8 runs`."""
+    label, _, unit = SLOPE_METRICS[metric]
+    parts = [f"{row['point'].split()[-1]} {row['old']:.4g} -> "
+             f"{row['new']:.4g} {per} ({fmt_change(row['change'])}, 95% CI "
+             f"{fmt_change(row['ci'][0])} .. {fmt_change(row['ci'][1])})"
+             for row, per in zip(rows, (f"{unit}/rule", unit))]
+    return (f"{title} {label}: {'; '.join(parts)}; {rows[0]['n_old']} vs "
+            f"{rows[0]['n_new']} runs")
 
 
 def fmt_value(x):
@@ -399,17 +621,17 @@ def observed_by(base, cont, point):
 
 
 def fmt_row(row, name_width, metric_width=13):
-    if math.isinf(row["change"]):
-        change = "+inf%" if row["change"] > 0 else "-inf%"
+    change = fmt_change(row["change"])
+    if "ci" in row:
+        p = f"{row['ci'][0] * 100:+.1f}..{row['ci'][1] * 100:+.1f}%"
     else:
-        change = f"{row['change'] * 100:+.2f}%"
-    p = "-" if row["p"] is None else f"{row['p']:.4f}"
+        p = "-" if row["p"] is None else f"{row['p']:.4f}"
     verdict_text = row["verdict"] + ("" if row["tested"] else "*")
     if row["observed"]:
         verdict_text += f"  [observed: {row['observed']}]"
     return (f"{row['point']:<{name_width}}"
             f"{row['metric']:<{metric_width}}{fmt_value(row['old']):>12}"
-            f"{fmt_value(row['new']):>12}{change:>11}{p:>10}  {verdict_text}")
+            f"{fmt_value(row['new']):>12}{change:>11}{p:>16}  {verdict_text}")
 
 
 def parse_args(argv):
@@ -419,12 +641,23 @@ def parse_args(argv):
                     "baseline on hook_ns / bits_per_s.")
     parser.add_argument("baseline", help="Google Benchmark JSON, reference")
     parser.add_argument("contender", help="Google Benchmark JSON to judge")
-    parser.add_argument("--threshold", default=str(DEFAULT_THRESHOLD),
-                        help="relative change of the medians that counts "
-                             "(default %(default)s = 10%%)")
+    parser.add_argument("--threshold", default=None,
+                        help="relative change of a point that counts "
+                             f"(default {DEFAULT_THRESHOLD:g} = 10%%; with "
+                             "several runs a side: "
+                             + thresholds_text(POINT_THRESHOLDS) + ")")
+    parser.add_argument("--slope-threshold", default=None,
+                        help="relative change of a slope that counts, with "
+                             "several runs a side (default "
+                             + thresholds_text(SLOPE_THRESHOLDS) + ")")
+    parser.add_argument("--intercept-threshold", default=None,
+                        help="change of an intercept that counts, relative "
+                             "to the baseline's floor at its fewest rules, "
+                             "with several runs a side (default "
+                             + thresholds_text(INTERCEPT_THRESHOLDS) + ")")
     parser.add_argument("--alpha", default=str(DEFAULT_ALPHA),
-                        help="significance level of the U test "
-                             "(default %(default)s)")
+                        help="significance level of the U test, one run a "
+                             "side (default %(default)s)")
     parser.add_argument("--metrics", default="",
                         help="comma-separated, from: " + ", ".join(DIRECTION)
                              + "; each point is gated on those its rows "
@@ -457,8 +690,11 @@ def parse_args(argv):
             raise UsageError(f"bad {flag}={text!r}")
         return value
 
-    args.threshold = number("--threshold", args.threshold,
-                            lambda v: math.isfinite(v) and v >= 0)
+    for flag in ("threshold", "slope_threshold", "intercept_threshold"):
+        if getattr(args, flag) is not None:
+            setattr(args, flag, number(
+                "--" + flag.replace("_", "-"), getattr(args, flag),
+                lambda v: math.isfinite(v) and v >= 0))
     args.alpha = number("--alpha", args.alpha, lambda v: 0 < v < 1)
     args.min_reps = number("--min-reps", args.min_reps, lambda v: v >= 2, int)
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
@@ -546,16 +782,52 @@ def table(base, cont, rows, args):
     name_width = max([len("Benchmark")] + [len(r["point"]) for r in rows]) + 2
     # 13 fits hook_ns and bits_per_s; connections_per_s needs more
     metric_width = max([13] + [len(r["metric"]) + 1 for r in rows])
+    old, new, test = (("Old floor", "New floor", "95% CI") if args.between
+                      else ("Old median", "New median", "p-value"))
     header = (f"{'Benchmark':<{name_width}}{'Metric':<{metric_width}}"
-              f"{'Old median':>12}"
-              f"{'New median':>12}{'Change':>11}{'p-value':>10}  Verdict")
-    return ([f"baseline:  {base.path} ({base.label})",
-             f"contender: {cont.path} ({cont.label})",
-             f"regressed = worse by more than {args.threshold * 100:g}% and, "
-             f"where the U test applies (>= {args.min_reps} repetitions a "
-             f"side), p < {args.alpha:g}", "",
+              f"{old:>12}{new:>12}{'Change':>11}{test:>16}  Verdict")
+    return ([f"baseline:  {base.path} ({side_label(base)})",
+             f"contender: {cont.path} ({side_label(cont)})", rule(args), "",
              header, "-" * len(header)]
             + [fmt_row(r, name_width, metric_width) for r in rows] + [""])
+
+
+def side_label(run):
+    """The run's label, and how many runs a side of several has."""
+    return run.label + (f"; {run.runs} runs" if run.runs > 1 else "")
+
+
+def thresholds_text(table, metric_name=lambda m: m):
+    """`hook_ns 3%, the rest 10%` of a table of thresholds."""
+    rest = f", the rest {DEFAULT_THRESHOLD * 100:g}%"
+    return ", ".join(f"{metric_name(m)} {v * 100:g}%"
+                     for m, v in table.items()) + rest
+
+
+def rule(args):
+    """What 'regressed' means in this table."""
+    if not args.between:
+        return (f"regressed = worse by more than "
+                f"{point_threshold('hook_ns', args) * 100:g}% and, where the "
+                f"U test applies (>= {args.min_reps} repetitions a side), "
+                f"p < {args.alpha:g}")
+    given = {"point": args.threshold, "slope": args.slope_threshold,
+             "intercept": args.intercept_threshold}
+    parts = []
+    for what, table in (("point", POINT_THRESHOLDS),
+                        ("slope", SLOPE_THRESHOLDS),
+                        ("intercept", INTERCEPT_THRESHOLDS)):
+        parts.append(f"{what}s " + (
+            f"{given[what] * 100:g}%" if given[what] is not None else
+            thresholds_text(table, lambda m: SLOPE_METRICS[m][0]
+                            if what != "point" else m)))
+    least = ", ".join(f"{m} {v:g} {gbench_json.QUANTITY[m].unit}"
+                      for m, v in POINT_MIN_CHANGE.items())
+    return ("regressed = the floor (the best repetition of all runs: the "
+            "lowest of a cost, the highest of a rate) worse by more than the "
+            f"threshold ({'; '.join(parts)}; and a point by at least "
+            f"{least}) and the 95% bootstrap interval over runs wholly on "
+            "the worse side")
 
 
 def untested_note(rows, args):
@@ -570,7 +842,8 @@ def untested_note(rows, args):
     return [f"* U test NOT applied to {len(untested)} of {len(rows)} "
             f"comparisons: {why}; it needs >= {args.min_reps} repetitions a "
             f"side and a possible p < {args.alpha:g}. These are gated on the "
-            f"{args.threshold * 100:g}% threshold ALONE (noise can pass for a "
+            f"{point_threshold('', args) * 100:g}% threshold ALONE (noise "
+            f"can pass for a "
             f"change); run with --benchmark_repetitions={args.min_reps} or "
             f"more."]
 
@@ -593,14 +866,17 @@ def points_notes(base, failed, missing, only_cont):
     return lines
 
 
-def summary(rows, args, failed, missing):
-    """The PASS/FAIL line, and the regressed comparisons."""
-    count = {v: sum(r["verdict"] == v for r in rows)
+def summary(rows, lines, args, failed, missing):
+    """The PASS/FAIL line, and the regressed comparisons (points, then
+    the lines' slopes and intercepts)."""
+    every = rows + lines
+    count = {v: sum(r["verdict"] == v for r in every)
              for v in (REGRESSED, IMPROVED, UNCHANGED)}
     order = {p: i for i, p in enumerate(dict.fromkeys(r["point"]
-                                                      for r in rows))}
+                                                      for r in every))}
     regressed = [f"{p} {m}" for p, m in sorted(
-        {(r["point"], r["metric"]) for r in rows if r["verdict"] == REGRESSED},
+        {(r["point"], r["metric"]) for r in every
+         if r["verdict"] == REGRESSED},
         key=lambda pm: (order[pm[0]], pm[1]))]
     line = (f"{count[REGRESSED]} regressed, {count[IMPROVED]} improved, "
             f"{count[UNCHANGED]} unchanged")
@@ -617,7 +893,9 @@ def summary(rows, args, failed, missing):
                 else f"points of {len(families)} famil"
                 + ("y" if len(families) == 1 else "ies"))
              + f" x {each[0]}"
-             + (f" to {each[-1]}" if len(each) > 1 else "") + " metrics)")
+             + (f" to {each[-1]}" if len(each) > 1 else "") + " metrics"
+             + (f"; {len(lines)} slopes and intercepts" if lines else "")
+             + ")")
     fail = regressed or failed or missing
     return ([("FAIL: " if fail else "PASS: ") + line]
             + (["regressed: " + ", ".join(regressed)] if regressed else []))
@@ -632,14 +910,36 @@ def ungated_note(points, args):
             f"{','.join(args.metrics)}): {', '.join(none)}"]
 
 
-def report(base, cont, rows, args, failed, missing, only_cont, common):
+def compare(base, cont, common, args):
+    """(point rows, line rows, the slope section's lines): every verdict
+    of the gate on the compared points (line rows only with several runs
+    a side; with one, the slope is reported, not gated)."""
+    rows = [compare_point(base, cont, point, metric, args)
+            for point in common for metric in gated(point, args.metrics)]
+    if args.between:
+        return (rows, *line_rows(base, cont, common, args))
+    return rows, [], slope_section(base, cont, common)
+
+
+def report(base, cont, compared, args, failed, missing, only_cont, common):
     """The table, its notes and the summary line, as lines of text."""
-    return (table(base, cont, rows, args) + untested_note(rows, args)
-            + ungated_note(common, args)
+    rows, lines, section = compared
+    return (table(base, cont, rows + lines, args) + untested_note(rows, args)
+            + one_run_note(base, cont, args) + ungated_note(common, args)
             + points_notes(base, failed, missing, only_cont)
             + observer_note(base, cont, rows) + load_note(base, cont)
-            + slope_section(base, cont, common)
-            + summary(rows, args, failed, missing))
+            + section + summary(rows, lines, args, failed, missing))
+
+
+def one_run_note(base, cont, args):
+    """What a test of one run a side cannot see."""
+    if args.between:
+        return []
+    return [f"{base.runs} vs {cont.runs} run(s): the test sees the spread of "
+            "repetitions, not the spread between runs and sweeps (about 1% "
+            "per point on the build machine, results/gate-calibration.md); "
+            "gate folders of several runs (tools/gate_sweep.sh) to see it "
+            "and to gate the slope."]
 
 
 def select(base, cont, rules):
@@ -681,11 +981,26 @@ def in_order(points):
                   key=lambda p: rank.get(gbench_json.family_of(p), -1))
 
 
+def check_sizes(base, cont, common):
+    """InputError when a point has as many repetitions on neither side for
+    no failure: the floor of more repetitions is lower by itself."""
+    for point in common:
+        sizes = (base.reps[point], cont.reps[point])
+        if sizes[0] != sizes[1] and not (point in base.failures
+                                         or point in cont.failures):
+            raise gbench_json.InputError(
+                f"{point}: {sizes[0]} repetitions in the baseline's "
+                f"{base.runs} runs, {sizes[1]} in the contender's "
+                f"{cont.runs}: the floor (the best repetition) depends on "
+                "how many; gate sweeps of the same size (tools/gate_sweep.sh)")
+
+
 def load_both(args):
     """(baseline, contender, compared points), or InputError when the two
     cannot be compared: then the gate must not say PASS."""
-    base = gbench_json.load(args.baseline)
-    cont = gbench_json.load(args.contender, need_results=False)
+    base = gbench_json.load_side(args.baseline)
+    cont = gbench_json.load_side(args.contender, need_results=False)
+    args.between = between(base, cont)
     if args.family is not None:
         select_families(base, cont, args.family)
     if args.rules is not None:
@@ -693,6 +1008,8 @@ def load_both(args):
     check_baseline(base, args.metrics)
     common = in_order(p for p in base.names if p in cont.points)
     check_complete(cont, "contender", common, args.metrics)
+    if args.between:
+        check_sizes(base, cont, common)
     if not common and not set(base.names) & set(cont.failures):
         raise gbench_json.InputError(
             f"no common benchmarks (baseline {', '.join(base.names)}; "
@@ -713,16 +1030,15 @@ def main(argv=None):
     except (UsageError, gbench_json.InputError) as e:
         print(f"gate: {e}", file=sys.stderr)
         return 2
-    rows = [compare_point(base, cont, point, metric, args.threshold,
-                          args.alpha, args.min_reps)
-            for point in common for metric in gated(point, args.metrics)]
+    compared = compare(base, cont, common, args)
     failed = failures(cont)
     missing = in_order(p for p in base.names
                        if p not in cont.points and p not in failed)
     only_cont = in_order(p for p in cont.names if p not in base.points)
-    print("\n".join(report(base, cont, rows, args, failed, missing,
+    print("\n".join(report(base, cont, compared, args, failed, missing,
                             only_cont, common)))
-    regressed = any(r["verdict"] == REGRESSED for r in rows)
+    regressed = any(r["verdict"] == REGRESSED
+                    for r in compared[0] + compared[1])
     return 1 if regressed or failed or missing else 0
 
 

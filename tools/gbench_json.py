@@ -58,11 +58,23 @@ fits, which pair repetition r of each point); when a row has none (an
 aggregate, a hand-made file) or the indices are not distinct whole numbers
 >= 0, the rows are numbered 0, 1, ... in file order instead: the index is
 not a measurement, so it is never a reason to refuse a file.
+
+load_side(spec) reads one side of a comparison made of several runs (the
+gate's sweep, tools/gate_sweep.sh, writes one file per nf_bench process):
+spec is a folder (every *.json in it), a comma-separated list of files, or
+one file. Several files merge into one Run whose values hold every file's
+rows; Run.process(point) says which file (0, 1, ...) each row came from,
+Run.runs how many files there are, Run.parts their own Runs, and a row's
+repetition is (file, repetition). A point must have the same argument
+counters in every file of a side (one sweep's settings, run again).
 """
 
 import argparse
+import glob
 import json
 import math
+import os
+import re
 from dataclasses import dataclass, field
 
 
@@ -150,6 +162,30 @@ class Run:
     # point -> the repetition_index of each used row (None: not given or
     # not a whole number >= 0), in the order of its values
     repetition: dict = field(default_factory=dict)
+    parts: list = field(default_factory=list)  # the files' Runs, if merged
+
+    @property
+    def runs(self):
+        """How many nf_bench processes (files) the values come from."""
+        return len(self.parts) or 1
+
+    def process(self, point):
+        """The file (0, 1, ...) of each used row of the point, in row order."""
+        reps = self.repetition.get(point, [])
+        return [r[0] for r in reps] if self.parts else [0] * len(reps)
+
+    def by_process(self, point, metric):
+        """{file: [its values]} of the point, for the files that have it;
+        ValueError when some rows lack the metric (then unpaired)."""
+        values, files = self.values(point, metric), self.process(point)
+        if len(values) != len(files):
+            raise ValueError(f"{point}: {metric} missing in "
+                             f"{len(files) - len(values)} of {len(files)} "
+                             "runs")
+        out = {}
+        for f, v in zip(files, values):
+            out.setdefault(f, []).append(v)
+        return out
 
     @property
     def shape(self):
@@ -204,7 +240,9 @@ class Run:
                    observed=mine(self.observed), numbers=self.numbers,
                    rule_count=mine(self.rule_count), family=family,
                    x=mine(self.x), lead=mine(self.lead),
-                   repetition=mine(self.repetition))
+                   repetition=mine(self.repetition),
+                   parts=[p.of_families(families, family)
+                          for p in self.parts])
 
     def backend_of(self, family):
         """What the context says made the family's chain ('nft (libnftables
@@ -223,8 +261,9 @@ class Run:
 
     def repetitions(self, point):
         """The repetition of each used row of the point, in the order of
-        the values of a metric every row has: the rows' repetition_index when every row has one and
-        they are distinct, else 0, 1, ... in file order."""
+        the values of a metric every row has: the rows' repetition_index
+        when every row has one and they are distinct, else 0, 1, ... in
+        file order; in a merged Run (file, repetition) pairs."""
         given = self.repetition.get(point, [])
         if None in given or len(set(given)) < len(given):
             return list(range(len(given)))
@@ -236,6 +275,8 @@ class Run:
                       self.rule_count, self.x, self.lead, self.repetition):
             for point in [p for p in table if p not in keep]:
                 del table[point]
+        for part in self.parts:
+            part.restrict(keep)
 
     @property
     def label(self):
@@ -413,6 +454,69 @@ def load(path, need_results=True):
     return run
 
 
+def side_paths(spec):
+    """The files of one side: a folder's *.json (run-2 before run-10), a
+    comma-separated list, or the one file; InputError when there are none."""
+    if os.path.isdir(spec):
+        def natural(path):
+            return [int(t) if t.isdigit() else t
+                    for t in re.split(r"(\d+)", os.path.basename(path))]
+        paths = sorted(glob.glob(os.path.join(spec, "*.json")), key=natural)
+        if not paths:
+            raise InputError(f"{spec}: a folder with no .json file; give "
+                             "the folder tools/gate_sweep.sh wrote")
+        return paths
+    paths = [p for p in spec.split(",") if p] if "," in spec else [spec]
+    if not paths:
+        raise InputError(f"{spec!r}: no file named; give files or a folder")
+    return paths
+
+
+def load_side(spec, need_results=True):
+    """One side of a comparison (see the module's doc): a Run, merged from
+    several files when spec names more than one."""
+    paths = side_paths(spec)
+    if len(paths) == 1:
+        return load(paths[0], need_results)
+    return merge(spec, [load(p, need_results) for p in paths])
+
+
+def merge(spec, parts):
+    """One Run of several files' runs of the same sweep."""
+    first = parts[0]
+    run = Run(path=spec, context=first.context, numbers=first.numbers,
+              parts=parts)
+    for k, part in enumerate(parts):
+        for point in part.points:
+            _same_arguments(run, part, point)
+            values = run.points.setdefault(point, {})
+            for metric, vs in part.points[point].items():
+                values.setdefault(metric, []).extend(vs)
+            run.reps[point] = run.reps.get(point, 0) + part.reps[point]
+            run.repetition.setdefault(point, []).extend(
+                (k, r) for r in part.repetitions(point))
+        for point, errors in part.failures.items():
+            run.failures.setdefault(point, []).extend(errors)
+        for point, labels in part.observed.items():
+            have = run.observed.setdefault(point, [])
+            have.extend(label for label in labels if label not in have)
+    return run
+
+
+def _same_arguments(run, part, point):
+    """Takes the point's argument counters from the part, or InputError
+    when an earlier file of the side had other ones."""
+    for table, theirs in ((run.rule_count, part.rule_count),
+                          (run.x, part.x), (run.lead, part.lead)):
+        if point not in theirs:
+            continue
+        if table.setdefault(point, theirs[point]) != theirs[point]:
+            raise InputError(
+                f"{run.path}: {point} has {table[point]} in one file and "
+                f"{theirs[point]} in {part.path}: the files of a side must "
+                "be runs of one sweep (same flags)")
+
+
 def _use_aggregates(run, aggregates):
     """Output with --benchmark_report_aggregates_only: one value per point,
     from the median (else the mean) row."""
@@ -515,6 +619,9 @@ def load_warnings(run):
     """Why the machine may have been busy while the run started, one line
     per reason quoting the values; empty when nothing says so (or nothing
     was recorded: files before nf_bench recorded the load)."""
+    if run.parts:
+        return [f"{os.path.basename(part.path)}: {line}"
+                for part in run.parts for line in load_warnings(part)]
     n = run.numbers
     out = []
     if n.get("other_nf_bench", 0) >= 1:

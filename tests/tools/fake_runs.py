@@ -31,6 +31,7 @@ import json
 import math
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -134,6 +135,33 @@ def noisy_line(slope_ns, base_ns=130.0, noise=0.0, seed=0,
                    hook_p99_ns=hook * 2.0, bits_per_s=1.0 / inverse)
         return out
     return values
+
+
+GATE_RULES = (0, 500, 1000, 3000)  # the points of tools/gate_sweep.sh
+
+
+def noisy_sweep(slope_ns, runs=8, reps=4, between=0.01, within=0.015,
+                seed=0, rules=GATE_RULES, base_ns=130.0,
+                seconds_per_bit=SECONDS_PER_BIT):
+    """[doc] of `runs` nf_bench processes of one sweep (what
+    tools/gate_sweep.sh writes) on noisy_line(slope_ns, noise=within), each
+    run's hook times, and time per bit, also times (1 + e_run): e_run drawn
+    once per (seed, run), Gaussian, sd `between`: the spread between
+    processes that one run's repetitions do not show."""
+    docs = []
+    for k in range(runs):
+        factor = 1 + random.Random(f"{seed}/run/{k}").gauss(0.0, between)
+        inner = noisy_line(slope_ns, base_ns, within, f"{seed}/{k}",
+                           seconds_per_bit)
+
+        def values(x, rep, inner=inner, factor=factor):
+            out = inner(x, rep)
+            for name in ("hook_ns", "hook_p50_ns", "hook_p99_ns"):
+                out[name] *= factor
+            out["bits_per_s"] /= factor
+            return out
+        docs.append(doc(rules=rules, reps=reps, values=values))
+    return docs
 
 
 def _header(x, index, rep, reps, family=CHAIN.name, lead=None):
@@ -554,3 +582,13 @@ class TempFiles:
         with open(path, "w", encoding="utf-8") as out:
             json.dump(doc, out)
         return path
+
+    def write_runs(self, folder, docs):
+        """The docs as folder/run-1.json, run-2.json, ... (what
+        tools/gate_sweep.sh writes); the folder's path."""
+        path = os.path.join(self.tmp.name, folder)
+        shutil.rmtree(path, ignore_errors=True)  # a new side, not a mix
+        os.makedirs(path)
+        for k, d in enumerate(docs, 1):
+            self.write(os.path.join(folder, f"run-{k}.json"), d)
+        return os.path.join(self.tmp.name, folder)

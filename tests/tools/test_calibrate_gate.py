@@ -1,13 +1,16 @@
-"""Tests of tools/calibrate_gate.py on synthetic sweeps of known slope with
-between-run noise (fake_runs.noisy_line): same-build pairs are not flagged
-by slope, a 5% steeper cost per rule is flagged in every pair, the counts
-and the table's shape, and bad input is one line and exit 2.
+"""Tests of tools/calibrate_gate.py on synthetic sweeps of the gate's
+kind (fake_runs.noisy_sweep: folders of 8 runs, each with its own
+between-run factor): same-build pairs are not flagged, a 5% steeper cost
+per rule is flagged by the slope in every pair, the counts and the table's
+shape, the throughput CV table, and bad input is one line and exit 2;
+tools/gate_sweep.sh's refusals, too.
 
 Run: python3 -m unittest test_calibrate_gate (from tests/tools)."""
 
 import contextlib
 import io
 import os
+import subprocess
 import sys
 import unittest
 
@@ -19,13 +22,6 @@ import calibrate_gate  # noqa: E402
 import fake_runs  # noqa: E402
 
 SLOPE = 4.2   # ns per rule
-NOISE = 0.004  # between-run and per-point noise, relative
-
-
-def sweep(slope, seed):
-    return fake_runs.doc(rules=fake_runs.SWEEP, reps=5,
-                         values=fake_runs.noisy_line(slope, noise=NOISE,
-                                                     seed=seed))
 
 
 class CalibrateTest(fake_runs.TempFiles, unittest.TestCase):
@@ -40,44 +36,71 @@ class CalibrateTest(fake_runs.TempFiles, unittest.TestCase):
         out = {}
         for line in text.splitlines():
             cells = [c.strip() for c in line.strip("|").split("|")]
-            if len(cells) == 7 and cells[2].isdigit():
+            if len(cells) == 8 and cells[2].isdigit():
                 out[(cells[0], cells[1])] = cells
         return out
 
+    def sweep(self, name, slope, seed):
+        return self.write_runs(name, fake_runs.noisy_sweep(slope, seed=seed))
+
     def test_same_build_quiet_and_regression_seen(self):
-        same = [self.write(f"same{i}.json", sweep(SLOPE, seed=i))
-                for i in range(3)]
-        steeper = [self.write(f"r{i}.json", sweep(SLOPE * 1.05, seed=10 + i))
+        same = [self.sweep(f"same{i}", SLOPE, seed=i) for i in range(3)]
+        steeper = [self.sweep(f"r{i}", SLOPE * 1.05, seed=10 + i)
                    for i in range(2)]
         code, text, err = self.run_tool(
             "--same", *same, "--regression", "scale 1.05=" + ",".join(steeper))
         self.assertEqual((code, err), (0, ""))
         rows = self.rows(text)
-        self.assertEqual(rows[("same build", "hook_ns")][2], "3")
-        self.assertEqual(rows[("same build", "hook_ns")][4], "0/3")
+        self.assertEqual(rows[("same build", "hook_ns")][2:6],
+                         ["3", "0/3", "0/3", "0/3"])
+        self.assertEqual(rows[("same build", "bits_per_s")][3], "0/3")
         self.assertEqual(rows[("scale 1.05", "hook_ns")][2], "6")
-        self.assertEqual(rows[("scale 1.05", "hook_ns")][4], "6/6")
-        change = float(rows[("scale 1.05", "hook_ns")][5].split("%")[0])
-        self.assertAlmostEqual(change, 5.0, delta=0.5)
+        self.assertEqual(rows[("scale 1.05", "hook_ns")][3], "6/6")
+        self.assertEqual(rows[("scale 1.05", "hook_ns")][5], "6/6")
+        change = float(rows[("scale 1.05", "hook_ns")][6].split("%")[0])
+        self.assertAlmostEqual(change, 5.0, delta=0.7)
+        self.assertIn("the floor (the best repetition of all runs", text)
+        cv = [line for line in text.splitlines()
+              if line.startswith("| Chain/500 | 24 |")]
+        self.assertEqual(len(cv), 1, text)  # 3 sweeps x 8 runs
 
     def test_writes_the_file(self):
-        same = [self.write(f"s{i}.json", sweep(SLOPE, seed=i))
-                for i in range(2)]
+        same = [self.sweep(f"s{i}", SLOPE, seed=i) for i in range(2)]
         out = os.path.join(self.tmp.name, "table.md")
         self.assertEqual(self.run_tool("--same", *same, "-o", out)[0], 0)
         with open(out, encoding="utf-8") as f:
             self.assertIn("| same build | hook_ns | 1 |", f.read())
 
     def test_bad_input_is_one_line(self):
-        one = self.write("one.json", sweep(SLOPE, seed=0))
+        one = self.sweep("one", SLOPE, seed=0)
+        empty = os.path.join(self.tmp.name, "empty")
+        os.makedirs(empty)
         for argv in (["--same", one],
                      ["--same", one, one, "--regression", "x="],
                      ["--same", one, os.path.join(self.tmp.name, "no")],
+                     ["--same", one, empty],
+                     ["--same", one, one, "--alpha=2"],
                      ["--same", one, one, "--bogus"]):
             code, out, err = self.run_tool(*argv)
             self.assertEqual(code, 2, argv)
             self.assertEqual(len(err.strip().splitlines()), 1, err)
             self.assertTrue(err.startswith("calibrate: "), err)
+
+
+class GateSweepUsageTest(fake_runs.TempFiles, unittest.TestCase):
+    """tools/gate_sweep.sh refuses a missing folder, and a folder that
+    already holds runs (the gate would mix two sweeps), before it needs
+    root or a build."""
+
+    def test_refusals_are_one_line(self):
+        script = os.path.join(fake_runs.TOOLS, "gate_sweep.sh")
+        used = self.write_runs("used", [fake_runs.doc()])
+        for argv in ([], ["--duration=1"], [used]):
+            r = subprocess.run(["bash", script, *argv], capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(r.returncode, 2, (argv, r.stderr))
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+            self.assertTrue(r.stderr.startswith("gate_sweep: "), r.stderr)
 
 
 if __name__ == "__main__":

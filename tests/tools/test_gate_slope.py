@@ -1,7 +1,22 @@
-"""Tests for the Slope section of tools/gate.py: the cost per rule b of
-hook_ns ~ a + b * rules (and of 1/bits_per_s), fitted per repetition in
-each file, its relative change with a bootstrap 95% interval; reported,
-never a verdict.
+"""Tests for the slope of tools/gate.py: the cost per rule b of hook_ns ~
+a + b * rules (and of 1/bits_per_s).
+
+One run a side (SlopeTest): fitted per repetition in each file, its
+relative change with a bootstrap 95% interval; reported, never a verdict.
+Several runs a side (BetweenRunTest, fake_runs.noisy_sweep: 8 processes of
+the gate's sweep, each with its own between-run factor): the floor of each
+point (its best repetition) and the line through the floors, with a
+bootstrap over runs, gated:
+  * same-build pairs with between-run noise (1%) are never flagged, over
+    ten seeds; with 3% between-run noise the slope's CI widens with it;
+  * a 3% and a 5% steeper line fail on the slope (change within 1% of the
+    truth, CI holding it and excluding 0);
+  * an offset of 30 rules fails at Chain/0 and Chain/500 and on the
+    intercept, not on the slope;
+  * a single file on one side falls back to the U test, says that it
+    cannot see the spread between runs, and reports the slope ungated;
+  * sides with different repetition counts are refused (exit 2);
+  * floors and floor_verdict on known numbers.
 
 Synthetic sweeps from fake_runs.noisy_line(): a known line with seeded
 between-run noise (a factor per repetition and one per point).
@@ -24,6 +39,7 @@ Run from this folder:
 """
 
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -210,6 +226,116 @@ class SlopeTest(fake_runs.TempFiles, unittest.TestCase):
         self.assertLess(first[1], first[0])
         self.assertGreater(first[2], first[0])
 
+
+class BetweenRunTest(fake_runs.TempFiles, unittest.TestCase):
+    def gate(self, base, cont, *flags):
+        """gate.py on two sides: lists of docs (a folder of runs each), or
+        one doc (a file)."""
+        sides = []
+        for name, side in (("base", base), ("cont", cont)):
+            sides.append(self.write_runs(name, side) if isinstance(side, list)
+                         else self.write(f"{name}.json", side))
+        r = subprocess.run([sys.executable, GATE, *sides, *flags],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.stderr, "")
+        return r
+
+    def regressed(self, result):
+        """The regressed comparisons the last line names."""
+        last = result.stdout.splitlines()[-1]
+        return (last[len("regressed: "):].split(", ")
+                if last.startswith("regressed: ") else [])
+
+    def line(self, result, metric=HOOK):
+        """The Lines section's line of the Chain family on a metric."""
+        return next(x for x in result.stdout.splitlines()
+                    if x.startswith(f"  {CHAIN} {metric}: slope "))
+
+    def test_same_build_is_quiet(self):
+        for seed in range(10):
+            r = self.gate(fake_runs.noisy_sweep(SLOPE, seed=2 * seed),
+                          fake_runs.noisy_sweep(SLOPE, seed=2 * seed + 1))
+            self.assertEqual(r.returncode, 0, r.stdout)
+            self.assertIn("the floor (the best repetition of all runs",
+                          r.stdout)
+            self.assertIn(" slopes and intercepts)", r.stdout)
+
+    def test_between_run_noise_widens_the_interval(self):
+        widths = []
+        for between in (0.002, 0.03):
+            r = self.gate(fake_runs.noisy_sweep(SLOPE, between=between,
+                                                within=0.002, seed=1),
+                          fake_runs.noisy_sweep(SLOPE, between=between,
+                                                within=0.002, seed=2))
+            self.assertEqual(r.returncode, 0, r.stdout)
+            lo, hi = re.search(r"95% CI ([+-][\d.]+)% \.\. ([+-][\d.]+)%",
+                               self.line(r)).groups()
+            widths.append(float(hi) - float(lo))
+        self.assertGreater(widths[1], 5 * widths[0], widths)
+
+    def test_steeper_line_fails_on_the_slope(self):
+        for scale in (1.03, 1.05):
+            r = self.gate(fake_runs.noisy_sweep(SLOPE, seed=3),
+                          fake_runs.noisy_sweep(SLOPE * scale, seed=4))
+            self.assertEqual(r.returncode, 1, r.stdout)
+            self.assertIn(f"{CHAIN} slope hook_ns", self.regressed(r))
+            change, lo, hi = (float(v) for v in re.search(
+                r"slope [\d.]+ -> [\d.]+ ns/rule \(([+-][\d.]+)%, 95% CI "
+                r"([+-][\d.]+)% \.\. ([+-][\d.]+)%\)", self.line(r)).groups())
+            truth = (scale - 1) * 100
+            self.assertLess(abs(change - truth), 1.0, self.line(r))
+            self.assertLess(lo, truth)
+            self.assertGreater(hi, truth)
+            self.assertGreater(lo, 0.0)
+
+    def test_offset_fails_where_it_is_large(self):
+        r = self.gate(fake_runs.noisy_sweep(SLOPE, seed=5),
+                      fake_runs.noisy_sweep(SLOPE, seed=6,
+                                            base_ns=130 + 30 * SLOPE))
+        self.assertEqual(r.returncode, 1, r.stdout)
+        regressed = self.regressed(r)
+        for name in (f"{point(0)} hook_ns", f"{point(500)} hook_ns",
+                     f"{CHAIN} intercept hook_ns"):
+            self.assertIn(name, regressed)
+        self.assertNotIn(f"{point(3000)} hook_ns", regressed)
+        self.assertNotIn(f"{CHAIN} slope hook_ns", regressed)
+
+    def test_one_file_on_a_side_falls_back(self):
+        base = fake_runs.noisy_sweep(SLOPE, seed=7)
+        r = self.gate(base[0], fake_runs.noisy_sweep(SLOPE, seed=8))
+        self.assertIn("1 vs 8 run(s): the test sees the spread of "
+                      "repetitions", r.stdout)
+        self.assertIn("REPORTED, NOT GATED", r.stdout)
+        self.assertIn("Old median", r.stdout)
+
+    def test_different_sizes_are_refused(self):
+        r = subprocess.run(
+            [sys.executable, GATE,
+             self.write_runs("a", fake_runs.noisy_sweep(SLOPE, seed=1)),
+             self.write_runs("b", fake_runs.noisy_sweep(SLOPE, reps=3,
+                                                        seed=2))],
+            capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 2, r.stdout)
+        self.assertRegex(r.stderr, r"^gate: Chain/0: 32 repetitions in the "
+                         r"baseline's 8 runs, 24 in the contender's 8: .*"
+                         r"gate sweeps of the same size")
+
+    def test_floors_and_verdicts_on_known_numbers(self):
+        rng = gate.np.random.default_rng(1)
+        floor, draws = gate.floors([[3.0, 9.0], [2.0, 8.0], [4.0, 7.0]], 1,
+                                   rng)
+        self.assertEqual(list(floor), [2.0, 7.0])
+        self.assertEqual(draws.shape, (gate.FLOOR_BOOTSTRAP, 2))
+        self.assertTrue((draws[:, 0] >= 2.0).all())
+        self.assertEqual(set(draws[:, 0]), {2.0, 3.0, 4.0})
+        floor, _ = gate.floors([[3.0], [5.0]], -1, rng)  # a rate: highest
+        self.assertEqual(list(floor), [5.0])
+        v = gate.floor_verdict
+        self.assertEqual(v(0.05, 0.01, 0.07, 1, 0.03), gate.REGRESSED)
+        self.assertEqual(v(0.05, -0.01, 0.07, 1, 0.03), gate.UNCHANGED)
+        self.assertEqual(v(0.02, 0.01, 0.03, 1, 0.03), gate.UNCHANGED)
+        self.assertEqual(v(-0.05, -0.07, -0.01, -1, 0.03), gate.REGRESSED)
+        self.assertEqual(v(-0.05, -0.07, -0.01, 1, 0.03), gate.IMPROVED)
 
 if __name__ == "__main__":
     unittest.main()

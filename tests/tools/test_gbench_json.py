@@ -39,7 +39,11 @@ What they check:
     (aggregates only) the mean row; the load context gives warnings;
   * Run.repetitions names each used row by its repetition_index (rows in
     any order, a failed repetition left out); without one, or with bad or
-    repeated ones, the rows are numbered in file order, never refused.
+    repeated ones, the rows are numbered in file order, never refused;
+  * load_side: a folder's runs (run-2 before run-10), a comma-separated
+    list, or one file; merged values, Run.runs, by_process per file,
+    (file, repetition) pairs, every part's load warnings; refused: an
+    empty folder, runs of one side with different rule counts.
 
 Run from this folder:
     /usr/bin/python3 -m unittest -v test_gbench_json
@@ -534,6 +538,49 @@ class LoaderTest(unittest.TestCase):
             self.assertIn(name, gbench_json.COUNTERS)
         self.assertEqual(gbench_json.QUANTITY["hook_ns"].worse, +1)
         self.assertEqual(gbench_json.QUANTITY["bits_per_s"].worse, -1)
+
+
+class SideTest(fake_runs.TempFiles, unittest.TestCase):
+    def test_folder_list_and_one_file(self):
+        docs = [fake_runs.doc(rules=(0, 500), reps=2,
+                              values=fake_runs.linear(4.0 + k))
+                for k in range(11)]
+        folder = self.write_runs("side", docs)
+        run = gbench_json.load_side(folder)
+        self.assertEqual(run.runs, 11)
+        self.assertEqual(run.reps[point(500)], 22)
+        by_file = run.by_process(point(500), "hook_ns")
+        self.assertEqual(sorted(by_file), list(range(11)))
+        # run-10.json is the tenth file (natural order), slope 4.0 + 9
+        self.assertEqual(by_file[9], [130.0 + 500 * 13.0 + 3.0 * r
+                                      for r in (0, 1)])
+        self.assertEqual(run.repetitions(point(0))[:3],
+                         [(0, 0), (0, 1), (1, 0)])
+        paths = ",".join(os.path.join(folder, f"run-{k}.json")
+                         for k in (1, 2))
+        self.assertEqual(gbench_json.load_side(paths).runs, 2)
+        one = gbench_json.load_side(os.path.join(folder, "run-1.json"))
+        self.assertEqual((one.runs, one.process(point(0))), (1, [0, 0]))
+
+    def test_warnings_of_every_part(self):
+        docs = [fake_runs.doc(reps=2), fake_runs.doc(reps=2,
+                                                     other_nf_bench="1")]
+        run = gbench_json.load_side(self.write_runs("side", docs))
+        self.assertEqual(len(gbench_json.load_warnings(run)), 1)
+        self.assertTrue(gbench_json.load_warnings(run)[0].startswith(
+            "run-2.json: other_nf_bench = 1"))
+
+    def test_refused(self):
+        empty = os.path.join(self.tmp.name, "empty")
+        os.makedirs(empty)
+        with self.assertRaisesRegex(gbench_json.InputError, "no .json"):
+            gbench_json.load_side(empty)
+        mixed = self.write_runs("mixed", [fake_runs.doc(reps=2),
+                                          fake_runs.doc(reps=2,
+                                                        extra_rules=30)])
+        with self.assertRaisesRegex(gbench_json.InputError,
+                                    "must be runs of one sweep"):
+            gbench_json.load_side(mixed)
 
 
 if __name__ == "__main__":

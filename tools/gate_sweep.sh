@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The regression gate's sweep, the one the CI workflow, the baseline and
+# tools/calibrate_gate.sh all run: RUNS separate nf_bench processes, one
+# after the other, each REPS repetitions of every point, interleaved, a
+# fresh table per repetition. Separate processes because two runs of one
+# build differ by about 1% per point beyond their repetitions' spread
+# (results/gate-calibration.md): only several processes show the gate
+# that spread. Writes OUT_DIR/run-1.json .. run-RUNS.json; gate two such
+# folders with tools/gate.py BASE_DIR NEW_DIR. About 2.5 minutes.
+#   tools/gate_sweep.sh OUT_DIR [nf_bench flags, e.g. --scale_rules=1.03]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${NF_BENCH_BUILD:-$root/build}
+
+# Sized by the calibration (results/gate-calibration.md): the points span
+# the line (0..3000 for the slope; 500 and 1000 where an offset shows),
+# 1 s repetitions (more of them beat longer ones), 8 processes.
+readonly FILTER='^Chain/(0|500|1000|3000)/' RUNS=8 REPS=4 DURATION=1
+
+out=${1:-}
+if [[ -z $out || $out == -* ]]; then
+  echo "gate_sweep: give the output folder first, e.g." \
+    "tools/gate_sweep.sh results/runs/gate-$(date +%Y%m%d)" >&2
+  exit 2
+fi
+if compgen -G "$out/*.json" >/dev/null; then
+  echo "gate_sweep: $out already holds JSON files; give a new folder" \
+    "(the gate reads every file there as one run)" >&2
+  exit 2
+fi
+# shellcheck source=SCRIPTDIR/lib/as_root.sh
+source "$root/tools/lib/as_root.sh"
+as_root_and_build "$0" "$@"
+
+shift
+mkdir -p "$out"
+start=$(date +%s)
+for ((i = 1; i <= RUNS; i++)); do
+  if ! "$build/nf_bench" --benchmark_filter="$FILTER" \
+    --benchmark_repetitions="$REPS" \
+    --benchmark_enable_random_interleaving=true --duration="$DURATION" \
+    --benchmark_out="$out/run-$i.json" --benchmark_out_format=json \
+    "$@" >/dev/null 2>"$out/run-$i.err"; then
+    echo "gate_sweep: run $i of $RUNS failed: $(tail -n 1 "$out/run-$i.err")" >&2
+    exit 1
+  fi
+  rm -f "$out/run-$i.err"
+done
+echo "gate_sweep: $RUNS runs in $(($(date +%s) - start)) s, in $out"

@@ -6,7 +6,7 @@
 # --extra_rules, 3% at 1000 rules), the kinds interleaved so that drift hits
 # every kind alike; then gates every pair (tools/calibrate_gate.py) and
 # writes the table beside the sweeps in results/runs/calibration-<date>/
-# (table.md). About 2.5 minutes per sweep (K=5, R=2: 11 sweeps, 28 min):
+# (table.md). About 140 s per sweep (K=5, R=2: 11 sweeps, 26 min):
 #   tools/calibrate_gate.sh [K=5] [R=2]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

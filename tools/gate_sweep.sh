@@ -6,7 +6,7 @@
 # build differ by about 1% per point beyond their repetitions' spread
 # (results/gate-calibration.md): only several processes show the gate
 # that spread. Writes OUT_DIR/run-1.json .. run-RUNS.json; gate two such
-# folders with tools/gate.py BASE_DIR NEW_DIR. About 2.5 minutes.
+# folders with tools/gate.py BASE_DIR NEW_DIR. About 140 s.
 #   tools/gate_sweep.sh OUT_DIR [nf_bench flags, e.g. --scale_rules=1.03]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

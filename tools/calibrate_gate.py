@@ -88,8 +88,7 @@ def judge(pairs, args):
     out = {m: {"any": 0, "points": 0, "slope": 0, "changes": [],
                "which": {}} for m in METRICS}
     for base, cont in pairs:
-        rows, lines, gate_args = verdicts(base, cont, args)
-        out["rule"] = gate.rule(gate_args)
+        rows, lines, _ = verdicts(base, cont, args)
         for metric in METRICS:
             r = out[metric]
             hit = [x["point"] for x in rows if x["metric"] == metric
@@ -115,20 +114,19 @@ def fmt_changes(c):
 
 
 def table(kinds, args):
-    """The Markdown table: one row per kind of pair and metric."""
+    """The Markdown table: one row per kind of pair and metric, after the
+    rule the gate applied (that of the first pair: all are sweeps alike)."""
     out = ["| pairs | metric | n | flagged (exit 1) | by points | by slope "
            "| slope change: median (range) | points flagged (times) |",
            "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
-    rule = ""
     for name, pairs in kinds:
-        judged = judge(pairs, args)
-        rule = judged.pop("rule")
         n = len(pairs)
-        for metric, r in judged.items():
+        for metric, r in judge(pairs, args).items():
             which = ", ".join(f"{p} ({k})" for p, k in r["which"].items())
             out.append(f"| {name} | {metric} | {n} | {r['any']}/{n} | "
                        f"{r['points']}/{n} | {r['slope']}/{n} | "
                        f"{fmt_changes(r['changes'])} | {which or '-'} |")
+    rule = gate.rule(verdicts(*kinds[0][1][0], args)[2])
     return [f"Gate calibration: {rule}.", ""] + out
 
 

@@ -982,8 +982,9 @@ def in_order(points):
 
 
 def check_sizes(base, cont, common):
-    """InputError when a point has as many repetitions on neither side for
-    no failure: the floor of more repetitions is lower by itself."""
+    """InputError when a point has more repetitions on one side than on
+    the other and no failure explains it: the floor of more repetitions is
+    lower by itself."""
     for point in common:
         sizes = (base.reps[point], cont.reps[point])
         if sizes[0] != sizes[1] and not (point in base.failures

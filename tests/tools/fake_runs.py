@@ -571,7 +571,8 @@ def refusal(test, status, stdout, stderr, tool):
 
 class TempFiles:
     """unittest.TestCase mixin: a temporary folder per test, and
-    write(name, doc) of a JSON document into it (its path)."""
+    write(name, doc) of a JSON document (or of a text, as it is) into it
+    (its path)."""
 
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
@@ -580,7 +581,10 @@ class TempFiles:
     def write(self, name, doc):
         path = os.path.join(self.tmp.name, name)
         with open(path, "w", encoding="utf-8") as out:
-            json.dump(doc, out)
+            if isinstance(doc, str):
+                out.write(doc)
+            else:
+                json.dump(doc, out)
         return path
 
     def write_runs(self, folder, docs):

@@ -49,12 +49,10 @@ Run from this folder:
     /usr/bin/python3 -m unittest -v test_gate
 """
 
-import json
 import math
 import os
 import subprocess
 import sys
-import tempfile
 import unittest
 
 import fake_runs
@@ -95,20 +93,7 @@ def sweep(reps=5, hook_scale=1.0, bits_scale=1.0, noise=0.0, seed=0,
                          with_observers=observed is not None, **context)
 
 
-class GateTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(self.tmp.cleanup)
-
-    def write(self, name, data):
-        path = os.path.join(self.tmp.name, name)
-        with open(path, "w", encoding="utf-8") as f:
-            if isinstance(data, str):
-                f.write(data)
-            else:
-                json.dump(data, f)
-        return path
-
+class GateTest(fake_runs.TempFiles, unittest.TestCase):
     def gate(self, base, cont, *flags):
         """Runs gate.py; base and cont are sweeps (dicts) or paths."""
         if isinstance(base, dict):

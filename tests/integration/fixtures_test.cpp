@@ -158,6 +158,7 @@ TEST_F(Fixtures, EachBackendsChainHoldsExactlyNRulesAfterACommit) {
     for (std::size_t n : {0u, 1u, 3000u, 100u, 0u}) {
       chain->set_rules(n);
       EXPECT_EQ(chain->count_rules_in_kernel(), n);
+      EXPECT_NO_THROW(chain->check_in_kernel(n)) << n;
       std::string dump;
       EXPECT_EQ(rules_listed(backend, topology.sender(), dump), n)
           << dump.substr(0, 400);
@@ -182,6 +183,8 @@ TEST_F(Fixtures, EachBackendMakesEveryRuleShape) {
     for (int callbacks = 1; callbacks <= kMaxCallbacks; ++callbacks) {
       chain->set_rules(10, callbacks);
       EXPECT_EQ(chain->count_rules_in_kernel(), 10u) << callbacks;
+      // The rules read back are spelled as they were generated.
+      EXPECT_NO_THROW(chain->check_in_kernel(10)) << callbacks;
       std::string dump;
       EXPECT_EQ(rules_listed(backend, topology.sender(), dump), 10u);
       // The failing mark test is last; the traffic's address is matched.

@@ -41,9 +41,9 @@ TEST(NeverMatchRules, RejectsMoreThanItCanMakeDistinct) {
 TEST(NeverMatchRules, IptablesSpelling) {
   auto rules = never_match_rules(300);
   EXPECT_EQ(rules[0].to_iptables_args(),
-            "-p tcp -d 198.19.0.1/32 --dport 10001 -j DROP");
+            "-d 198.19.0.1/32 -p tcp -m tcp --dport 10001 -j DROP");
   EXPECT_EQ(rules[299].to_iptables_args(),
-            "-p tcp -d 198.19.1.44/32 --dport 10300 -j DROP");
+            "-d 198.19.1.44/32 -p tcp -m tcp --dport 10300 -j DROP");
 }
 
 constexpr TrafficMatch kTraffic{(198u << 24) | (18u << 16) | 2u, 5201};
@@ -57,12 +57,12 @@ TEST(RuleShapes, ShapeZeroIsTheNeverMatchingChain) {
 
 TEST(RuleShapes, EachShapeAddsOneCallbackBeforeTheFailingMark) {
   EXPECT_EQ(iptables_rules(1, 1, kTraffic)[0],
-            "-p tcp -d 198.18.0.2/32 -m mark --mark 0x1 -j DROP");
+            "-d 198.18.0.2/32 -p tcp -m mark --mark 0x1 -j DROP");
   EXPECT_EQ(iptables_rules(1, 3, kTraffic)[0],
-            "-p tcp -d 198.18.0.2/32 -m tcp --dport 5201 -m length --length "
+            "-d 198.18.0.2/32 -p tcp -m tcp --dport 5201 -m length --length "
             "0:65535 -m mark --mark 0x1 -j DROP");
   EXPECT_EQ(nft_rules(1, 2, kTraffic)[0],
-            "ip daddr 198.18.0.2 meta l4proto tcp tcp dport 5201 meta mark "
+            "ip daddr 198.18.0.2 tcp dport 5201 meta mark "
             "0x00000001 drop");
   EXPECT_EQ(nft_rules(3, 1, kTraffic).size(), 3u);
 }

@@ -13,6 +13,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
@@ -22,8 +24,10 @@
 #include "host_info.h"
 #include "host_load.h"
 #include "iperf_client.h"
+#include "library_exit.h"
 #include "observers.h"
 #include "options.h"
+#include "result_file.h"
 #include "suite.h"
 
 namespace {
@@ -49,65 +53,23 @@ private:
   std::ostringstream listing_, messages_;
 };
 
-// The --benchmark_out reporter Google Benchmark would make, which also
-// notices when the file takes no writes (a full disk, /proc/version):
-// Google Benchmark itself never checks, and exits 0 with nothing written.
-class CheckedFileReporter : public benchmark::BenchmarkReporter {
-public:
-  explicit CheckedFileReporter(const std::string &format) {
-    if (format == "csv") {
-      // Deprecated upstream, still a --benchmark_out_format it offers.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-      inner_ = std::make_unique<benchmark::CSVReporter>();
-#pragma GCC diagnostic pop
-    } else if (format == "console")
-      inner_ = std::make_unique<benchmark::ConsoleReporter>(
-          benchmark::ConsoleReporter::OO_None);
-    else
-      inner_ = std::make_unique<benchmark::JSONReporter>();
-  }
-  bool ReportContext(const Context &context) override {
-    inner_->SetOutputStream(&GetOutputStream());
-    inner_->SetErrorStream(&GetErrorStream());
-    return inner_->ReportContext(context) && written();
-  }
-  void ReportRuns(const std::vector<Run> &runs) override {
-    inner_->ReportRuns(runs);
-    written();
-  }
-  void Finalize() override {
-    inner_->Finalize();
-    written();
-  }
-  // errno of the first failed write, 0 when all went out.
-  int error() const { return error_; }
-
-private:
-  bool written() {
-    GetOutputStream().flush();
-    if (GetOutputStream().fail() && !error_)
-      error_ = errno ? errno : EIO;
-    return !error_;
-  }
-  std::unique_ptr<benchmark::BenchmarkReporter> inner_;
-  int error_ = 0;
-};
-
 int fail(int status, const std::string &message) {
   fmt::print(stderr, "nf_bench: {}\n", message);
   return status;
 }
 
-// 0, or the errno why `path` cannot be opened for writing. Non-blocking, so
-// a FIFO without a reader fails instead of hanging.
-int open_for_writing_error(const std::string &path) {
-  const int fd =
-      ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
-  if (fd < 0)
-    return errno;
-  ::close(fd);
-  return 0;
+// argv with every --benchmark_out=OUT replaced by one --benchmark_out=/dev/null
+// at the end (over BENCHMARK_OUT too): Google Benchmark writes there, and
+// nf_bench writes OUT itself (result_file.h).
+std::vector<char *> with_benchmark_out_to_null(int argc, char **argv) {
+  static char kNull[] = "--benchmark_out=/dev/null";
+  std::vector<char *> out;
+  for (int i = 0; i < argc; ++i)
+    if (std::string_view(argv[i]).rfind("--benchmark_out=", 0) != 0)
+      out.push_back(argv[i]);
+  out.push_back(kNull);
+  out.push_back(nullptr);
+  return out;
 }
 
 // What the filter selects, found without running anything: a filter that
@@ -186,10 +148,12 @@ void add_context(const nfb::Suite &suite, nfb::BenchEnvironment &env,
 }
 
 // Runs the benchmarks; 0, or the exit status with its message printed.
-int run_and_check(const nfb::Options &options, const nfb::Suite &suite) {
-  std::unique_ptr<CheckedFileReporter> file;
-  if (!options.benchmark_out.empty())
-    file = std::make_unique<CheckedFileReporter>(options.benchmark_out_format);
+int run_and_check(const nfb::Options &options, const nfb::Suite &suite,
+                  nfb::ResultFile *out) {
+  std::unique_ptr<nfb::ResultFileReporter> file;
+  if (out)
+    file = std::make_unique<nfb::ResultFileReporter>(
+        *out, options.benchmark_out_format);
   benchmark::RunSpecifiedBenchmarks(nullptr, file.get());
   benchmark::Shutdown();
   // The display goes to stdout; a full disk or closed pipe there loses it.
@@ -213,19 +177,23 @@ int run_and_check(const nfb::Options &options, const nfb::Suite &suite) {
 }
 
 // Builds what the benchmarks share and runs them (root only).
-int set_up_and_run(const nfb::Options &options, nfb::Suite &suite) {
+int set_up_and_run(const nfb::Options &options, nfb::Suite &suite,
+                   nfb::ResultFile *out) {
   // Before set-up: what else this host runs now, not what nf_bench adds.
   const nfb::HostLoad load =
       nfb::sample_host_load(std::chrono::milliseconds(250));
   // Everything it creates is held by file descriptors or dies with this
   // process (see fixtures/netns.h, iperf_server.h), so SIGINT, SIGTERM and
-  // kill -9 leave nothing behind with their default actions.
+  // kill -9 leave nothing behind with their default actions; the handler
+  // only says where the results are first.
+  if (out && !out->direct())
+    nfb::say_where_results_are_on_signal(*out);
   try {
     add_context(suite, suite.env(suite.selected().front()->backend), load);
   } catch (const std::exception &e) {
     return fail(1, e.what());
   }
-  return run_and_check(options, suite);
+  return run_and_check(options, suite, out);
 }
 
 } // namespace
@@ -241,23 +209,38 @@ int main(int argc, char **argv) {
     fmt::print("{}", nfb::schema_json());
     return 0;
   }
+  std::vector<char *> args = {argv, argv + argc + 1};
+  if (!options.benchmark_out.empty())
+    args = with_benchmark_out_to_null(argc, argv);
+  argc = static_cast<int>(args.size()) - 1;
+  argv = args.data();
   benchmark::Initialize(&argc, argv, [] {
     fmt::print("{}", nfb::options_help());
     benchmark::PrintDefaultHelp();
   });
   if (benchmark::ReportUnrecognizedArguments(argc, argv))
     return 2;
+  if (std::string why = nfb::raise_open_file_limit(); !why.empty())
+    return fail(2, why);
+  try {
+    nfb::check_library_exits_caught();
+  } catch (const std::exception &e) {
+    return fail(1, e.what());
+  }
   // Process set-up: a server gone mid-test must not kill the client.
   std::signal(SIGPIPE, SIG_IGN);
   options.debug = std::getenv("NF_BENCH_DEBUG") != nullptr;
   nfb::show_libbpf_messages(options.debug);
 
-  // Before Google Benchmark opens it (and exits 1 without a word).
-  if (!options.benchmark_out.empty())
-    if (int err = open_for_writing_error(options.benchmark_out))
-      return fail(2, fmt::format("cannot write --benchmark_out={} ({}): "
-                                 "choose a writable file",
-                                 options.benchmark_out, std::strerror(err)));
+  // Before any set-up: a path that cannot be written, or one another
+  // nf_bench is writing, is refused.
+  std::unique_ptr<nfb::ResultFile> out;
+  try {
+    if (!options.benchmark_out.empty())
+      out = std::make_unique<nfb::ResultFile>(options.benchmark_out);
+  } catch (const nfb::ResultFileError &e) {
+    return fail(2, e.what());
+  }
   nfb::Suite suite(options);
   nfb::register_benchmarks(suite);
   const Selection selected = select_benchmarks(options, suite);
@@ -270,5 +253,5 @@ int main(int argc, char **argv) {
   if (::geteuid() != 0)
     return fail(1, "needs root (it creates network namespaces, iptables rules "
                    "and BPF programs): run it as root");
-  return set_up_and_run(options, suite);
+  return set_up_and_run(options, suite, out.get());
 }

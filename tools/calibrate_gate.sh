@@ -26,9 +26,17 @@ mkdir -p "$out"
 declare -A flags=([same]="" [scale103]="--scale_rules=1.03"
   [scale105]="--scale_rules=1.05" [offset30]="--extra_rules=30")
 
+# shellcheck source=SCRIPTDIR/lib/interruptible.sh
+source "$root/tools/lib/interruptible.sh"
+interrupted() {
+  echo "calibrate_gate: interrupted: no table; the sweeps so far are in" \
+    "$out (the last one may be incomplete: gate_sweep said which runs)"
+}
+on_interrupt interrupted
+
 sweep() { # kind index
   # shellcheck disable=SC2086  # the flags are words
-  "$root/tools/gate_sweep.sh" "$out/$1-$2" ${flags[$1]} >/dev/null
+  run_child "$root/tools/gate_sweep.sh" "$out/$1-$2" ${flags[$1]} >/dev/null
   echo "calibrate_gate: $1 $2 done ($(date +%T))"
 }
 

@@ -34,9 +34,19 @@ as_root_and_build "$0" "$@"
 
 shift
 mkdir -p "$out"
+# shellcheck source=SCRIPTDIR/lib/interruptible.sh
+source "$root/tools/lib/interruptible.sh"
+interrupted() {
+  echo "gate_sweep: interrupted: complete runs in $out:" \
+    "$(cd "$out" && files_or_none run-*.json);" \
+    "the unfinished one's finished points:" \
+    "$(cd "$out" && files_or_none run-*.json.partial)" \
+    "(the gate reads only *.json: complete runs)"
+}
+on_interrupt interrupted
 start=$(date +%s)
 for ((i = 1; i <= RUNS; i++)); do
-  if ! "$build/nf_bench" --benchmark_filter="$FILTER" \
+  if ! run_child "$build/nf_bench" --benchmark_filter="$FILTER" \
     --benchmark_repetitions="$REPS" \
     --benchmark_enable_random_interleaving=true --duration="$DURATION" \
     --benchmark_out="$out/run-$i.json" --benchmark_out_format=json \

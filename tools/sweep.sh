@@ -24,9 +24,22 @@ fi
 mkdir -p "$root/results/runs"
 stem="$root/results/runs/$name-$(uname -r)-$(date +%Y%m%d-%H%M%S)"
 start=$(date +%s)
+# shellcheck source=SCRIPTDIR/lib/interruptible.sh
+source "$root/tools/lib/interruptible.sh"
+interrupted() {
+  if [[ -s $stem.json.partial ]]; then
+    echo "sweep: interrupted: no $stem.json, no figure, no report; the" \
+      "points finished before the interrupt are whole in $stem.json.partial" \
+      "(rename it to $stem.json to keep them, then tools/plot.py and" \
+      "tools/report.py)"
+  else
+    echo "sweep: interrupted before any point finished: nothing written"
+  fi
+}
+on_interrupt interrupted
 status=0
-"$build/nf_bench" --benchmark_filter="$filter" --benchmark_out="$stem.json" \
-  --benchmark_out_format=json "$@" || status=$?
+run_child "$build/nf_bench" --benchmark_filter="$filter" \
+  --benchmark_out="$stem.json" --benchmark_out_format=json "$@" || status=$?
 elapsed=$(($(date +%s) - start))
 [[ -s "$stem.json" ]] || { echo "sweep: nf_bench wrote no results" >&2; exit 1; }
 

@@ -31,9 +31,9 @@ if os.geteuid() != 0:
         "nf_bench integration tests need root (namespaces, iptables, BPF)")
 
 from hoststate import (  # noqa: E402
-    fd_path_of, host_netfilter_link_count, nonempty_lines)
+    fd_path_of, host_netfilter_link_count, nonempty_lines, wait_until)
 from nf_bench_helpers import (  # noqa: E402
-    NF_BENCH, NF_WATCH, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S, benchmarks_by_rules,
+    CLEANUP_TIMEOUT_S, NF_BENCH, NF_WATCH, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S, benchmarks_by_rules,
     failed_benchmarks, note, run_nf_bench, run_nf_bench_json,
     sender_netns_inode, skip_without, start_nf_bench, stop_process)
 
@@ -103,7 +103,7 @@ class FailLoudTest(unittest.TestCase):
             note(f"--benchmark_filter={pattern}: {line}")
 
     def test_results_that_cannot_be_written(self):
-        for out, status in (("/proc/version", 1), ("/dev/full", 1),
+        for out, status in (("/proc/version", 2), ("/dev/full", 1),
                             ("/nonexistent/dir/run.json", 2)):
             with self.subTest(out=out):
                 links_before = host_netfilter_link_count()
@@ -214,6 +214,10 @@ class FailLoudTest(unittest.TestCase):
         return path
 
     def test_concurrent_run_is_counted(self):
+        # Runs of earlier tests (a killed one's server) gone first.
+        wait_until(lambda: subprocess.run(
+            ["pgrep", "-x", "nf_bench"], capture_output=True).returncode != 0,
+            CLEANUP_TIMEOUT_S)
         first = start_nf_bench("--benchmark_filter=^Chain/0/", "--duration=4")
         try:
             self.sender_netns_path(first)  # its set-up is done

@@ -24,10 +24,10 @@ TEST(Readback, NamesTheMissingRuleAndBothCounts) {
 TEST(Readback, SetEntriesMissingExtraOrTwice) {
   const Installed want{{"r"}, {"1", "2", "3"}};
   EXPECT_EQ(first_difference(want, {{"r"}, {"1", "3"}}),
-            "its set holds 2 entries, not the 3 installed: 1 missing, the "
+            "holds 2 entries in its set, not the 3 installed: 1 missing, the "
             "first '2'");
   EXPECT_EQ(first_difference(want, {{"r"}, {"1", "2", "3", "9"}}),
-            "its set holds 4 entries, not the 3 installed: 1 extra, the "
+            "holds 4 entries in its set, not the 3 installed: 1 extra, the "
             "first '9'");
   EXPECT_NE(first_difference(want, {{"r"}, {"1", "2", "3", "3"}}), "");
   // The rule that uses the set is checked before its entries.

@@ -33,8 +33,8 @@ if os.geteuid() != 0:
 from hoststate import (  # noqa: E402
     fd_path_of, host_netfilter_link_count, nonempty_lines, wait_until)
 from nf_bench_helpers import (  # noqa: E402
-    CLEANUP_TIMEOUT_S, NF_BENCH, NF_WATCH, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S, benchmarks_by_rules,
-    failed_benchmarks, note, run_nf_bench, run_nf_bench_json,
+    CLEANUP_TIMEOUT_S, NF_BENCH, NF_WATCH, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S,
+    benchmarks_by_rules, failed_benchmarks, note, run_nf_bench, run_nf_bench_json,
     sender_netns_inode, skip_without, start_nf_bench, stop_process)
 
 # Bad values of Google Benchmark's flags, as (argument or environment, value).

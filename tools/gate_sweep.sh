@@ -12,10 +12,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${NF_BENCH_BUILD:-$root/build}
 
-# Sized by the calibration (results/gate-calibration.md): the points span
-# the line (0..3000 for the slope; 500 and 1000 where an offset shows),
-# 1 s repetitions (more of them beat longer ones), 8 processes.
-readonly FILTER='^Chain/(0|500|1000|3000)/' RUNS=8 REPS=4 DURATION=1
+# shellcheck source=SCRIPTDIR/lib/gate_sweep.sh
+source "$root/tools/lib/gate_sweep.sh"
 
 out=${1:-}
 if [[ -z $out || $out == -* ]]; then
@@ -45,15 +43,11 @@ interrupted() {
 }
 on_interrupt interrupted
 start=$(date +%s)
-for ((i = 1; i <= RUNS; i++)); do
-  if ! run_child "$build/nf_bench" --benchmark_filter="$FILTER" \
-    --benchmark_repetitions="$REPS" \
-    --benchmark_enable_random_interleaving=true --duration="$DURATION" \
-    --benchmark_out="$out/run-$i.json" --benchmark_out_format=json \
-    "$@" >/dev/null 2>"$out/run-$i.err"; then
-    echo "gate_sweep: run $i of $RUNS failed: $(tail -n 1 "$out/run-$i.err")" >&2
+for ((i = 1; i <= GATE_RUNS; i++)); do
+  if ! gate_run "$build/nf_bench" "$out/run-$i.json" "$@"; then
+    echo "gate_sweep: run $i of $GATE_RUNS failed:" \
+      "$(tail -n 1 "$out/run-$i.err")" >&2
     exit 1
   fi
-  rm -f "$out/run-$i.err"
 done
-echo "gate_sweep: $RUNS runs in $(($(date +%s) - start)) s, in $out"
+echo "gate_sweep: $GATE_RUNS runs in $(($(date +%s) - start)) s, in $out"

@@ -25,7 +25,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 import unittest
 
 if os.geteuid() != 0:
@@ -34,8 +33,8 @@ if os.geteuid() != 0:
 
 from hoststate import wait_until  # noqa: E402
 from nf_bench_helpers import (  # noqa: E402
-    NF_BENCH, RUN_TIMEOUT_S, failed_benchmarks, note, run_nf_bench,
-    stop_process)
+    NF_BENCH, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S, failed_benchmarks, note,
+    run_nf_bench, sender_netns_inode, stop_process)
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.dirname(NF_BENCH)
@@ -175,8 +174,9 @@ class ResultFileTest(unittest.TestCase):
         proc = self.start()
         if after_points:
             self.wait_for_points(proc, after_points)
-        else:
-            time.sleep(0.5)
+        else:  # set up (its handler in place), nothing measured yet
+            self.assertIsNotNone(
+                sender_netns_inode(proc.stderr, STARTUP_TIMEOUT_S))
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=RUN_TIMEOUT_S)
         self.assertEqual(proc.returncode, -sig, err)

@@ -21,7 +21,11 @@ CC=gcc CXX=g++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 cmake --build "$build" -j "$(nproc)" --target unit_tests fixtures_test nf_bench
 # unit.<Suite>.<Test> and integration.<Suite>.<Test>: the GoogleTest cases,
 # not integration.nf_bench (the binary's Python suite).
-ctest --test-dir "$build" --output-on-failure -R '^(unit|integration)\.[^.]+\.' "$@"
+# Not the libraries' exits out of open files: UBSan's vptr check itself
+# opens a pipe to read the thrown object's type, so a process with no file
+# left dies in the check (the normal build runs them).
+ctest --test-dir "$build" --output-on-failure -R '^(unit|integration)\.[^.]+\.' \
+  -E '^integration\.LibraryExits\.Lib' "$@"
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "sanitize: not root, nf_bench run skipped"

@@ -24,6 +24,8 @@ this folder:
 import glob
 import os
 import re
+import subprocess
+import tempfile
 import unittest
 
 import yaml
@@ -178,6 +180,78 @@ class WorkflowsTest(unittest.TestCase):
             with self.subTest(case=name):
                 found = problems(yaml.safe_load(text), name)
                 self.assertEqual(bool(found), unsafe, found)
+
+
+def bench_steps():
+    return load(os.path.join(WORKFLOWS, "bench.yml"))["jobs"]["gate"]["steps"]
+
+
+def git(cwd, *args):
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t",
+                           *args], cwd=cwd, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+class GateTest(unittest.TestCase):
+    """bench.yml gates base and head built and swept on the runner
+    (tools/gate_ab.sh), never a stored baseline (issue 18)."""
+
+    def test_gates_two_builds_interleaved_without_a_baseline(self):
+        runs = [step.get("run", "") for step in bench_steps()]
+        self.assertTrue(any(r.startswith('tools/gate_ab.sh "$GATE_BASE" HEAD')
+                            for r in runs), runs)
+        text = open(os.path.join(WORKFLOWS, "bench.yml")).read()
+        for stale in ("gate-baseline", "NF_BENCH_BASELINE", "gate_sweep.sh"):
+            self.assertNotIn(stale, text)
+        checkout = bench_steps()[0]
+        self.assertEqual(checkout["with"]["fetch-depth"], 0)
+
+    def base_for(self, repo, env):
+        """GATE_BASE as the workflow's base step sets it, run in `repo`."""
+        step = next(s for s in bench_steps()
+                    if s.get("name") == "The base to gate against")
+        with tempfile.NamedTemporaryFile("r") as github_env:
+            subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]],
+                           cwd=repo, check=True, capture_output=True,
+                           env=dict(os.environ, GITHUB_ENV=github_env.name,
+                                    **env))
+            line = github_env.read().strip()
+        self.assertTrue(line.startswith("GATE_BASE="), line)
+        return line.split("=", 1)[1]
+
+    def test_base_is_merge_base_previous_head_or_parent(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            origin, clone = os.path.join(tmp, "o"), os.path.join(tmp, "c")
+            os.mkdir(origin)
+            git(origin, "init", "-q", "-b", "main")
+            for i in range(2):
+                git(origin, "commit", "-q", "--allow-empty", "-m", f"m{i}")
+            fork_point = git(origin, "rev-parse", "HEAD")
+            git(tmp, "clone", "-q", origin, clone)
+            git(clone, "checkout", "-q", "-b", "topic")
+            git(clone, "commit", "-q", "--allow-empty", "-m", "t1")
+            git(origin, "commit", "-q", "--allow-empty", "-m", "m2")  # later
+            parent = git(clone, "rev-parse", "HEAD~1")
+            self.assertEqual(parent, fork_point)
+            git(clone, "commit", "-q", "--allow-empty", "-m", "t2")
+            head_parent = git(clone, "rev-parse", "HEAD~1")
+            cases = {
+                "pull request: the merge base": (
+                    {"EVENT": "pull_request", "BASE_REF": "main",
+                     "BEFORE": ""}, fork_point),
+                "push: the head before it": (
+                    {"EVENT": "push", "BASE_REF": "", "BEFORE": fork_point},
+                    fork_point),
+                "push of a new branch (zeros): the parent": (
+                    {"EVENT": "push", "BASE_REF": "", "BEFORE": "0" * 40},
+                    head_parent),
+                "manual run: the parent": (
+                    {"EVENT": "workflow_dispatch", "BASE_REF": "",
+                     "BEFORE": ""}, head_parent),
+            }
+            for name, (env, want) in cases.items():
+                with self.subTest(case=name):
+                    self.assertEqual(self.base_for(clone, env), want)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,14 @@ of bits_per_s between one run's repetitions).
 A sweep is what gate.py takes as a side: a folder of runs, a
 comma-separated list of files, or one file.
 
+With --rounds (tools/calibrate_gate.sh makes them): each round folder,
+named DESIGN-DRIFT-N (interleaved or sequential; steady or drift), holds
+the arms base/, same/, scale103/, scale105/ and offset30/; every arm is
+gated against its round's base, and the table has one row per design,
+drift, arm and metric. The repetition CV is over the base and same arms.
+
 How:
+    tools/calibrate_gate.py --rounds interleaved-drift-1/ ... [-o table.md]
     tools/calibrate_gate.py --same A/ B/ ... \\
         [--regression 'scale 1.03=C/,D/' ...] [-o table.md]
         [--threshold=T] [--slope-threshold=S] [--intercept-threshold=I]
@@ -32,6 +39,7 @@ refuses, a regression without sweeps).
 """
 
 import itertools
+import os
 import statistics
 import sys
 
@@ -46,8 +54,10 @@ def parse_args(argv):
     p = gbench_json.OneLineParser(  # one line and exit 2 on a bad command line
         description="Gate every pair of sweeps and tabulate what the gate "
                     "flags.")
-    p.add_argument("--same", nargs="+", required=True,
+    p.add_argument("--same", nargs="+", default=[],
                    help="same-build sweeps (folders of runs, or files)")
+    p.add_argument("--rounds", nargs="+", default=[],
+                   help="round folders DESIGN-DRIFT-N of base/ and arms")
     p.add_argument("--regression", action="append", default=[],
                    help="'NAME=A/,B/': sweeps of a known regression")
     p.add_argument("-o", "--output", help="write the tables here")
@@ -55,7 +65,9 @@ def parse_args(argv):
                  "--alpha", "--min-reps"):
         p.add_argument(flag, help="as gate.py's")
     args = p.parse_args(argv)
-    if len(args.same) < 2:
+    if bool(args.rounds) == bool(args.same):
+        raise ValueError("give either --rounds or --same")
+    if args.same and len(args.same) < 2:
         raise ValueError("--same needs at least two sweeps to pair")
     kinds = []
     for spec in args.regression:
@@ -151,13 +163,47 @@ def cv_table(same):
     return out
 
 
+# A round's arms after its base, as the table names them.
+ARMS = (("same", "same build"), ("scale103", "scale 1.03"),
+        ("scale105", "scale 1.05"), ("offset30", "offset 30 rules"))
+DESIGNS = ("interleaved", "sequential")
+DRIFTS = ("steady", "drift")
+
+
+def round_kinds(rounds):
+    """[(name, [(base, arm) per round])] per design, drift and arm, and the
+    base and same-build sweeps (for the CV table)."""
+    cells, same = {}, []
+    for path in rounds:
+        name = os.path.basename(os.path.normpath(path))
+        design, _, rest = name.partition("-")
+        drift = rest.partition("-")[0]
+        if design not in DESIGNS or drift not in DRIFTS:
+            raise ValueError(f"{path}: a round folder is named DESIGN-DRIFT-N"
+                             f" ({'/'.join(DESIGNS)}, {'/'.join(DRIFTS)})")
+        base = os.path.join(path, "base")
+        same += [base, os.path.join(path, "same")]
+        for arm, label in ARMS:
+            cells.setdefault((design, drift, label), []).append(
+                (base, os.path.join(path, arm)))
+    kinds = [(f"{design}, {drift}: {label}", cells[(design, drift, label)])
+             for design in DESIGNS for drift in DRIFTS for _, label in ARMS
+             if (design, drift, label) in cells]
+    return kinds, same
+
+
 def main(argv=None):
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
-        kinds = [("same build", list(itertools.combinations(args.same, 2)))]
-        kinds += [(name, [(b, c) for b in args.same for c in sweeps])
-                  for name, sweeps in args.kinds]
-        text = "\n".join(table(kinds, args) + cv_table(args.same)) + "\n"
+        if args.rounds:
+            kinds, same = round_kinds(args.rounds)
+        else:
+            same = args.same
+            kinds = [("same build",
+                      list(itertools.combinations(args.same, 2)))]
+            kinds += [(name, [(b, c) for b in args.same for c in sweeps])
+                      for name, sweeps in args.kinds]
+        text = "\n".join(table(kinds, args) + cv_table(same)) + "\n"
     except (ValueError, gbench_json.UsageError, gbench_json.InputError) as e:
         print(f"calibrate: {e}", file=sys.stderr)
         return 2

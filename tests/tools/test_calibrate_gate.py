@@ -64,6 +64,32 @@ class CalibrateTest(fake_runs.TempFiles, unittest.TestCase):
               if line.startswith("| Chain/500 | 24 |")]
         self.assertEqual(len(cv), 1, text)  # 3 sweeps x 8 runs
 
+    def test_rounds_gate_each_arm_against_its_base(self):
+        rounds = []
+        for r in range(2):
+            name = f"interleaved-drift-{r + 1}"
+            for arm, slope in (("base", SLOPE), ("same", SLOPE),
+                               ("scale103", SLOPE * 1.03),
+                               ("scale105", SLOPE * 1.05),
+                               ("offset30", SLOPE)):
+                self.sweep(os.path.join(name, arm), slope, seed=10 * r
+                           + len(arm) + int(slope))
+            rounds.append(os.path.join(self.tmp.name, name))
+        code, text, err = self.run_tool("--rounds", *rounds)
+        self.assertEqual((code, err), (0, ""))
+        rows = self.rows(text)
+        same = rows[("interleaved, drift: same build", "hook_ns")]
+        self.assertEqual(same[2:6], ["2", "0/2", "0/2", "0/2"])
+        steeper = rows[("interleaved, drift: scale 1.05", "hook_ns")]
+        self.assertEqual(steeper[2:6], ["2", "2/2", "2/2", "2/2"])
+        self.assertNotIn(("sequential, steady: same build", "hook_ns"), rows)
+        code, _, err = self.run_tool("--rounds", os.path.join(
+            self.tmp.name, "interleaved-drift-1", "base"))
+        self.assertEqual(code, 2)
+        self.assertIn("DESIGN-DRIFT-N", err)
+        self.assertEqual(self.run_tool("--rounds", *rounds, "--same",
+                                       *rounds)[0], 2)
+
     def test_writes_the_file(self):
         same = [self.sweep(f"s{i}", SLOPE, seed=i) for i in range(2)]
         out = os.path.join(self.tmp.name, "table.md")

@@ -38,8 +38,11 @@ What they check:
   * observers and labels mark points as observed, from repetition rows or
     (aggregates only) the mean row; the load context gives warnings;
   * Run.repetitions names each used row by its repetition_index (rows in
-    any order, a failed repetition left out); without one, or with bad or
-    repeated ones, the rows are numbered in file order, never refused;
+    any order, a failed repetition left out); without one (or null) the
+    rows are numbered in file order; refused, naming file, point and
+    index: the same index twice at a point (a row duplicated, once or
+    thousands of times; a failed row and a used one), a negative one, one
+    not a whole number, one not below the row's `repetitions`;
   * load_side: a folder's runs (run-2 before run-10), a comma-separated
     list, or one file; merged values, Run.runs, by_process per file,
     (file, repetition) pairs, every part's load warnings; refused: an
@@ -516,18 +519,68 @@ class LoaderTest(unittest.TestCase):
         run.restrict({point(0)})
         self.assertEqual(run.repetition, {point(0): [0, 2, 3]})
 
-    def test_rows_numbered_without_a_usable_repetition_index(self):
-        for bad in (None, "1", -1, 1.0, True, 0):  # 0: every row rep 0
+    def test_rows_numbered_without_a_repetition_index(self):
+        for absent in (True, False):  # no repetition_index, or null
             doc = fake_runs.doc(reps=3)
             for b in fake_runs.rows_of(doc, 200):
-                if bad is None:
-                    b.pop("repetition_index", None)
-                elif b.get("run_type") == "iteration":
-                    b["repetition_index"] = bad
+                b.pop("repetition_index", None)
+                if not absent and b.get("run_type") == "iteration":
+                    b["repetition_index"] = None
             run = self.load(doc)
-            self.assertEqual(run.repetitions(point(200)), [0, 1, 2], bad)
+            self.assertEqual(run.repetitions(point(200)), [0, 1, 2], absent)
         run = self.load(fake_runs.doc(reps=3, aggregates_only=True))
         self.assertEqual(run.repetitions(point(0)), [0])
+        # whole numbers written as 2.0 are indices; without `repetitions`
+        # any index >= 0 is possible
+        doc = fake_runs.doc(reps=3)
+        for b, index in zip(fake_runs.rows_of(doc, 200), (2.0, 7, 0)):
+            b["repetition_index"] = index
+            del b["repetitions"]
+        self.assertEqual(self.load(doc).repetitions(point(200)), [2, 7, 0])
+
+    def test_impossible_repetition_index_refused(self):
+        def edited(*indices, keep_repetitions=True):
+            doc = fake_runs.doc(reps=3)
+            for b, index in zip(fake_runs.rows_of(doc, 200), indices):
+                b["repetition_index"] = index
+                if not keep_repetitions:
+                    del b["repetitions"]
+            return doc
+        for indices, shown, why in (
+                ((0, 1, 1), "1", "in two rows"),
+                ((0, 0, 0), "0", "in two rows"),
+                ((0, 2.0, 2), "2", "in two rows"),
+                ((0, -1, 2), "-1", "not a whole number >= 0"),
+                ((0, "1", 2), "'1'", "not a whole number >= 0"),
+                ((0, True, 2), "True", "not a whole number >= 0"),
+                ((0, 1.5, 2), "1.5", "not a whole number >= 0"),
+                ((0, 1, 3), "3", "not below the row's repetitions = 3")):
+            with self.subTest(indices=indices):
+                self.refused(edited(*indices), "run.json", "Chain/200:",
+                             f"repetition_index = {shown} ", why)
+        # duplicates are refused without a `repetitions` count too
+        self.refused(edited(0, 1, 0, keep_repetitions=False), "run.json",
+                     "Chain/200:", "repetition_index = 0 in two rows")
+
+    def test_duplicated_rows_refused(self):
+        # One repetition row copied thousands of times: the gate read this
+        # as "2 vs 2002 repetitions" and passed it.
+        doc = fake_runs.doc(reps=2)
+        row = fake_runs.rows_of(doc, 100)[1]
+        at = doc["benchmarks"].index(row)
+        doc["benchmarks"][at:at] = [dict(row) for _ in range(2000)]
+        self.refused(doc, "run.json", "Chain/100:", "repetition_index = 1 ",
+                     "in two rows")
+        # a failed repetition and a measured one with the same index
+        doc = fake_runs.doc(reps=3, fail=[(100, 1)])
+        rows = fake_runs.rows_of(doc, 100)
+        rows[2]["repetition_index"] = 1
+        self.refused(doc, "run.json", "Chain/100:", "repetition_index = 1 ",
+                     "in two rows")
+        # the same index at different points, or in two files of a side,
+        # is no clash
+        run = self.load(fake_runs.doc(reps=3))
+        self.assertEqual(run.repetitions(point(100)), [0, 1, 2])
 
     def test_one_table_of_quantities(self):
         names = [q.name for q in gbench_json.QUANTITIES]

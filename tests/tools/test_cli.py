@@ -1,0 +1,89 @@
+"""The command line of every tool with one (tools/*.py with a `__main__`
+block: gate, plot, report, calibrate_gate), run as a subprocess, held to
+the same rules:
+  * a file whose repetitions are duplicated (one repetition_index twice
+    at a point) is bad input: exit 2 and one line naming the file, the
+    point and the index (gbench_json refuses it for all of them).
+
+Every tool found must have an entry in ARGV, so a new tool is checked too.
+
+Run from this folder:
+    /usr/bin/python3 -m unittest -v test_cli
+"""
+
+import glob
+import os
+import subprocess
+import sys
+import unittest
+
+import fake_runs
+from fake_runs import TOOLS
+
+TIMEOUT_S = 120
+
+
+def tools():
+    """{name: path} of the tools/*.py that have a command line."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(TOOLS, "*.py"))):
+        with open(path, encoding="utf-8") as f:
+            if 'if __name__ == "__main__"' in f.read():
+                out[os.path.basename(path)] = path
+    return out
+
+
+# The name each tool prints before its one-line refusals.
+PREFIX = {"gate.py": "gate", "plot.py": "plot", "report.py": "report",
+          "calibrate_gate.py": "calibrate"}
+
+
+def argv(tool, good, bad, out_dir):
+    """A command line of the tool that reads good and bad (JSON files)
+    and, for a tool that writes files, writes into out_dir."""
+    return {"gate.py": [good, bad],
+            "plot.py": [bad, "-o", os.path.join(out_dir, "fig")],
+            "report.py": [bad, "-o", os.path.join(out_dir, "r.md")],
+            "calibrate_gate.py": ["--same", good, bad, "-o",
+                                  os.path.join(out_dir, "table.md")],
+            }[tool]
+
+
+class CommandLineTest(fake_runs.TempFiles, unittest.TestCase):
+    def run_tool(self, path, *args):
+        return subprocess.run([sys.executable, path, *args],
+                              capture_output=True, text=True,
+                              timeout=TIMEOUT_S,
+                              env=dict(os.environ, MPLBACKEND="Agg",
+                                       PYTHONDONTWRITEBYTECODE="1"))
+
+    def refused(self, name, result, *words):
+        line = fake_runs.refusal(self, result.returncode, result.stdout,
+                                 result.stderr, PREFIX[name])
+        for word in words:
+            self.assertIn(word, line)
+        return line
+
+    def test_every_tool_is_known(self):
+        self.assertGreaterEqual(set(PREFIX), set(tools()))
+        self.assertIn("gate.py", tools())
+
+    def test_duplicated_repetitions_refused_by_every_tool(self):
+        good = self.write("good.json", fake_runs.doc(reps=2))
+        doc = fake_runs.doc(reps=2)
+        row = fake_runs.rows_of(doc, 200)[0]
+        at = doc["benchmarks"].index(row)
+        doc["benchmarks"][at:at] = [dict(row) for _ in range(50)]
+        bad = self.write("dup.json", doc)
+        out = os.path.join(self.tmp.name, "out")
+        os.mkdir(out)
+        for name, path in tools().items():
+            with self.subTest(tool=name):
+                self.refused(name, self.run_tool(
+                    path, *argv(name, good, bad, out)), "dup.json",
+                    "Chain/200:", "repetition_index = 0 ", "in two rows")
+                self.assertEqual(os.listdir(out), [])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,6 +1,8 @@
 """The command line of every tool with one (tools/*.py with a `__main__`
 block: gate, plot, report, calibrate_gate), run as a subprocess, held to
 the same rules:
+  * --help and -h print the usage (a `usage:` line) on stdout, nothing on
+    stderr, and exit 0 (gate.py's once raised on a '%' in a help text);
   * a file whose repetitions are duplicated (one repetition_index twice
     at a point) is bad input: exit 2 and one line naming the file, the
     point and the index (gbench_json refuses it for all of them).
@@ -67,6 +69,16 @@ class CommandLineTest(fake_runs.TempFiles, unittest.TestCase):
     def test_every_tool_is_known(self):
         self.assertGreaterEqual(set(PREFIX), set(tools()))
         self.assertIn("gate.py", tools())
+
+    def test_help_of_every_tool(self):
+        for name, path in tools().items():
+            for flag in ("--help", "-h"):
+                with self.subTest(tool=name, flag=flag):
+                    r = self.run_tool(path, flag)
+                    self.assertEqual((r.returncode, r.stderr), (0, ""),
+                                     r.stderr)
+                    self.assertTrue(r.stdout.startswith(
+                        f"usage: {name} "), r.stdout[:200])
 
     def test_duplicated_repetitions_refused_by_every_tool(self):
         good = self.write("good.json", fake_runs.doc(reps=2))

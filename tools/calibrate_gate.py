@@ -28,7 +28,8 @@ How:
 
 Exit 0 with the tables (stdout, or -o); 2 with one `calibrate: ...` line
 on bad input (fewer than two same-build sweeps, a sweep the loader
-refuses, a regression without sweeps).
+refuses, a regression without sweeps, an -o whose folder does not exist
+or cannot be written: checked before any sweep is read).
 """
 
 import itertools
@@ -55,6 +56,8 @@ def parse_args(argv):
                  "--alpha", "--min-reps"):
         p.add_argument(flag, help="as gate.py's")
     args = p.parse_args(argv)
+    if args.output:  # its folder, before the work
+        gbench_json.check_output(args.output)
     if len(args.same) < 2:
         raise ValueError("--same needs at least two sweeps to pair")
     kinds = []

@@ -100,6 +100,25 @@ class OneLineParser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def check_output(path, flag="-o"):
+    """UsageError (one line) unless path can be written where it is: its
+    folder exists and this user may create files there. The tools call it
+    before any work, and create no folders (as nf_bench refuses a
+    --benchmark_out it cannot write before it runs anything)."""
+    folder = os.path.dirname(path) or "."
+    cannot = f"cannot write {flag} {path}"
+    if not os.path.exists(folder):
+        why = (f"folder {folder} does not exist; create it or choose an "
+               "existing folder")
+    elif not os.path.isdir(folder):
+        why = f"{folder} is not a folder; choose a path in a folder"
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        why = f"folder {folder} is not writable; choose a writable folder"
+    else:
+        return
+    raise UsageError(one_line(f"{cannot}: {why}"))
+
+
 # Thresholds of the load warnings (see load_warnings).
 BUSY_WARN = 0.25          # cpu_busy_at_start: a quarter of all CPUs busy
 

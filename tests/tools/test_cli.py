@@ -3,6 +3,11 @@ block: gate, plot, report, calibrate_gate), run as a subprocess, held to
 the same rules:
   * --help and -h print the usage (a `usage:` line) on stdout, nothing on
     stderr, and exit 0 (gate.py's once raised on a '%' in a help text);
+  * a tool that writes files (its --help names -o) refuses an output path
+    whose folder does not exist (nested or not), is a file, or cannot be
+    written (run as nobody when the test runs as root), before any work
+    (the message is about the folder even when the input is missing):
+    exit 2, one line, and no folder created;
   * a file whose repetitions are duplicated (one repetition_index twice
     at a point) is bad input: exit 2 and one line naming the file, the
     point and the index (gbench_json refuses it for all of them).
@@ -15,6 +20,8 @@ Run from this folder:
 
 import glob
 import os
+import re
+import shutil
 import subprocess
 import sys
 import unittest
@@ -51,13 +58,33 @@ def argv(tool, good, bad, out_dir):
             }[tool]
 
 
+def writers():
+    """{name: path} of the tools that write files: their --help has -o."""
+    out = {}
+    for name, path in tools().items():
+        r = subprocess.run([sys.executable, path, "--help"],
+                           capture_output=True, text=True, timeout=TIMEOUT_S)
+        usage = r.stdout.split("\n\n")[0]
+        if re.search(r"[\s\[]-o[\s\]]", usage):
+            out[name] = path
+    return out
+
+
 class CommandLineTest(fake_runs.TempFiles, unittest.TestCase):
-    def run_tool(self, path, *args):
-        return subprocess.run([sys.executable, path, *args],
+    def run_tool(self, path, *args, as_user=False, env=None):
+        prefix = []
+        if as_user and os.geteuid() == 0:
+            setpriv = shutil.which("setpriv")
+            if setpriv is None:
+                self.skipTest("setpriv is not available")
+            prefix = [setpriv, "--reuid=nobody", "--regid=nogroup",
+                      "--clear-groups"]
+        return subprocess.run(prefix + [sys.executable, path, *args],
                               capture_output=True, text=True,
                               timeout=TIMEOUT_S,
                               env=dict(os.environ, MPLBACKEND="Agg",
-                                       PYTHONDONTWRITEBYTECODE="1"))
+                                       PYTHONDONTWRITEBYTECODE="1",
+                                       **(env or {})))
 
     def refused(self, name, result, *words):
         line = fake_runs.refusal(self, result.returncode, result.stdout,
@@ -79,6 +106,40 @@ class CommandLineTest(fake_runs.TempFiles, unittest.TestCase):
                                      r.stderr)
                     self.assertTrue(r.stdout.startswith(
                         f"usage: {name} "), r.stdout[:200])
+
+    def test_output_folder_must_exist_and_be_writable(self):
+        found = writers()
+        self.assertEqual(set(found),
+                         {"plot.py", "report.py", "calibrate_gate.py"})
+        os.chmod(self.tmp.name, 0o755)  # nobody reads the inputs
+        good = self.write("good.json", fake_runs.doc(reps=2))
+        absent = os.path.join(self.tmp.name, "absent.json")
+        a_file = self.write("a_file", "not a folder")
+        locked = os.path.join(self.tmp.name, "locked")
+        os.mkdir(locked, 0o555)
+        config = os.path.join(self.tmp.name, "mpl")  # matplotlib's, nobody's
+        os.mkdir(config)
+        os.chmod(config, 0o777)
+        cases = ((os.path.join(self.tmp.name, "no", "dir"),
+                  "folder {} does not exist"),
+                 (os.path.join(self.tmp.name, "no"),
+                  "folder {} does not exist"),
+                 (a_file, "{} is not a folder"),
+                 (locked, "folder {} is not writable"))
+        for name, path in found.items():
+            for folder, why in cases:
+                for reads in (good, absent):  # refused before reading
+                    with self.subTest(tool=name, folder=folder, input=reads):
+                        args = argv(name, good, reads, folder)
+                        out = args[args.index("-o") + 1]
+                        r = self.run_tool(path, *args,
+                                          as_user=folder == locked,
+                                          env={"MPLCONFIGDIR": config})
+                        self.refused(name, r, f"cannot write -o {out}: ",
+                                     why.format(folder))
+                        self.assertFalse(os.path.exists(
+                            os.path.join(self.tmp.name, "no")))
+                        self.assertEqual(os.listdir(locked), [])
 
     def test_duplicated_repetitions_refused_by_every_tool(self):
         good = self.write("good.json", fake_runs.doc(reps=2))

@@ -71,14 +71,21 @@ rows; Run.process(point) says which file (0, 1, ...) each row came from,
 Run.runs how many files there are, Run.parts their own Runs, and a row's
 repetition is (file, repetition). A point must have the same argument
 counters in every file of a side (one sweep's settings, run again).
+
+What the tools write goes through here too: check_output(path) refuses
+(UsageError) a path whose folder does not exist or cannot be written, so a
+tool can refuse it before any work; atomic_output(path) writes a file whole
+or not at all (a temporary in the same folder, os.replace()d into place).
 """
 
 import argparse
+import contextlib
 import glob
 import json
 import math
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 
 
@@ -117,6 +124,35 @@ def check_output(path, flag="-o"):
     else:
         return
     raise UsageError(one_line(f"{cannot}: {why}"))
+
+
+@contextlib.contextmanager
+def atomic_output(path, binary=False):
+    """Writes path whole or not at all: yields a file (text, UTF-8; or
+    binary) that is a temporary in path's folder, and on a normal exit of
+    the block flushes it to disk and os.replace()s it into path; on an
+    exception (a full disk, an interrupt) the temporary is removed and
+    path is as it was (absent, or its old content). The file gets the
+    mode open() would give a new one (0666 less the umask)."""
+    folder = os.path.dirname(path) or "."
+    fd, temporary = tempfile.mkstemp(
+        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with (os.fdopen(fd, "wb") if binary else
+              os.fdopen(fd, "w", encoding="utf-8")) as f:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(f.fileno(), 0o666 & ~umask)
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
 
 
 # Thresholds of the load warnings (see load_warnings).

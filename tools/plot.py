@@ -49,7 +49,8 @@ Run it with Debian's Python (it needs python3-matplotlib):
 writes out/chain.png and out/chain.svg (and out/chain-shapes.png, .svg
 when there are shapes; -remedies, -profiles, -install likewise) and prints
 the paths written. The folder (out/) must exist and be writable: it is
-checked before anything is read, and never created.
+checked before anything is read, and never created. Each file is written
+whole or not at all (a temporary in out/, renamed into place).
 Exit status: 0 written; 1 cannot write; 2 bad input (one `plot: ...` line):
 a folder of OUT_PREFIX that does not exist or cannot be written,
 what the loader refuses (not JSON, NaN/inf or impossible counters, a rule
@@ -623,8 +624,12 @@ def build_install_figure(series, runs):
 def save(fig, out_prefix):
     """Writes OUT_PREFIX.png and .svg; returns their paths."""
     paths = [f"{out_prefix}.png", f"{out_prefix}.svg"]
-    fig.savefig(paths[0], dpi=120)
-    fig.savefig(paths[1], metadata={"Date": None})
+    # Each file whole or absent; the format given, as a temporary's name
+    # does not end in .png or .svg.
+    with gbench_json.atomic_output(paths[0], binary=True) as f:
+        fig.savefig(f, format="png", dpi=120)
+    with gbench_json.atomic_output(paths[1], binary=True) as f:
+        fig.savefig(f, format="svg", metadata={"Date": None})
     return paths
 
 

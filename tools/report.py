@@ -78,7 +78,9 @@ Exit 0 on success, 2 with one `report: ...` line on stderr for bad input
 (missing file, not JSON, no Chain results, NaN/inf or impossible counters
 such as hook_ns = 0 or 1e308 as the loader refuses them, too few points to
 fit, an -o whose folder does not exist or cannot be written: checked before
-the input is read, and never created), 1 if the output cannot be written. Any input gives a report or one of
+the input is read, and never created), 1 if the output cannot be written
+(the file under -o is then absent, or as it was: it is written whole or not
+at all). Any input gives a report or one of
 these; never a traceback.
 """
 
@@ -1541,7 +1543,7 @@ def main(argv=None):
         sys.stdout.write(text)
         return 0
     try:
-        with open(args.output, "w", encoding="utf-8") as f:
+        with gbench_json.atomic_output(args.output) as f:  # whole or absent
             f.write(text)
     except OSError as e:
         print(f"report: cannot write {args.output}: {e.strerror}",

@@ -8,6 +8,9 @@ the same rules:
     written (run as nobody when the test runs as root), before any work
     (the message is about the folder even when the input is missing):
     exit 2, one line, and no folder created;
+  * what such a tool writes is whole or absent: when the disk fills midway
+    (RLIMIT_FSIZE in the child) it exits 1 with one `cannot write` line,
+    and leaves no file under the final name and no temporary;
   * a file whose repetitions are duplicated (one repetition_index twice
     at a point) is bad input: exit 2 and one line naming the file, the
     point and the index (gbench_json refuses it for all of them).
@@ -21,6 +24,7 @@ Run from this folder:
 import glob
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -71,7 +75,8 @@ def writers():
 
 
 class CommandLineTest(fake_runs.TempFiles, unittest.TestCase):
-    def run_tool(self, path, *args, as_user=False, env=None):
+    def run_tool(self, path, *args, as_user=False, env=None,
+                 max_file_bytes=None):
         prefix = []
         if as_user and os.geteuid() == 0:
             setpriv = shutil.which("setpriv")
@@ -79,9 +84,13 @@ class CommandLineTest(fake_runs.TempFiles, unittest.TestCase):
                 self.skipTest("setpriv is not available")
             prefix = [setpriv, "--reuid=nobody", "--regid=nogroup",
                       "--clear-groups"]
+        def limit():  # a file system that fills up after so many bytes
+            resource.setrlimit(resource.RLIMIT_FSIZE,
+                               (max_file_bytes, max_file_bytes))
         return subprocess.run(prefix + [sys.executable, path, *args],
                               capture_output=True, text=True,
                               timeout=TIMEOUT_S,
+                              preexec_fn=limit if max_file_bytes else None,
                               env=dict(os.environ, MPLBACKEND="Agg",
                                        PYTHONDONTWRITEBYTECODE="1",
                                        **(env or {})))
@@ -140,6 +149,30 @@ class CommandLineTest(fake_runs.TempFiles, unittest.TestCase):
                         self.assertFalse(os.path.exists(
                             os.path.join(self.tmp.name, "no")))
                         self.assertEqual(os.listdir(locked), [])
+
+    def test_output_whole_or_absent(self):
+        # Python ignores SIGXFSZ: a write past the limit fails with EFBIG.
+        good = self.write("good.json", fake_runs.doc(reps=2))
+        other = self.write("other.json", fake_runs.doc(reps=2))
+        for name, path in writers().items():
+            with self.subTest(tool=name):
+                out = os.path.join(self.tmp.name, name + ".out")
+                os.mkdir(out)
+                args = argv(name, other, good, out)
+                r = self.run_tool(path, *args)  # without the limit: written
+                self.assertEqual(r.returncode, 0, r.stderr)
+                written = sorted(os.listdir(out))
+                self.assertTrue(written, r.stdout)
+                for f in written:
+                    self.assertGreater(os.path.getsize(os.path.join(out, f)),
+                                       100, f)
+                    os.unlink(os.path.join(out, f))
+                r = self.run_tool(path, *args, max_file_bytes=100)
+                self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+                self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+                self.assertTrue(r.stderr.startswith(
+                    f"{PREFIX[name]}: cannot write "), r.stderr)
+                self.assertEqual(os.listdir(out), [])
 
     def test_duplicated_repetitions_refused_by_every_tool(self):
         good = self.write("good.json", fake_runs.doc(reps=2))

@@ -43,6 +43,10 @@ What they check:
     index: the same index twice at a point (a row duplicated, once or
     thousands of times; a failed row and a used one), a negative one, one
     not a whole number, one not below the row's `repetitions`;
+  * check_output refuses an output path whose folder is missing, a file or
+    not writable; atomic_output writes a file whole (mode 0666 less the
+    umask) or not at all: a write that raises midway leaves no file under
+    the final name, an old file as it was, and no temporary;
   * load_side: a folder's runs (run-2 before run-10), a comma-separated
     list, or one file; merged values, Run.runs, by_process per file,
     (file, repetition) pairs, every part's load warnings; refused: an
@@ -591,6 +595,58 @@ class LoaderTest(unittest.TestCase):
             self.assertIn(name, gbench_json.COUNTERS)
         self.assertEqual(gbench_json.QUANTITY["hook_ns"].worse, +1)
         self.assertEqual(gbench_json.QUANTITY["bits_per_s"].worse, -1)
+
+
+class OutputTest(fake_runs.TempFiles, unittest.TestCase):
+    def test_check_output(self):
+        gbench_json.check_output(os.path.join(self.tmp.name, "x.md"))
+        a_file = self.write("a_file", "text")
+        for path, why in ((os.path.join(self.tmp.name, "no", "x.md"),
+                           "does not exist"),
+                          (os.path.join(a_file, "x.md"), "is not a folder")):
+            with self.assertRaisesRegex(gbench_json.UsageError,
+                                        f"^cannot write -o {path}: .*{why}"):
+                gbench_json.check_output(path)
+
+    def test_whole_file_written(self):
+        path = os.path.join(self.tmp.name, "out.md")
+        with gbench_json.atomic_output(path) as f:
+            f.write("# report\n" * 1000)
+            self.assertFalse(os.path.exists(path))  # not before the end
+        with open(path, encoding="utf-8") as f:
+            self.assertEqual(f.read(), "# report\n" * 1000)
+        umask = os.umask(0)
+        os.umask(umask)
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o666 & ~umask)
+        with gbench_json.atomic_output(path, binary=True) as f:
+            f.write(b"\x89PNG")
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(), b"\x89PNG")
+        self.assertEqual(os.listdir(self.tmp.name), ["out.md"])
+
+    def test_write_that_raises_midway_leaves_nothing(self):
+        path = os.path.join(self.tmp.name, "out.md")
+        for binary in (False, True):
+            with self.assertRaises(OSError):
+                with gbench_json.atomic_output(path, binary) as f:
+                    f.write(b"x" * 100000 if binary else "x" * 100000)
+                    f.flush()  # half a file on disk, then the disk is full
+                    raise OSError(28, "No space left on device")
+            self.assertEqual(os.listdir(self.tmp.name), [])
+        with self.assertRaises(KeyboardInterrupt):
+            with gbench_json.atomic_output(path) as f:
+                f.write("half")
+                raise KeyboardInterrupt
+        self.assertEqual(os.listdir(self.tmp.name), [])
+        # an old file stays as it was
+        self.write("out.md", "old report")
+        with self.assertRaises(ValueError):
+            with gbench_json.atomic_output(path) as f:
+                f.write("new rep")
+                raise ValueError("midway")
+        self.assertEqual(os.listdir(self.tmp.name), ["out.md"])
+        with open(path, encoding="utf-8") as f:
+            self.assertEqual(f.read(), "old report")
 
 
 class SideTest(fake_runs.TempFiles, unittest.TestCase):

@@ -33,9 +33,11 @@ How:
         [--alpha=A] [--min-reps=5]   (as gate.py: default its calibrated
                                       values)
 
-Exit 0 with the tables (stdout, or -o); 2 with one `calibrate: ...` line
+Exit 0 with the tables (stdout, or -o: written whole or not at all); 1
+when -o cannot be written; 2 with one `calibrate: ...` line
 on bad input (fewer than two same-build sweeps, a sweep the loader
-refuses, a regression without sweeps).
+refuses, a regression without sweeps, an -o whose folder does not exist
+or cannot be written: checked before any sweep is read).
 """
 
 import itertools
@@ -65,6 +67,8 @@ def parse_args(argv):
                  "--alpha", "--min-reps"):
         p.add_argument(flag, help="as gate.py's")
     args = p.parse_args(argv)
+    if args.output:  # its folder, before the work
+        gbench_json.check_output(args.output)
     if bool(args.rounds) == bool(args.same):
         raise ValueError("give either --rounds or --same")
     if args.same and len(args.same) < 2:
@@ -208,8 +212,13 @@ def main(argv=None):
         print(f"calibrate: {e}", file=sys.stderr)
         return 2
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(text)
+        try:
+            with gbench_json.atomic_output(args.output) as f:  # whole or absent
+                f.write(text)
+        except OSError as e:
+            print(f"calibrate: cannot write {args.output}: {e.strerror}",
+                  file=sys.stderr)
+            return 1
     else:
         sys.stdout.write(text)
     return 0

@@ -641,20 +641,29 @@ def parse_args(argv):
                     "baseline on hook_ns / bits_per_s.")
     parser.add_argument("baseline", help="Google Benchmark JSON, reference")
     parser.add_argument("contender", help="Google Benchmark JSON to judge")
+    def literal(text):
+        """text as argparse prints it: its '%' are not format specifiers."""
+        return text.replace("%", "%%")
+
     parser.add_argument("--threshold", default=None,
-                        help="relative change of a point that counts "
-                             f"(default {DEFAULT_THRESHOLD:g} = 10%%; with "
-                             "several runs a side: "
-                             + thresholds_text(POINT_THRESHOLDS) + ")")
+                        help=literal("relative change of a point that counts "
+                                     f"(default {DEFAULT_THRESHOLD:g} = "
+                                     f"{DEFAULT_THRESHOLD * 100:g}%; with "
+                                     "several runs a side: "
+                                     + thresholds_text(POINT_THRESHOLDS)
+                                     + ")"))
     parser.add_argument("--slope-threshold", default=None,
-                        help="relative change of a slope that counts, with "
-                             "several runs a side (default "
-                             + thresholds_text(SLOPE_THRESHOLDS) + ")")
+                        help=literal("relative change of a slope that counts, "
+                                     "with several runs a side (default "
+                                     + thresholds_text(SLOPE_THRESHOLDS)
+                                     + ")"))
     parser.add_argument("--intercept-threshold", default=None,
-                        help="change of an intercept that counts, relative "
-                             "to the baseline's floor at its fewest rules, "
-                             "with several runs a side (default "
-                             + thresholds_text(INTERCEPT_THRESHOLDS) + ")")
+                        help=literal("change of an intercept that counts, "
+                                     "relative to the baseline's floor at "
+                                     "its fewest rules, with several runs a "
+                                     "side (default "
+                                     + thresholds_text(INTERCEPT_THRESHOLDS)
+                                     + ")"))
     parser.add_argument("--alpha", default=str(DEFAULT_ALPHA),
                         help="significance level of the U test, one run a "
                              "side (default %(default)s)")

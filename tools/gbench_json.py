@@ -55,9 +55,13 @@ in Run.numbers. Files from before nf_bench recorded observers and load
 Run.repetitions(point) names each used row of a point by its Google
 Benchmark repetition_index, in row order (for the gate's per-repetition
 fits, which pair repetition r of each point); when a row has none (an
-aggregate, a hand-made file) or the indices are not distinct whole numbers
->= 0, the rows are numbered 0, 1, ... in file order instead: the index is
-not a measurement, so it is never a reason to refuse a file.
+aggregate, a hand-made file) the rows are numbered 0, 1, ... in file order
+instead. A repetition_index that cannot be one is refused (InputError
+naming file, point and index), in used and failed rows alike: one that is
+not a whole number >= 0, one not below the row's `repetitions` (when the
+row has that count), and the same index twice at a point of one file (a
+row duplicated: the point would seem to have more repetitions than were
+run, and the gate would compare, and pass, a fake sample).
 
 load_side(spec) reads one side of a comparison made of several runs (the
 gate's sweep, tools/gate_sweep.sh, writes one file per nf_bench process):
@@ -67,14 +71,21 @@ rows; Run.process(point) says which file (0, 1, ...) each row came from,
 Run.runs how many files there are, Run.parts their own Runs, and a row's
 repetition is (file, repetition). A point must have the same argument
 counters in every file of a side (one sweep's settings, run again).
+
+What the tools write goes through here too: check_output(path) refuses
+(UsageError) a path whose folder does not exist or cannot be written, so a
+tool can refuse it before any work; atomic_output(path) writes a file whole
+or not at all (a temporary in the same folder, os.replace()d into place).
 """
 
 import argparse
+import contextlib
 import glob
 import json
 import math
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 
 
@@ -94,6 +105,54 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message):
         raise UsageError(message)
+
+
+def check_output(path, flag="-o"):
+    """UsageError (one line) unless path can be written where it is: its
+    folder exists and this user may create files there. The tools call it
+    before any work, and create no folders (as nf_bench refuses a
+    --benchmark_out it cannot write before it runs anything)."""
+    folder = os.path.dirname(path) or "."
+    cannot = f"cannot write {flag} {path}"
+    if not os.path.exists(folder):
+        why = (f"folder {folder} does not exist; create it or choose an "
+               "existing folder")
+    elif not os.path.isdir(folder):
+        why = f"{folder} is not a folder; choose a path in a folder"
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        why = f"folder {folder} is not writable; choose a writable folder"
+    else:
+        return
+    raise UsageError(one_line(f"{cannot}: {why}"))
+
+
+@contextlib.contextmanager
+def atomic_output(path, binary=False):
+    """Writes path whole or not at all: yields a file (text, UTF-8; or
+    binary) that is a temporary in path's folder, and on a normal exit of
+    the block flushes it to disk and os.replace()s it into path; on an
+    exception (a full disk, an interrupt) the temporary is removed and
+    path is as it was (absent, or its old content). The file gets the
+    mode open() would give a new one (0666 less the umask)."""
+    folder = os.path.dirname(path) or "."
+    fd, temporary = tempfile.mkstemp(
+        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with (os.fdopen(fd, "wb") if binary else
+              os.fdopen(fd, "w", encoding="utf-8")) as f:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(f.fileno(), 0o666 & ~umask)
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
 
 
 # Thresholds of the load warnings (see load_warnings).
@@ -159,8 +218,8 @@ class Run:
     # point -> its family's lead counter (callbacks, payload_bytes,
     # streams), for the points of families with a lead only
     lead: dict = field(default_factory=dict)
-    # point -> the repetition_index of each used row (None: not given or
-    # not a whole number >= 0), in the order of its values
+    # point -> the repetition_index of each used row (None: not given), in
+    # the order of its values; the loader refuses repeated ones
     repetition: dict = field(default_factory=dict)
     parts: list = field(default_factory=list)  # the files' Runs, if merged
 
@@ -262,8 +321,8 @@ class Run:
     def repetitions(self, point):
         """The repetition of each used row of the point, in the order of
         the values of a metric every row has: the rows' repetition_index
-        when every row has one and they are distinct, else 0, 1, ... in
-        file order; in a merged Run (file, repetition) pairs."""
+        when every row has one (load refuses repeated ones), else 0, 1, ...
+        in file order; in a merged Run (file, repetition) pairs."""
         given = self.repetition.get(point, [])
         if None in given or len(set(given)) < len(given):
             return list(range(len(given)))
@@ -429,12 +488,15 @@ def load(path, need_results=True):
     run = Run(path=path, context=context, numbers=numbers)
 
     aggregates = {}  # point -> {aggregate name: (where, entry)}
+    indices = {}     # point -> the repetition_index values of its rows
     for entry in data["benchmarks"]:
         found = _point(entry) if isinstance(entry, dict) else None
         if found is None:
             continue
         name, point = found
         where = f"{path}: {show(name)}"
+        if entry.get("run_type") != "aggregate":
+            _check_repetition(path, point, entry, indices)
         if entry.get("error_occurred"):
             message = entry.get("error_message")
             run.failures.setdefault(point, []).append(
@@ -554,12 +616,45 @@ def _add(run, point, where, entry):
 
 
 def _repetition_index(entry):
-    """The row's repetition_index, or None when it has no whole number
-    >= 0 there (Run.repetitions then numbers the rows in file order)."""
+    """The row's repetition_index (an int; _check_repetition refused any
+    other), or None when it has none (Run.repetitions then numbers the
+    rows in file order)."""
     index = entry.get("repetition_index")
-    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+    return None if index is None else _whole(index)
+
+
+def _whole(value):
+    """value as an int when it is a JSON whole number (1, 1.0), else
+    None (a bool, a string, 1.5, inf)."""
+    x = _number(value)
+    if x is None or not math.isfinite(x) or x != int(x):
         return None
-    return index
+    return int(x)
+
+
+def _check_repetition(path, point, entry, indices):
+    """InputError when a repetition row's repetition_index cannot be one:
+    not a whole number >= 0, not below the row's `repetitions` (when it
+    has a whole number >= 1 there), or one an earlier row of the point in
+    this file had (indices: point -> the indices seen, updated)."""
+    if entry.get("repetition_index") is None:
+        return
+    raw = entry["repetition_index"]
+    index = _whole(raw)
+    shown = show(repr(raw)) if isinstance(raw, str) else show(raw)
+    where = f"{path}: {point}: repetition_index = {shown}"
+    if index is None or index < 0:
+        raise InputError(f"{where} is not a whole number >= 0; {_REDO}")
+    count = _whole(entry.get("repetitions"))
+    if count is not None and count >= 1 and index >= count:
+        raise InputError(f"{where} is not below the row's repetitions = "
+                         f"{count}; {_REDO}")
+    seen = indices.setdefault(point, set())
+    if index in seen:
+        raise InputError(f"{where} in two rows (a repetition duplicated: "
+                         f"the point would seem to have more repetitions "
+                         f"than were run); {_REDO}")
+    seen.add(index)
 
 
 def _check_carried(where, family, metrics):

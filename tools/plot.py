@@ -48,8 +48,11 @@ Run it with Debian's Python (it needs python3-matplotlib):
   /usr/bin/python3 tools/plot.py sweep.json [other.json ...] -o out/chain
 writes out/chain.png and out/chain.svg (and out/chain-shapes.png, .svg
 when there are shapes; -remedies, -profiles, -install likewise) and prints
-the paths written.
+the paths written. The folder (out/) must exist and be writable: it is
+checked before anything is read, and never created. Each file is written
+whole or not at all (a temporary in out/, renamed into place).
 Exit status: 0 written; 1 cannot write; 2 bad input (one `plot: ...` line):
+a folder of OUT_PREFIX that does not exist or cannot be written,
 what the loader refuses (not JSON, NaN/inf or impossible counters, a rule
 count out of range or missing, ...) and an input with none of what its
 families measure (no hook_ns or bits_per_s values, ...), or shapes without
@@ -96,6 +99,7 @@ def parse_args(argv):
     if not args.inputs:
         raise UsageError("no input files (usage: plot.py INPUT.json [...] "
                          "-o OUT_PREFIX)")
+    gbench_json.check_output(args.out_prefix)  # its folder, before the work
     return args
 
 
@@ -619,12 +623,13 @@ def build_install_figure(series, runs):
 
 def save(fig, out_prefix):
     """Writes OUT_PREFIX.png and .svg; returns their paths."""
-    parent = os.path.dirname(out_prefix)
-    if parent:
-        os.makedirs(parent, exist_ok=True)
     paths = [f"{out_prefix}.png", f"{out_prefix}.svg"]
-    fig.savefig(paths[0], dpi=120)
-    fig.savefig(paths[1], metadata={"Date": None})
+    # Each file whole or absent; the format given, as a temporary's name
+    # does not end in .png or .svg.
+    with gbench_json.atomic_output(paths[0], binary=True) as f:
+        fig.savefig(f, format="png", dpi=120)
+    with gbench_json.atomic_output(paths[1], binary=True) as f:
+        fig.savefig(f, format="svg", metadata={"Date": None})
     return paths
 
 

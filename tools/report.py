@@ -77,7 +77,10 @@ Run:
 Exit 0 on success, 2 with one `report: ...` line on stderr for bad input
 (missing file, not JSON, no Chain results, NaN/inf or impossible counters
 such as hook_ns = 0 or 1e308 as the loader refuses them, too few points to
-fit), 1 if the output cannot be written. Any input gives a report or one of
+fit, an -o whose folder does not exist or cannot be written: checked before
+the input is read, and never created), 1 if the output cannot be written
+(the file under -o is then absent, or as it was: it is written whole or not
+at all). Any input gives a report or one of
 these; never a traceback.
 """
 
@@ -1521,7 +1524,8 @@ def main(argv=None):
                                  "(Google Benchmark JSON).")
     parser.add_argument("input", help="nf_bench --benchmark_out JSON file")
     parser.add_argument("-o", "--output", metavar="OUT.md",
-                        help="write the report here (parent dir created) and "
+                        help="write the report here (its folder must "
+                             "exist) and "
                              "print its path; default: stdout")
     try:
         args = parser.parse_args(argv)
@@ -1529,17 +1533,17 @@ def main(argv=None):
         print(f"report: {e} (see --help)", file=sys.stderr)
         return 2
     try:
+        if args.output:  # its folder, before the work
+            gbench_json.check_output(args.output)
         text = build_report(gbench_json.load(args.input))
-    except gbench_json.InputError as e:
+    except (gbench_json.UsageError, gbench_json.InputError) as e:
         print(f"report: {e}", file=sys.stderr)
         return 2
     if not args.output:
         sys.stdout.write(text)
         return 0
     try:
-        parent = os.path.dirname(os.path.abspath(args.output))
-        os.makedirs(parent, exist_ok=True)
-        with open(args.output, "w", encoding="utf-8") as f:
+        with gbench_json.atomic_output(args.output) as f:  # whole or absent
             f.write(text)
     except OSError as e:
         print(f"report: cannot write {args.output}: {e.strerror}",

@@ -486,12 +486,12 @@ class FuzzTools(unittest.TestCase):
                                      rng.random() < 0.7)
                      for i in range(rng.choice([1, 1, 2]))]
             prefix = os.path.join(self.tmp.name, f"out{n}", "fig")
+            os.mkdir(os.path.dirname(prefix))  # plot creates no folder
             status, out, err = self.run_main("plot", plot.main, n, log,
                                              paths + ["-o", prefix], paths)
             self.check("plot", n, log, paths, status, out, err, (0, 2))
             # exit 0 printed the PNG and SVG of each figure it wrote
-            written = sorted(os.listdir(os.path.dirname(prefix))) \
-                if os.path.isdir(os.path.dirname(prefix)) else []
+            written = sorted(os.listdir(os.path.dirname(prefix)))
             printed = sorted(os.path.basename(p) for p in out.split())
             self.assertEqual(written, printed if status == 0 else [],
                              f"seed {SEED} plot case {n} {log}")

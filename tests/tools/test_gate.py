@@ -19,7 +19,9 @@ to a temporary folder and run gate.py as a subprocess:
     deep, NaN/inf/impossible counters in either file, a gated metric
     missing in some or all runs (a contender with no counters at all), a
     baseline point that failed in every run, no common benchmark, a
-    contender without the rules counter;
+    contender without the rules counter, a contender whose repetition rows
+    are duplicated (the same repetition_index thousands of times: once
+    "2 vs 2002 repetitions" and PASS);
   * points are matched by name: a contender made with --extra_rules=500
     (every chain 500 rules longer) is compared point by point, and
     --rules selects by the baseline's rules counter;
@@ -543,6 +545,20 @@ class GateTest(fake_runs.TempFiles, unittest.TestCase):
         self.assertBadInput(self.gate(sweep(rules=[0, 100]),
                                       sweep(rules=[200])),
                             "no common benchmarks")
+
+    def test_duplicated_repetitions_are_bad_input(self):
+        cont = sweep(reps=2)
+        row = fake_runs.rows_of(cont, 300)[1]
+        at = cont["benchmarks"].index(row)
+        cont["benchmarks"][at:at] = [dict(row) for _ in range(2000)]
+        self.assertBadInput(self.gate(sweep(reps=2), cont), "cont.json",
+                            "Chain/300:", "repetition_index = 1 ",
+                            "in two rows")
+        base = sweep(reps=2)
+        fake_runs.rows_of(base, 0)[1]["repetition_index"] = 2
+        self.assertBadInput(self.gate(base, sweep(reps=2)), "base.json",
+                            "Chain/0:", "repetition_index = 2 ",
+                            "repetitions = 2")
 
     def test_unknown_flag_and_missing_argument(self):
         self.assertBadInput(self.gate(sweep(), sweep(), "--frobnicate"))

@@ -38,8 +38,15 @@ What they check:
   * observers and labels mark points as observed, from repetition rows or
     (aggregates only) the mean row; the load context gives warnings;
   * Run.repetitions names each used row by its repetition_index (rows in
-    any order, a failed repetition left out); without one, or with bad or
-    repeated ones, the rows are numbered in file order, never refused;
+    any order, a failed repetition left out); without one (or null) the
+    rows are numbered in file order; refused, naming file, point and
+    index: the same index twice at a point (a row duplicated, once or
+    thousands of times; a failed row and a used one), a negative one, one
+    not a whole number, one not below the row's `repetitions`;
+  * check_output refuses an output path whose folder is missing, a file or
+    not writable; atomic_output writes a file whole (mode 0666 less the
+    umask) or not at all: a write that raises midway leaves no file under
+    the final name, an old file as it was, and no temporary;
   * load_side: a folder's runs (run-2 before run-10), a comma-separated
     list, or one file; merged values, Run.runs, by_process per file,
     (file, repetition) pairs, every part's load warnings; refused: an
@@ -516,18 +523,68 @@ class LoaderTest(unittest.TestCase):
         run.restrict({point(0)})
         self.assertEqual(run.repetition, {point(0): [0, 2, 3]})
 
-    def test_rows_numbered_without_a_usable_repetition_index(self):
-        for bad in (None, "1", -1, 1.0, True, 0):  # 0: every row rep 0
+    def test_rows_numbered_without_a_repetition_index(self):
+        for absent in (True, False):  # no repetition_index, or null
             doc = fake_runs.doc(reps=3)
             for b in fake_runs.rows_of(doc, 200):
-                if bad is None:
-                    b.pop("repetition_index", None)
-                elif b.get("run_type") == "iteration":
-                    b["repetition_index"] = bad
+                b.pop("repetition_index", None)
+                if not absent and b.get("run_type") == "iteration":
+                    b["repetition_index"] = None
             run = self.load(doc)
-            self.assertEqual(run.repetitions(point(200)), [0, 1, 2], bad)
+            self.assertEqual(run.repetitions(point(200)), [0, 1, 2], absent)
         run = self.load(fake_runs.doc(reps=3, aggregates_only=True))
         self.assertEqual(run.repetitions(point(0)), [0])
+        # whole numbers written as 2.0 are indices; without `repetitions`
+        # any index >= 0 is possible
+        doc = fake_runs.doc(reps=3)
+        for b, index in zip(fake_runs.rows_of(doc, 200), (2.0, 7, 0)):
+            b["repetition_index"] = index
+            del b["repetitions"]
+        self.assertEqual(self.load(doc).repetitions(point(200)), [2, 7, 0])
+
+    def test_impossible_repetition_index_refused(self):
+        def edited(*indices, keep_repetitions=True):
+            doc = fake_runs.doc(reps=3)
+            for b, index in zip(fake_runs.rows_of(doc, 200), indices):
+                b["repetition_index"] = index
+                if not keep_repetitions:
+                    del b["repetitions"]
+            return doc
+        for indices, shown, why in (
+                ((0, 1, 1), "1", "in two rows"),
+                ((0, 0, 0), "0", "in two rows"),
+                ((0, 2.0, 2), "2", "in two rows"),
+                ((0, -1, 2), "-1", "not a whole number >= 0"),
+                ((0, "1", 2), "'1'", "not a whole number >= 0"),
+                ((0, True, 2), "True", "not a whole number >= 0"),
+                ((0, 1.5, 2), "1.5", "not a whole number >= 0"),
+                ((0, 1, 3), "3", "not below the row's repetitions = 3")):
+            with self.subTest(indices=indices):
+                self.refused(edited(*indices), "run.json", "Chain/200:",
+                             f"repetition_index = {shown} ", why)
+        # duplicates are refused without a `repetitions` count too
+        self.refused(edited(0, 1, 0, keep_repetitions=False), "run.json",
+                     "Chain/200:", "repetition_index = 0 in two rows")
+
+    def test_duplicated_rows_refused(self):
+        # One repetition row copied thousands of times: the gate read this
+        # as "2 vs 2002 repetitions" and passed it.
+        doc = fake_runs.doc(reps=2)
+        row = fake_runs.rows_of(doc, 100)[1]
+        at = doc["benchmarks"].index(row)
+        doc["benchmarks"][at:at] = [dict(row) for _ in range(2000)]
+        self.refused(doc, "run.json", "Chain/100:", "repetition_index = 1 ",
+                     "in two rows")
+        # a failed repetition and a measured one with the same index
+        doc = fake_runs.doc(reps=3, fail=[(100, 1)])
+        rows = fake_runs.rows_of(doc, 100)
+        rows[2]["repetition_index"] = 1
+        self.refused(doc, "run.json", "Chain/100:", "repetition_index = 1 ",
+                     "in two rows")
+        # the same index at different points, or in two files of a side,
+        # is no clash
+        run = self.load(fake_runs.doc(reps=3))
+        self.assertEqual(run.repetitions(point(100)), [0, 1, 2])
 
     def test_one_table_of_quantities(self):
         names = [q.name for q in gbench_json.QUANTITIES]
@@ -538,6 +595,58 @@ class LoaderTest(unittest.TestCase):
             self.assertIn(name, gbench_json.COUNTERS)
         self.assertEqual(gbench_json.QUANTITY["hook_ns"].worse, +1)
         self.assertEqual(gbench_json.QUANTITY["bits_per_s"].worse, -1)
+
+
+class OutputTest(fake_runs.TempFiles, unittest.TestCase):
+    def test_check_output(self):
+        gbench_json.check_output(os.path.join(self.tmp.name, "x.md"))
+        a_file = self.write("a_file", "text")
+        for path, why in ((os.path.join(self.tmp.name, "no", "x.md"),
+                           "does not exist"),
+                          (os.path.join(a_file, "x.md"), "is not a folder")):
+            with self.assertRaisesRegex(gbench_json.UsageError,
+                                        f"^cannot write -o {path}: .*{why}"):
+                gbench_json.check_output(path)
+
+    def test_whole_file_written(self):
+        path = os.path.join(self.tmp.name, "out.md")
+        with gbench_json.atomic_output(path) as f:
+            f.write("# report\n" * 1000)
+            self.assertFalse(os.path.exists(path))  # not before the end
+        with open(path, encoding="utf-8") as f:
+            self.assertEqual(f.read(), "# report\n" * 1000)
+        umask = os.umask(0)
+        os.umask(umask)
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o666 & ~umask)
+        with gbench_json.atomic_output(path, binary=True) as f:
+            f.write(b"\x89PNG")
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(), b"\x89PNG")
+        self.assertEqual(os.listdir(self.tmp.name), ["out.md"])
+
+    def test_write_that_raises_midway_leaves_nothing(self):
+        path = os.path.join(self.tmp.name, "out.md")
+        for binary in (False, True):
+            with self.assertRaises(OSError):
+                with gbench_json.atomic_output(path, binary) as f:
+                    f.write(b"x" * 100000 if binary else "x" * 100000)
+                    f.flush()  # half a file on disk, then the disk is full
+                    raise OSError(28, "No space left on device")
+            self.assertEqual(os.listdir(self.tmp.name), [])
+        with self.assertRaises(KeyboardInterrupt):
+            with gbench_json.atomic_output(path) as f:
+                f.write("half")
+                raise KeyboardInterrupt
+        self.assertEqual(os.listdir(self.tmp.name), [])
+        # an old file stays as it was
+        self.write("out.md", "old report")
+        with self.assertRaises(ValueError):
+            with gbench_json.atomic_output(path) as f:
+                f.write("new rep")
+                raise ValueError("midway")
+        self.assertEqual(os.listdir(self.tmp.name), ["out.md"])
+        with open(path, encoding="utf-8") as f:
+            self.assertEqual(f.read(), "old report")
 
 
 class SideTest(fake_runs.TempFiles, unittest.TestCase):

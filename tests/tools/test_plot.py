@@ -63,6 +63,7 @@ class PlotTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="test_plot.")
         self.dir = self.tmp.name
+        os.mkdir(os.path.join(self.dir, "out"))  # plot creates no folder
 
     def tearDown(self):
         plt.close("all")
@@ -93,13 +94,13 @@ class PlotTest(unittest.TestCase):
                                  result.stderr, "plot")
         for text in expected:
             self.assertIn(text, line)
-        self.assertFalse(os.path.exists(os.path.join(self.dir, "out")))
+        self.assertEqual(os.listdir(os.path.join(self.dir, "out")), [])
 
     # --- what it draws -------------------------------------------------
 
     def test_one_input_writes_png_and_svg_with_two_axes(self):
         path = self.write("sweep.json", sweep())
-        prefix = os.path.join(self.dir, "new", "dir", "chain")
+        prefix = os.path.join(self.dir, "out", "chain")
         svg = self.assert_written(self.run_plot(path, "-o", prefix), prefix)
         axes = re.findall(r'<g id="(axes_\d+)">', svg)
         self.assertEqual(axes, ["axes_1", "axes_2"])

@@ -171,7 +171,7 @@ class ReportTest(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.input = os.path.join(cls.tmp.name, "chain.json")
         synthetic_gbench(cls.input)
-        cls.output = os.path.join(cls.tmp.name, "out", "sub", "chain.md")
+        cls.output = os.path.join(cls.tmp.name, "chain.md")
         proc = subprocess.run(
             [sys.executable, REPORT, cls.input, "-o", cls.output],
             capture_output=True, text=True, timeout=60)

@@ -342,6 +342,9 @@ class Run:
         """What tells this run apart in a legend: kernel, probe, backend."""
         parts = [str(self.context[k]) for k in
                  ("kernel", "probe", "iptables_backend") if self.context.get(k)]
+        name = getattr(self, "name", None)  # given on the command line
+        if name:
+            parts.insert(0, name)
         return " · ".join(parts) if parts else self.path
 
 

@@ -60,6 +60,7 @@ a slope and nothing else (nothing to draw: never an empty figure).
 """
 
 import os
+import re
 import statistics
 import sys
 
@@ -91,7 +92,8 @@ SHAPES_CAPTION = (
 def parse_args(argv):
     parser = OneLineParser(prog="plot.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("inputs", nargs="*", metavar="INPUT.json",
-                        help="Google Benchmark JSON written by nf_bench")
+                        help="Google Benchmark JSON written by nf_bench; "
+                             "NAME=INPUT.json names its series")
     parser.add_argument("-o", dest="out_prefix", required=True,
                         metavar="OUT_PREFIX",
                         help="writes OUT_PREFIX.png and OUT_PREFIX.svg")
@@ -103,10 +105,21 @@ def parse_args(argv):
     return args
 
 
+def load_named(spec):
+    """NAME=PATH (a word, then the file: "base=a/run-1.json") names the
+    series in the legend; any other argument is a path."""
+    name, sep, path = spec.partition("=")
+    if not sep or os.path.exists(spec) or not re.fullmatch(r"[\w.-]+", name):
+        return gbench_json.load(spec)
+    run = gbench_json.load(path)
+    run.name = name
+    return run
+
+
 def load_all(paths):
     """One Run per path; InputError, also for an input with nothing to
     draw (none of what its families measure: hook_ns, bits_per_s, ...)."""
-    runs = [gbench_json.load(path) for path in paths]
+    runs = [load_named(path) for path in paths]
     for run in runs:
         measures = {p: gbench_json.measures(gbench_json.family_of(p))
                     for p in run.names}

@@ -172,6 +172,13 @@ class PlotTest(unittest.TestCase):
         self.assertIn("first.json", labels[0])
         self.assertIn("second.json", labels[1])
 
+    def test_named_inputs_label_their_series(self):
+        a = self.write("run-1.json", sweep())
+        b = self.write("other.json", sweep())
+        runs, labels = plot.load_runs([f"base={a}", f"head={b}"])
+        self.assertTrue(labels[0].startswith("base · "), labels)
+        self.assertTrue(labels[1].startswith("head · "), labels)
+
     def test_x_is_the_rules_counter(self):
         path = self.write("e.json", fake_runs.doc(extra_rules=500))
         runs, labels = plot.load_runs([path])

@@ -4,6 +4,7 @@ console lines, the probe strategies nf_bench has. Readings of the host (to
 prove a run left nothing) are in hoststate.py.
 """
 
+import glob
 import json
 import os
 import re
@@ -117,6 +118,21 @@ def benchmark_names():
 def row_counters(entry):
     """The user counters of a benchmark row."""
     return set(entry) - GBENCH_ROW_KEYS
+
+
+def nf_bench_running():
+    """True while any process named nf_bench lives (a run, or the server
+    child of one), zombies not counted."""
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat) as f:
+                text = f.read()
+        except OSError:
+            continue  # gone meanwhile
+        name, _, rest = text.partition(" (")[2].rpartition(") ")
+        if name == "nf_bench" and rest[:1] not in ("Z", "X"):
+            return True
+    return False
 
 
 def run_nf_bench(*args, user=None, timeout_s=RUN_TIMEOUT_S):

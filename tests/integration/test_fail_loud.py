@@ -34,8 +34,9 @@ from hoststate import (  # noqa: E402
     fd_path_of, host_netfilter_link_count, nonempty_lines, wait_until)
 from nf_bench_helpers import (  # noqa: E402
     CLEANUP_TIMEOUT_S, NF_BENCH, NF_WATCH, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S,
-    benchmarks_by_rules, failed_benchmarks, note, run_nf_bench, run_nf_bench_json,
-    sender_netns_inode, skip_without, start_nf_bench, stop_process)
+    benchmarks_by_rules, failed_benchmarks, nf_bench_running, note,
+    run_nf_bench, run_nf_bench_json, sender_netns_inode, skip_without,
+    start_nf_bench, stop_process)
 
 # Bad values of Google Benchmark's flags, as (argument or environment, value).
 BAD_BENCHMARK_FLAGS = (
@@ -215,9 +216,7 @@ class FailLoudTest(unittest.TestCase):
 
     def test_concurrent_run_is_counted(self):
         # Runs of earlier tests (a killed one's server) gone first.
-        wait_until(lambda: subprocess.run(
-            ["pgrep", "-x", "nf_bench"], capture_output=True).returncode != 0,
-            CLEANUP_TIMEOUT_S)
+        wait_until(lambda: not nf_bench_running(), CLEANUP_TIMEOUT_S)
         first = start_nf_bench("--benchmark_filter=^Chain/0/", "--duration=4")
         try:
             self.sender_netns_path(first)  # its set-up is done

@@ -33,8 +33,8 @@ if os.geteuid() != 0:
 
 from hoststate import wait_until  # noqa: E402
 from nf_bench_helpers import (  # noqa: E402
-    NF_BENCH, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S, failed_benchmarks, note,
-    run_nf_bench, sender_netns_inode, stop_process)
+    NF_BENCH, RUN_TIMEOUT_S, STARTUP_TIMEOUT_S, failed_benchmarks,
+    nf_bench_running, note, run_nf_bench, sender_netns_inode, stop_process)
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.dirname(NF_BENCH)
@@ -240,9 +240,8 @@ class StoppedScriptTest(unittest.TestCase):
         proc.send_signal(signal.SIGTERM)  # the script alone
         _, err = proc.communicate(timeout=RUN_TIMEOUT_S)
         self.assertEqual(proc.returncode, 128 + signal.SIGTERM, err)
-        self.assertTrue(wait_until(lambda: subprocess.run(
-            ["pgrep", "-f", NF_BENCH], capture_output=True).returncode != 0,
-            10), "nf_bench still runs")
+        self.assertTrue(wait_until(lambda: not nf_bench_running(), 10),
+                        "nf_bench still runs")
         return err
 
     def test_gate_sweep_stopped(self):
@@ -251,7 +250,8 @@ class StoppedScriptTest(unittest.TestCase):
             env = dict(os.environ, NF_BENCH_BUILD=BUILD)
             err = self.stop_after(
                 [os.path.join(ROOT, "tools", "gate_sweep.sh"), out],
-                lambda: os.path.exists(os.path.join(out, "run-2.json.partial")),
+                lambda: os.path.exists(
+                    os.path.join(out, "run-2.json.partial")),
                 env)
             self.assertIn("gate_sweep: interrupted: complete runs in", err)
             self.assertIn("run-1.json;", err)

@@ -66,10 +66,9 @@ TEST(IperfJson, ReadsRealUdpDatagramCounts) {
 
 TEST(IperfJson, RefusesUdpCountsThatCannotBe) {
   EXPECT_THROW(parse_udp_counts(kResult), std::runtime_error); // TCP
-  EXPECT_THROW(
-      parse_udp_counts(R"({"end": {"sum_sent": {"packets": 5},
+  EXPECT_THROW(parse_udp_counts(R"({"end": {"sum_sent": {"packets": 5},
           "sum_received": {"packets": 3, "lost_packets": 4}}})"),
-      std::runtime_error);
+               std::runtime_error);
 }
 
 TEST(IperfJson, ReadsRealIperf3Results) {

@@ -12,9 +12,12 @@ is 1/bits_per_s), how many pairs were flagged at all (the gate's exit 1),
 by points, by the slope; the median and range of the slope's change; and
 which points were flagged how often (an offset should be flagged where it
 is large). For same-build pairs the flagged share is the false-positive
-rate, for a regression its detection rate. A second table gives the
-throughput's repetition CV per point of the same-build sweeps (the spread
-of bits_per_s between one run's repetitions).
+rate, for a regression its detection rate. A second table gives, per
+kind of same-build pair, each gated quantity's change (a point's floor,
+the line's slope and intercept): the median of its size, the largest,
+and the threshold it is held to: what the thresholds are set from. A
+third gives the throughput's repetition CV per point of the same-build
+sweeps (the spread of bits_per_s between one run's repetitions).
 
 A sweep is what gate.py takes as a side: a folder of runs, a
 comma-separated list of files, or one file.
@@ -102,9 +105,9 @@ def judge(pairs, args):
     """Per metric: pairs flagged at all, by points, by slope; the slope's
     changes; how often each point was flagged."""
     out = {m: {"any": 0, "points": 0, "slope": 0, "changes": [],
-               "which": {}} for m in METRICS}
+               "which": {}, "spread": {}} for m in METRICS}
     for base, cont in pairs:
-        rows, lines, _ = verdicts(base, cont, args)
+        rows, lines, gate_args = verdicts(base, cont, args)
         for metric in METRICS:
             r = out[metric]
             hit = [x["point"] for x in rows if x["metric"] == metric
@@ -118,7 +121,19 @@ def judge(pairs, args):
             r["changes"] += [x["change"] for x in slope]
             for p in hit:
                 r["which"][p] = r["which"].get(p, 0) + 1
+            for x in [x for x in rows if x["metric"] == metric] + line:
+                limit = gate_threshold(x, metric, gate_args)
+                r["spread"].setdefault(x["point"], ([], limit))[0].append(
+                    x["change"])
     return out
+
+
+def gate_threshold(row, metric, gate_args):
+    """The threshold the gate held the row's change to."""
+    what = row["point"].rsplit(" ", 1)[-1]
+    if what in ("slope", "intercept"):
+        return gate.line_threshold(what, metric, gate_args)
+    return gate.point_threshold(metric, gate_args)
 
 
 def fmt_changes(c):
@@ -135,6 +150,13 @@ def table(kinds, args):
     out = ["| pairs | metric | n | flagged (exit 1) | by points | by slope "
            "| slope change: median (range) | points flagged (times) |",
            "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    spread = [
+        "", "Same-build spread: the change of each gated quantity between "
+        "two sweeps of one build (a point's floor; the line's slope and "
+        "intercept), against the threshold the gate holds it to.", "",
+        "| pairs | metric | quantity | n | median abs. change | largest "
+        "change | threshold |", "| --- | --- | --- | ---: | ---: | ---: "
+        "| ---: |"]
     for name, pairs in kinds:
         n = len(pairs)
         for metric, r in judge(pairs, args).items():
@@ -142,8 +164,22 @@ def table(kinds, args):
             out.append(f"| {name} | {metric} | {n} | {r['any']}/{n} | "
                        f"{r['points']}/{n} | {r['slope']}/{n} | "
                        f"{fmt_changes(r['changes'])} | {which or '-'} |")
+            if name.endswith("same build"):
+                spread += spread_rows(name, metric, r["spread"])
     rule = gate.rule(verdicts(*kinds[0][1][0], args)[2])
-    return [f"Gate calibration: {rule}.", ""] + out
+    return [f"Gate calibration: {rule}.", ""] + out + spread
+
+
+def spread_rows(name, metric, spread):
+    """One row per gated quantity: the median and the largest (signed)
+    of its same-build changes, and its threshold."""
+    out = []
+    for quantity, (changes, limit) in spread.items():
+        largest = max(changes, key=abs)
+        out.append(f"| {name} | {metric} | {quantity} | {len(changes)} | "
+                   f"{statistics.median(map(abs, changes)) * 100:.2f}% | "
+                   f"{largest * 100:+.2f}% | {limit * 100:g}% |")
+    return out
 
 
 def cv_table(same):

@@ -248,15 +248,8 @@ def main(argv=None):
         print(f"calibrate: {e}", file=sys.stderr)
         return 2
     if args.output:
-        try:
-            with gbench_json.atomic_output(args.output) as f:  # whole or absent
-                f.write(text)
-        except OSError as e:
-            print(f"calibrate: cannot write {args.output}: {e.strerror}",
-                  file=sys.stderr)
-            return 1
-    else:
-        sys.stdout.write(text)
+        return gbench_json.write_whole(args.output, text, "calibrate")
+    sys.stdout.write(text)
     return 0
 
 

@@ -85,6 +85,7 @@ import json
 import math
 import os
 import re
+import sys
 import tempfile
 from dataclasses import dataclass, field
 
@@ -153,6 +154,18 @@ def atomic_output(path, binary=False):
         except OSError:
             pass
         raise
+
+
+def write_whole(path, text, tool):
+    """Writes text to path whole or not at all (atomic_output): 0, or 1
+    with one `TOOL: cannot write PATH: why` line on stderr."""
+    try:
+        with atomic_output(path) as f:
+            f.write(text)
+    except OSError as e:
+        print(f"{tool}: cannot write {path}: {e.strerror}", file=sys.stderr)
+        return 1
+    return 0
 
 
 # Thresholds of the load warnings (see load_warnings).

@@ -1542,12 +1542,7 @@ def main(argv=None):
     if not args.output:
         sys.stdout.write(text)
         return 0
-    try:
-        with gbench_json.atomic_output(args.output) as f:  # whole or absent
-            f.write(text)
-    except OSError as e:
-        print(f"report: cannot write {args.output}: {e.strerror}",
-              file=sys.stderr)
+    if gbench_json.write_whole(args.output, text, "report"):
         return 1
     print(args.output)
     return 0

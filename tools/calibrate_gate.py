@@ -178,7 +178,8 @@ def spread_rows(name, metric, spread):
         largest = max(changes, key=abs)
         out.append(f"| {name} | {metric} | {quantity} | {len(changes)} | "
                    f"{statistics.median(map(abs, changes)) * 100:.2f}% | "
-                   f"{largest * 100:+.2f}% | {limit * 100:g}% |")
+                   f"{largest * 100:+.2f}% | " + ("not gated" if limit ==
+                   gate.NOT_GATED else f"{limit * 100:g}%") + " |")
     return out
 
 

@@ -200,7 +200,9 @@ class GateTest(unittest.TestCase):
         runs = [step.get("run", "") for step in bench_steps()]
         self.assertTrue(any(r.startswith('tools/gate_ab.sh "$GATE_BASE" HEAD')
                             for r in runs), runs)
-        text = open(os.path.join(WORKFLOWS, "bench.yml")).read()
+        with open(os.path.join(WORKFLOWS, "bench.yml"),
+                  encoding="utf-8") as f:
+            text = f.read()
         for stale in ("gate-baseline", "NF_BENCH_BASELINE", "gate_sweep.sh"):
             self.assertNotIn(stale, text)
         checkout = bench_steps()[0]

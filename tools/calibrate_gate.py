@@ -13,10 +13,10 @@ by points, by the slope; the median and range of the slope's change; and
 which points were flagged how often (an offset should be flagged where it
 is large). For same-build pairs the flagged share is the false-positive
 rate, for a regression its detection rate. A second table gives, per
-kind of same-build pair, each gated quantity's change (a point's floor,
-the line's slope and intercept): the median of its size, the largest,
-and the threshold it is held to: what the thresholds are set from. A
-third gives the throughput's repetition CV per point of the same-build
+kind of pair, each gated quantity's change (a point's floor, the line's
+slope and intercept): the median of its size, the largest, the largest
+worse change whose interval is wholly worse, and the threshold it is held
+to: what the thresholds are set from. A third gives the throughput's repetition CV per point of the same-build
 sweeps (the spread of bits_per_s between one run's repetitions).
 
 A sweep is what gate.py takes as a side: a folder of runs, a
@@ -123,9 +123,23 @@ def judge(pairs, args):
                 r["which"][p] = r["which"].get(p, 0) + 1
             for x in [x for x in rows if x["metric"] == metric] + line:
                 limit = gate_threshold(x, metric, gate_args)
-                r["spread"].setdefault(x["point"], ([], limit))[0].append(
-                    x["change"])
+                r["spread"].setdefault(x["point"], ([], [], limit))
+                r["spread"][x["point"]][0].append(x["change"])
+                r["spread"][x["point"]][1].append(worse_beyond_doubt(
+                    x, metric))
     return out
+
+
+def worse_beyond_doubt(row, metric):
+    """The row's change in the worse direction (a cost: up; a rate:
+    down) when its whole interval is on the worse side, else None: the
+    gate flags such a change once it passes the threshold. None too for a
+    row without an interval (one run a side: the U test's rows)."""
+    if "ci" not in row:
+        return None
+    direction = gate.DIRECTION[metric] if row["metric"] == metric else 1
+    worse = sorted(c * direction for c in row["ci"])
+    return row["change"] * direction if worse[0] > 0 else None
 
 
 def gate_threshold(row, metric, gate_args):
@@ -151,12 +165,14 @@ def table(kinds, args):
            "| slope change: median (range) | points flagged (times) |",
            "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     spread = [
-        "", "Same-build spread: the change of each gated quantity between "
-        "two sweeps of one build (a point's floor; the line's slope and "
-        "intercept), against the threshold the gate holds it to.", "",
+        "", "Spread: the change of each gated quantity (a point's floor; "
+        "the line's slope and intercept) per kind of pair: the median of "
+        "its size, the largest, and the largest worse change whose 95% "
+        "interval is wholly worse (what the gate flags once it passes the "
+        "threshold), against the threshold.", "",
         "| pairs | metric | quantity | n | median abs. change | largest "
-        "change | threshold |", "| --- | --- | --- | ---: | ---: | ---: "
-        "| ---: |"]
+        "change | largest worse, interval wholly worse | threshold |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for name, pairs in kinds:
         n = len(pairs)
         for metric, r in judge(pairs, args).items():
@@ -164,22 +180,23 @@ def table(kinds, args):
             out.append(f"| {name} | {metric} | {n} | {r['any']}/{n} | "
                        f"{r['points']}/{n} | {r['slope']}/{n} | "
                        f"{fmt_changes(r['changes'])} | {which or '-'} |")
-            if name.endswith("same build"):
-                spread += spread_rows(name, metric, r["spread"])
+            spread += spread_rows(name, metric, r["spread"])
     rule = gate.rule(verdicts(*kinds[0][1][0], args)[2])
     return [f"Gate calibration: {rule}.", ""] + out + spread
 
 
 def spread_rows(name, metric, spread):
     """One row per gated quantity: the median and the largest (signed)
-    of its same-build changes, and its threshold."""
+    of its changes, the largest worse beyond doubt, and its threshold."""
     out = []
-    for quantity, (changes, limit) in spread.items():
+    for quantity, (changes, worse, limit) in spread.items():
         largest = max(changes, key=abs)
+        worse = [w for w in worse if w is not None]
         out.append(f"| {name} | {metric} | {quantity} | {len(changes)} | "
                    f"{statistics.median(map(abs, changes)) * 100:.2f}% | "
-                   f"{largest * 100:+.2f}% | " + ("not gated" if limit ==
-                   gate.NOT_GATED else f"{limit * 100:g}%") + " |")
+                   f"{largest * 100:+.2f}% | "
+                   + (f"{max(worse) * 100:+.2f}%" if worse else "-")
+                   + f" | {gate.fmt_threshold(limit)} |")
     return out
 
 

@@ -816,9 +816,13 @@ def side_label(run):
 def thresholds_text(table, metric_name=lambda m: m):
     """`hook_ns 3%, the rest 10%` of a table of thresholds."""
     rest = f", the rest {DEFAULT_THRESHOLD * 100:g}%"
-    return ", ".join(f"{metric_name(m)} " + (
-        "not gated" if v == NOT_GATED else f"{v * 100:g}%")
-        for m, v in table.items()) + rest
+    return ", ".join(f"{metric_name(m)} {fmt_threshold(v)}"
+                     for m, v in table.items()) + rest
+
+
+def fmt_threshold(v):
+    """`3%`, or `not gated`."""
+    return "not gated" if v == NOT_GATED else f"{v * 100:g}%"
 
 
 def rule(args):

@@ -300,6 +300,23 @@ class BetweenRunTest(fake_runs.TempFiles, unittest.TestCase):
         self.assertNotIn(f"{point(3000)} hook_ns", regressed)
         self.assertNotIn(f"{CHAIN} slope hook_ns", regressed)
 
+    def test_throughput_slope_reported_not_gated(self):
+        # the time per bit per rule 3x: the slope of 1/bits_per_s +200%,
+        # reported but never a regression; the points it drags below 75%
+        # of the baseline's throughput are
+        spb = fake_runs.SECONDS_PER_BIT
+        r = self.gate(fake_runs.noisy_sweep(SLOPE, seed=9),
+                      fake_runs.noisy_sweep(SLOPE, seed=10, seconds_per_bit=(
+                          spb[0], 3 * spb[1])))
+        self.assertIn("slopes hook_ns 1.75%, 1/bits_per_s not gated",
+                      r.stdout)
+        row = next(x for x in r.stdout.splitlines()
+                   if x.startswith(f"{CHAIN} slope") and "1/bits_per_s" in x)
+        self.assertTrue(row.endswith("unchanged"), row)
+        self.assertNotIn(f"{CHAIN} slope 1/bits_per_s", self.regressed(r))
+        self.assertIn(f"{point(3000)} bits_per_s", self.regressed(r))
+        self.assertEqual(r.returncode, 1, r.stdout)
+
     def test_one_file_on_a_side_falls_back(self):
         base = fake_runs.noisy_sweep(SLOPE, seed=7)
         r = self.gate(base[0], fake_runs.noisy_sweep(SLOPE, seed=8))

@@ -15,8 +15,9 @@ is large). For same-build pairs the flagged share is the false-positive
 rate, for a regression its detection rate. A second table gives, per
 kind of pair, each gated quantity's change (a point's floor, the line's
 slope and intercept): the median of its size, the largest, the largest
-worse change whose interval is wholly worse, and the threshold it is held
-to: what the thresholds are set from. A third gives the throughput's repetition CV per point of the same-build
+worse change the gate's permutation test holds beyond doubt (p < alpha),
+and the threshold it is held to: what the thresholds are set from. A
+third gives the throughput's repetition CV per point of the same-build
 sweeps (the spread of bits_per_s between one run's repetitions).
 
 A sweep is what gate.py takes as a side: a folder of runs, a
@@ -126,20 +127,20 @@ def judge(pairs, args):
                 r["spread"].setdefault(x["point"], ([], [], limit))
                 r["spread"][x["point"]][0].append(x["change"])
                 r["spread"][x["point"]][1].append(worse_beyond_doubt(
-                    x, metric))
+                    x, metric, gate_args.alpha))
     return out
 
 
-def worse_beyond_doubt(row, metric):
+def worse_beyond_doubt(row, metric, alpha):
     """The row's change in the worse direction (a cost: up; a rate:
-    down) when its whole interval is on the worse side, else None: the
-    gate flags such a change once it passes the threshold. None too for a
-    row without an interval (one run a side: the U test's rows)."""
-    if "ci" not in row:
+    down) when the permutation test puts it beyond doubt (p of a change
+    that far worse < alpha), else None: the gate flags such a change once
+    it passes the threshold. None too for a row without that test (one
+    run a side: the U test's rows)."""
+    if "p_worse" not in row or row["p_worse"] >= alpha:
         return None
     direction = gate.DIRECTION[metric] if row["metric"] == metric else 1
-    worse = sorted(c * direction for c in row["ci"])
-    return row["change"] * direction if worse[0] > 0 else None
+    return row["change"] * direction
 
 
 def gate_threshold(row, metric, gate_args):
@@ -167,11 +168,11 @@ def table(kinds, args):
     spread = [
         "", "Spread: the change of each gated quantity (a point's floor; "
         "the line's slope and intercept) per kind of pair: the median of "
-        "its size, the largest, and the largest worse change whose 95% "
-        "interval is wholly worse (what the gate flags once it passes the "
-        "threshold), against the threshold.", "",
+        "its size, the largest, and the largest worse change the permutation "
+        "test holds beyond doubt (p < alpha: what the gate flags once it "
+        "passes the threshold), against the threshold.", "",
         "| pairs | metric | quantity | n | median abs. change | largest "
-        "change | largest worse, interval wholly worse | threshold |",
+        "change | largest worse, p < alpha | threshold |",
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for name, pairs in kinds:
         n = len(pairs)

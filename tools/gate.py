@@ -28,21 +28,28 @@ highest of a rate); noise, from the table's placement in memory to a
 busy host, only adds time (so the minimum is the robust estimator of a
 timing, as in Chen and Revels, "Robust benchmarking in noisy
 environments", 2016). A point regressed when its floor is worse than its
-threshold (POINT_THRESHOLDS, else DEFAULT_THRESHOLD) and the 95%
-percentile interval of the change, from FLOOR_BOOTSTRAP resamples of each
-side's runs with replacement (runs are the independent samples; seed
-SLOPE_SEED), lies wholly on the worse side. The line too: for each family
+threshold (POINT_THRESHOLDS, else DEFAULT_THRESHOLD) and a permutation
+test over runs says it is no accident: the runs of both sides are pooled
+and split again into as many (every split, or PERMUTATIONS at random,
+seed SLOPE_SEED); p is the share of splits whose change is at least as
+far worse, and it must be below --alpha. Runs are the independent
+samples, and under "no change" the runs of an interleaved sweep
+(tools/gate_ab.sh) are exchangeable, so p is exact whatever the floor's
+distribution (a bootstrap interval of a minimum is too narrow: no
+resample's floor is below the sample's). With 3 runs a side no split is
+rarer than 1/20: such comparisons are gated on the thresholds alone and
+a note says so. The line too: for each family
 whose x is the rule count (not the remedies, not the Install families),
 and each lead (shape, payload, streams) of it, with at least 3 rule
 counts compared, the least-squares line y = a + b*rules through the
 floors (y: hook_ns, and 1/bits_per_s, the time per bit, linear in the
 hook time, where the rows carry bits_per_s; x: the baseline's rule
 counts, so a contender whose chains are longer at the same point is a
-steeper line), fitted again in every resample; its slope b (threshold
+steeper line), fitted again in every split; its slope b (threshold
 SLOPE_THRESHOLDS) and intercept a (its change relative to the baseline's
 floor at its fewest rules, INTERCEPT_THRESHOLDS) are rows of the table,
 gated like a point, and a section after the table gives both with their
-intervals. The floor of N repetitions depends on N: both sides must hold
+p. The floor of N repetitions depends on N: both sides must hold
 as many repetitions of each point (the same sweep), or the gate refuses
 them (exit 2). The thresholds come from tools/calibrate_gate.sh on the
 build machine: results/gate-calibration.md.
@@ -78,7 +85,8 @@ How:
     tools/gate.py BASELINE CONTENDER   (each a JSON file, a folder of
                                         runs, or FILE,FILE,...)
         [--threshold=T] [--slope-threshold=S] [--intercept-threshold=I]
-        [--alpha=0.05] [--min-reps=5]  (the U test of one run a side)
+        [--alpha=0.05]  (the U test, and the permutation test of several runs)
+        [--min-reps=5]  (the U test of one run a side)
         [--metrics=hook_ns,bits_per_s]
                                (default: what each family measures)
         [--rules=0,500,3000]   (gate only the baseline's points with these
@@ -124,6 +132,7 @@ also quotes the load context (other nf_bench processes, busy CPUs, load
 average) when it was high. The verdicts stand either way.
 """
 
+import itertools
 import math
 import os
 import statistics
@@ -145,7 +154,7 @@ DEFAULT_MIN_REPS = 5
 
 # Several runs a side (tools/gate_sweep.sh): each point's floor, the best
 # repetition of all runs (the lowest of a cost, the highest of a rate), with
-# a bootstrap over runs. Thresholds from tools/calibrate_gate.sh on the
+# a permutation test over runs. Thresholds from tools/calibrate_gate.sh on the
 # build machine (results/gate-calibration.md): a point's change (a metric
 # missing here: DEFAULT_THRESHOLD), a line's slope, and its intercept's
 # change relative to the baseline's floor at its fewest rules. --threshold,
@@ -153,7 +162,8 @@ DEFAULT_MIN_REPS = 5
 # Throughput (issue 18): over 48 interleaved pairs whose rules' cost
 # differed by 5% at most (which moves bits_per_s by about 1%), its floor
 # read up to 23.5% worse at a point and 21.3% at the intercept with the
-# interval wholly worse, and the slope of 1/bits_per_s up to +122%: the
+# change beyond doubt (p < 0.05), and the slope of 1/bits_per_s up to
+# +122%: the
 # points and the intercept are held to 25%, and that slope is reported,
 # not gated (NOT_GATED).
 NOT_GATED = math.inf
@@ -163,13 +173,18 @@ POINT_THRESHOLDS = {"hook_ns": 0.03, "bits_per_s": 0.25}
 POINT_MIN_CHANGE = {"hook_ns": 15.0}
 SLOPE_THRESHOLDS = {"hook_ns": 0.0175, "bits_per_s": NOT_GATED}
 INTERCEPT_THRESHOLDS = {"hook_ns": 0.40, "bits_per_s": 0.25}
-FLOOR_BOOTSTRAP = 2000
+SLOPE_SEED = 20261126  # every bootstrap and permutation: same files, same p
+# The permutation test of several runs a side: splits of the pooled runs
+# (all of them up to this many, else this many at random, seed SLOPE_SEED).
+PERMUTATIONS = 4000
+PERMUTATION_TEXT = (f"permutation test over runs, both sides' runs pooled "
+                    f"and split again: every split, or {PERMUTATIONS} at "
+                    f"random with seed {SLOPE_SEED}")
 
 REGRESSED, IMPROVED, UNCHANGED = "REGRESSED", "improved", "unchanged"
 
 # The slope section (reported, not gated: its thresholds are not yet
 # calibrated). Fixed seed: the same two files always print the same CI.
-SLOPE_SEED = 20261126
 SLOPE_BOOTSTRAP = 2000
 SLOPE_MIN_X = 3  # distinct rule counts: two always fit a line exactly
 RULES_X = "rules"  # the x counter of the families a slope is fitted to
@@ -309,53 +324,103 @@ def run_bests(run, point, metric, y_of=None):
     return {f: pick(v) for f, v in run.by_process(point, metric).items()}
 
 
-def floors(bests, direction, rng):
-    """(the floor over all runs, FLOOR_BOOTSTRAP floors over the runs
-    resampled with replacement) of a matrix runs x points of bests."""
-    bests = np.asarray(bests, dtype=float)
+def floors(bests, direction):
+    """The floor of each point (column) of a matrix runs x points of
+    bests, or of a stack of them (splits x runs x points): the lowest of
+    a cost, the highest of a rate."""
     pick = np.min if direction > 0 else np.max
-    draws = rng.integers(0, len(bests), (FLOOR_BOOTSTRAP, len(bests)))
-    return pick(bests, axis=0), pick(bests[draws], axis=1)
+    return pick(np.asarray(bests, dtype=float), axis=-2)
 
 
-def floor_verdict(change, lo, hi, direction, threshold):
-    """REGRESSED when worse by more than the threshold and the whole 95%
-    interval is on the worse side; improved likewise; else unchanged."""
-    worse, interval = change * direction, sorted((lo * direction,
-                                                  hi * direction))
-    if worse > threshold and interval[0] > 0:
+def splits(n, m, rng):
+    """(S x n, S x m) indexes into the n + m pooled runs of the two
+    sides: every split into n and m when there are at most PERMUTATIONS
+    of them, else the observed split (row 0) and PERMUTATIONS random
+    ones. Under "no change" the runs of an interleaved sweep are
+    exchangeable, so each split is as likely as the observed one."""
+    total = math.comb(n + m, n)
+    if total <= PERMUTATIONS:
+        firsts = np.array(list(itertools.combinations(range(n + m), n)))
+    else:
+        shuffled = rng.permuted(np.tile(np.arange(n + m), (PERMUTATIONS, 1)),
+                                axis=1)
+        firsts = np.vstack([np.arange(n), np.sort(shuffled[:, :n], axis=1)])
+    rest = np.ones((len(firsts), n + m), dtype=bool)
+    rest[np.arange(len(firsts))[:, None], firsts] = False
+    return firsts, np.nonzero(rest)[1].reshape(len(firsts), m)
+
+
+def min_p(n, m):
+    """The smallest p the permutation test can give for n vs m runs."""
+    return 1.0 / math.comb(n + m, n) if math.comb(n + m, n) <= \
+        PERMUTATIONS else 1.0 / (PERMUTATIONS + 1)
+
+
+def p_values(changes, direction):
+    """(p worse, p better) of the observed change, changes[0] (the
+    identity split is row 0 of splits() either way), among all splits':
+    the share at least as far on the worse (better) side."""
+    worse = np.nan_to_num(np.asarray(changes) * direction, nan=-np.inf)
+    slack = 1e-12 * abs(worse[0]) if np.isfinite(worse[0]) else 0.0
+    return (float(np.mean(worse >= worse[0] - slack)),
+            float(np.mean(worse <= worse[0] + slack)))
+
+
+def permutation_rows(base_bests, cont_bests, direction, statistics_of):
+    """(observed changes, (p worse, p better) of each) of the statistics
+    statistics_of(old floors, new floors) -> [changes], computed for
+    every split of the pooled runs (matrices runs x points)."""
+    base = np.asarray(base_bests, dtype=float)
+    pool = np.vstack([base, np.asarray(cont_bests, dtype=float)])
+    firsts, rest = splits(len(base), len(pool) - len(base),
+                          np.random.default_rng(SLOPE_SEED))
+    with np.errstate(all="ignore"):
+        changes = statistics_of(floors(pool[firsts], direction),
+                                floors(pool[rest], direction))
+    return [(float(c[0]), p_values(c, direction)) for c in changes]
+
+
+def floor_verdict(change, p_worse, p_better, direction, threshold, alpha):
+    """REGRESSED when worse by more than the threshold and a split of the
+    runs as far worse is rarer than alpha; improved likewise; else
+    unchanged."""
+    worse = change * direction
+    if worse > threshold and p_worse < alpha:
         return REGRESSED
-    if worse < -threshold and interval[1] < 0:
+    if worse < -threshold and p_better < alpha:
         return IMPROVED
     return UNCHANGED
 
 
-def interval(changes):
-    """The 95% percentile interval of bootstrapped changes."""
-    with np.errstate(all="ignore"):
-        lo, hi = np.nanpercentile(changes, [2.5, 97.5])
-    return float(lo), float(hi)
+def floor_row(row, change, p, direction, threshold, args):
+    """A row of several runs a side completed: its change, the permutation
+    test's p of its direction, its verdict."""
+    n, m = row["n_old"], row["n_new"]
+    row.update(change=change, p_worse=p[0], p_better=p[1],
+               p=p[0] if change * direction >= 0 else p[1],
+               tested=min_p(n, m) < args.alpha)
+    row["verdict"] = floor_verdict(
+        change, *(p if row["tested"] else (0.0, 0.0)), direction, threshold,
+        args.alpha)
+    return row
 
 
 def compare_floors(base, cont, point, metric, args):
     """The row of a point with several runs a side: the change of its
-    floor and a bootstrap over runs."""
+    floor and the permutation test over runs."""
     direction = DIRECTION[metric]
-    rng = np.random.default_rng(SLOPE_SEED)
-    (old,), olds = floors([[v] for v in run_bests(base, point, metric)
-                           .values()], direction, rng)
-    (new,), news = floors([[v] for v in run_bests(cont, point, metric)
-                           .values()], direction, rng)
-    with np.errstate(all="ignore"):
-        lo, hi = interval((news[:, 0] - olds[:, 0]) / np.abs(olds[:, 0]))
+    sides = [[[v] for v in run_bests(run, point, metric).values()]
+             for run in (base, cont)]
+    old, new = (float(floors(s, direction)[0]) for s in sides)
+    [(change, p)] = permutation_rows(
+        *sides, direction, lambda a, b: [(b[:, 0] - a[:, 0])
+                                         / np.abs(a[:, 0])])
     row = {"point": point, "metric": metric, "n_old": base.runs,
            "n_new": cont.runs, "observed": observed_by(base, cont, point),
-           "old": float(old), "new": float(new), "p": None, "tested": True,
-           "ci": (lo, hi)}
-    row["change"] = relative_change(row["old"], row["new"])
-    row["verdict"] = floor_verdict(row["change"], lo, hi, direction,
-                                   point_threshold(metric, args))
-    if abs(row["new"] - row["old"]) < POINT_MIN_CHANGE.get(metric, 0.0):
+           "old": old, "new": new}
+    floor_row(row, relative_change(old, new), p, direction,
+              point_threshold(metric, args), args)
+    if abs(new - old) < POINT_MIN_CHANGE.get(metric, 0.0):
         row["verdict"] = UNCHANGED
     return row
 
@@ -549,61 +614,66 @@ def line_rows(base, cont, common, args):
         lines.append(line_text(title, metric, new_rows))
     return rows, section(
         f"Lines over the rule counts, GATED (least squares y = a + b*rules "
-        f"through the floors; 95% intervals: bootstrap over runs, B = "
-        f"{FLOOR_BOOTSTRAP}, seed {SLOPE_SEED}; x: the baseline's rule "
+        f"through the floors; p: {PERMUTATION_TEXT}; x: the baseline's rule "
         f"counts; the intercept's change in % of the baseline's floor at "
         f"its fewest rules):", lines, "no line", notes)
 
 
-def side_floor_fits(run, metric, points, xs, rng):
-    """((a, b) through the floors, (B intercepts, B slopes) through the
-    floors of runs resampled), over the runs that have every point;
-    ValueError when fewer than two do."""
+def side_floor_bests(run, metric, points):
+    """The matrix runs x points of one side's bests of y (a cost), over
+    its runs that have every point; ValueError when fewer than two do."""
     y_of = SLOPE_METRICS[metric][1]
     bests = [run_bests(run, p, metric, y_of) for p in points]
     files = sorted(set.intersection(*(set(b) for b in bests)))
     if len(files) < 2:
         raise ValueError(f"{run.path}: {len(files)} run(s) with every point")
-    floor, draws = floors([[b[f] for b in bests] for f in files], 1, rng)
+    return [[b[f] for b in bests] for f in files]
+
+
+def line_changes(xs, y0):
+    """statistics_of for permutation_rows: (the slope's relative change,
+    the intercept's change relative to y0) of the least-squares lines
+    through two stacks of floors (splits x points)."""
     x = np.asarray(xs, dtype=float)
     dx = x - x.mean()
-    slopes = (draws - draws.mean(axis=1, keepdims=True)) @ dx / (dx @ dx)
-    return (fit_line(xs, floor),
-            (draws.mean(axis=1) - slopes * x.mean(), slopes), floor[0])
+
+    def fits(floor):
+        slope = (floor - floor.mean(axis=1, keepdims=True)) @ dx / (dx @ dx)
+        return floor.mean(axis=1) - slope * x.mean(), slope
+
+    def changes(old, new):
+        (a_old, b_old), (a_new, b_new) = fits(old), fits(new)
+        return [(b_new - b_old) / np.abs(b_old), (a_new - a_old) / y0]
+    return changes
 
 
 def line_floor_rows(title, metric, sides, points, xs, args):
     """The slope row and the intercept row of one line (y a cost: up is
     worse); the intercept's change relative to the baseline's floor at
     its fewest rules (an intercept itself may be near 0)."""
-    rng = np.random.default_rng(SLOPE_SEED)
-    (old, old_draws, y0), (new, new_draws, _) = [
-        side_floor_fits(run, metric, points, xs, rng) for run in sides]
+    bests = [side_floor_bests(run, metric, points) for run in sides]
+    (old, new) = (fit_line(xs, floors(b, 1)) for b in bests)
+    y0 = abs(float(floors(bests[0], 1)[0])) or 1.0
+    tests = permutation_rows(*bests, 1, line_changes(xs, y0))
     rows = []
-    for i, what in ((1, "slope"), (0, "intercept")):
-        scale = abs(old[1]) if i else abs(y0)
-        with np.errstate(all="ignore"):
-            changes = ((new_draws[i] - old_draws[i])
-                       / (np.abs(old_draws[i]) if i else scale))
-        lo, hi = interval(changes)
-        change = (new[i] - old[i]) / scale if scale else 0.0
-        rows.append({
-            "point": f"{title} {what}", "metric": SLOPE_METRICS[metric][0],
-            "n_old": sides[0].runs, "n_new": sides[1].runs, "observed": "",
-            "old": old[i], "new": new[i], "change": change, "p": None,
-            "tested": True, "ci": (lo, hi),
-            "verdict": floor_verdict(change, lo, hi, 1, line_threshold(
-                what, metric, args))})
+    for i, what, (_, p) in zip((1, 0), ("slope", "intercept"), tests):
+        scale = abs(old[1]) if i else y0
+        row = {"point": f"{title} {what}", "metric": SLOPE_METRICS[metric][0],
+               "n_old": len(bests[0]), "n_new": len(bests[1]),
+               "observed": "", "old": old[i], "new": new[i]}
+        rows.append(floor_row(row, (new[i] - old[i]) / scale if scale
+                              else 0.0, p, 1,
+                              line_threshold(what, metric, args), args))
     return rows
 
 
 def line_text(title, metric, rows):
-    """`Chain hook_ns: slope 4.2 -> 4.33 ns/rule (+3.00%, 95% CI +2.1% ..
-    +3.9%); intercept 130 -> 131 ns (+0.7%, ...); 8 vs 8 runs`."""
+    """`Chain hook_ns: slope 4.2 -> 4.33 ns/rule (+3.00%, p 0.0012);
+    intercept 130 -> 131 ns (+0.70%, p 0.31); 8 vs 8 runs`."""
     label, _, unit = SLOPE_METRICS[metric]
     parts = [f"{row['point'].split()[-1]} {row['old']:.4g} -> "
-             f"{row['new']:.4g} {per} ({fmt_change(row['change'])}, 95% CI "
-             f"{fmt_change(row['ci'][0])} .. {fmt_change(row['ci'][1])})"
+             f"{row['new']:.4g} {per} ({fmt_change(row['change'])}, p "
+             f"{row['p']:.2g})"
              for row, per in zip(rows, (f"{unit}/rule", unit))]
     return (f"{title} {label}: {'; '.join(parts)}; {rows[0]['n_old']} vs "
             f"{rows[0]['n_new']} runs")
@@ -629,10 +699,7 @@ def observed_by(base, cont, point):
 
 def fmt_row(row, name_width, metric_width=13):
     change = fmt_change(row["change"])
-    if "ci" in row:
-        p = f"{row['ci'][0] * 100:+.1f}..{row['ci'][1] * 100:+.1f}%"
-    else:
-        p = "-" if row["p"] is None else f"{row['p']:.4f}"
+    p = "-" if row["p"] is None else f"{row['p']:.4f}"
     verdict_text = row["verdict"] + ("" if row["tested"] else "*")
     if row["observed"]:
         verdict_text += f"  [observed: {row['observed']}]"
@@ -672,8 +739,9 @@ def parse_args(argv):
                                      + thresholds_text(INTERCEPT_THRESHOLDS)
                                      + ")"))
     parser.add_argument("--alpha", default=str(DEFAULT_ALPHA),
-                        help="significance level of the U test, one run a "
-                             "side (default %(default)s)")
+                        help="significance level of the U test (one run a "
+                             "side) and of the permutation test (several) "
+                             "(default %(default)s)")
     parser.add_argument("--metrics", default="",
                         help="comma-separated, from: " + ", ".join(DIRECTION)
                              + "; each point is gated on those its rows "
@@ -798,10 +866,10 @@ def table(base, cont, rows, args):
     name_width = max([len("Benchmark")] + [len(r["point"]) for r in rows]) + 2
     # 13 fits hook_ns and bits_per_s; connections_per_s needs more
     metric_width = max([13] + [len(r["metric"]) + 1 for r in rows])
-    old, new, test = (("Old floor", "New floor", "95% CI") if args.between
-                      else ("Old median", "New median", "p-value"))
+    old, new = (("Old floor", "New floor") if args.between
+                else ("Old median", "New median"))
     header = (f"{'Benchmark':<{name_width}}{'Metric':<{metric_width}}"
-              f"{old:>12}{new:>12}{'Change':>11}{test:>16}  Verdict")
+              f"{old:>12}{new:>12}{'Change':>11}{'p-value':>16}  Verdict")
     return ([f"baseline:  {base.path} ({side_label(base)})",
              f"contender: {cont.path} ({side_label(cont)})", rule(args), "",
              header, "-" * len(header)]
@@ -847,8 +915,8 @@ def rule(args):
     return ("regressed = the floor (the best repetition of all runs: the "
             "lowest of a cost, the highest of a rate) worse by more than the "
             f"threshold ({'; '.join(parts)}; and a point by at least "
-            f"{least}) and the 95% bootstrap interval over runs wholly on "
-            "the worse side")
+            f"{least}) and p < {args.alpha:g}, the share of splits at "
+            f"least as far worse ({PERMUTATION_TEXT})")
 
 
 def untested_note(rows, args):
@@ -857,6 +925,14 @@ def untested_note(rows, args):
     if not untested:
         return []
     sizes = sorted({(r["n_old"], r["n_new"]) for r in untested})
+    if args.between:
+        why = "; ".join(f"{n} vs {m} runs (smallest possible p "
+                        f"{min_p(n, m):.3g})" for n, m in sizes)
+        return [f"* permutation test NOT possible for {len(untested)} of "
+                f"{len(rows)} comparisons: {why}, not below {args.alpha:g}. "
+                "These are gated on the thresholds ALONE (noise can pass "
+                "for a change); give 4 or more runs a side "
+                "(tools/gate_sweep.sh runs 8)."]
     why = "; ".join(
         f"{n} vs {m} repetitions (smallest possible p "
         f"{min_two_sided_p(n, m):.3g})" for n, m in sizes)
@@ -945,7 +1021,8 @@ def compare(base, cont, common, args):
 def report(base, cont, compared, args, failed, missing, only_cont, common):
     """The table, its notes and the summary line, as lines of text."""
     rows, lines, section = compared
-    return (table(base, cont, rows + lines, args) + untested_note(rows, args)
+    return (table(base, cont, rows + lines, args)
+            + untested_note(rows + lines, args)
             + one_run_note(base, cont, args) + ungated_note(common, args)
             + points_notes(base, failed, missing, only_cont)
             + observer_note(base, cont, rows) + load_note(base, cont)

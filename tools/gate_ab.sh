@@ -9,27 +9,31 @@
 # input). A stored baseline from another machine, or sweeps minutes apart,
 # mislead: the machine changes (results/gate-calibration.md).
 #   tools/gate_ab.sh BASE_REV [HEAD_REV=HEAD] [--base-flags=FLAGS]
-#                    [--head-flags=FLAGS] [--out=DIR]
+#                    [--head-flags=FLAGS] [--out=DIR] [--pairs=N]
 # FLAGS: nf_bench flags for one side only, e.g.
 # --head-flags=--scale_rules=1.03 (a known regression, to check the gate).
 # DIR (default results/runs/gate-ab-<date>) gets base/, head/, gate.txt and
-# the figure base-vs-head.png/.svg. About 5 minutes with both builds cached.
+# the figure base-vs-head.png/.svg. N pairs of processes (default 8, at
+# least 4: the permutation test cannot reach p < 0.05 with 3 a side):
+# about 36 s a pair, so 8 pairs take about 5 minutes with both builds
+# cached; 16 catch a 3% slope more often (results/gate-calibration.md).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
   echo "gate_ab: $1; usage: tools/gate_ab.sh BASE_REV [HEAD_REV]" \
-    "[--base-flags=FLAGS] [--head-flags=FLAGS] [--out=DIR]" >&2
+    "[--base-flags=FLAGS] [--head-flags=FLAGS] [--out=DIR] [--pairs=N]" >&2
   exit 2
 }
 
-revs=() base_flags='' head_flags='' out=''
+revs=() base_flags='' head_flags='' out='' pairs=''
 for arg in "$@"; do
   case $arg in
   --base-flags=*) base_flags=${arg#*=} ;;
   --head-flags=*) head_flags=${arg#*=} ;;
   --out=*) out=${arg#*=} ;;
-  -h | --help) sed -n '2,17p' "$0" | cut -c3-; exit 0 ;;
+  --pairs=*) pairs=${arg#*=} ;;
+  -h | --help) sed -n '2,19p' "$0" | cut -c3-; exit 0 ;;
   -*) usage "unknown option '$arg'" ;;
   *) revs+=("$arg") ;;
   esac
@@ -37,6 +41,9 @@ done
 ((${#revs[@]} >= 1)) || usage "give the base revision"
 ((${#revs[@]} <= 2)) || usage "at most two revisions, got ${#revs[@]}"
 [[ ${#revs[@]} == 2 ]] || revs+=(HEAD)
+[[ -z $pairs || ($pairs =~ ^[0-9]+$ && $pairs -ge 4 && $pairs -le 1000) ]] ||
+  usage "bad --pairs='$pairs': give a whole number from 4 (the permutation \
+test needs 4 runs a side to reach p < 0.05)"
 [[ -n $out ]] || out="$root/results/runs/gate-ab-$(date +%Y%m%d-%H%M%S)"
 if [[ -e $out/base || -e $out/head ]]; then
   usage "$out already holds a comparison; give a new --out folder"
@@ -58,6 +65,7 @@ as_root "$0" "$@"
 source "$root/tools/lib/interruptible.sh"
 # shellcheck source=SCRIPTDIR/lib/gate_sweep.sh
 source "$root/tools/lib/gate_sweep.sh"
+pairs=${pairs:-$GATE_RUNS}
 
 # build_rev SHA: build-gate/SHA/build/nf_bench of that commit, built once.
 build_rev() {
@@ -108,7 +116,7 @@ side() {
 }
 
 start=$SECONDS
-for ((i = 1; i <= GATE_RUNS; i++)); do
+for ((i = 1; i <= pairs; i++)); do
   if ((RANDOM % 2)); then side base "$i"; side head "$i"; else
     side head "$i"; side base "$i"; fi
 done
@@ -125,6 +133,6 @@ cat "$out/gate.txt"
   echo "gate_ab: no figure (plot.py failed)" >&2
 echo "gate_ab: base ${shas[0]:0:12}${base_flags:+ ($base_flags)}, head" \
   "${shas[1]:0:12}${head_flags:+ ($head_flags)}: exit $status;" \
-  "build ${built_s} s, sweep ${swept_s} s ($GATE_RUNS pairs), gate" \
+  "build ${built_s} s, sweep ${swept_s} s ($pairs pairs), gate" \
   "${gated_s} s; in $out"
 exit "$status"

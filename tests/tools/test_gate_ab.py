@@ -46,6 +46,10 @@ class GateAbUsageTest(unittest.TestCase):
                                    "unknown option '--bogus'"),
                 "a used --out": (("HEAD", f"--out={used}"),
                                  "already holds a comparison"),
+                "too few pairs": (("HEAD", "--pairs=3"),
+                                  "bad --pairs='3'"),
+                "pairs not a number": (("HEAD", "--pairs=8x"),
+                                       "bad --pairs='8x'"),
             }
             for name, (args, words) in cases.items():
                 with self.subTest(case=name):

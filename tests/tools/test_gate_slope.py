@@ -6,17 +6,22 @@ relative change with a bootstrap 95% interval; reported, never a verdict.
 Several runs a side (BetweenRunTest, fake_runs.noisy_sweep: 8 processes of
 the gate's sweep, each with its own between-run factor): the floor of each
 point (its best repetition) and the line through the floors, with a
-bootstrap over runs, gated:
+permutation test over runs (both sides' runs pooled and split again),
+gated:
   * same-build pairs with between-run noise (1%) are never flagged, over
-    ten seeds; with 3% between-run noise the slope's CI widens with it;
+    ten seeds; 5% between-run noise hides a 3% steeper slope (its p
+    grows more than 5-fold);
   * a 3% and a 5% steeper line fail on the slope (change within 1% of the
-    truth, CI holding it and excluding 0);
+    truth, p < 0.05);
   * an offset of 30 rules fails at Chain/0 and Chain/500 and on the
     intercept, not on the slope;
   * a single file on one side falls back to the U test, says that it
     cannot see the spread between runs, and reports the slope ungated;
   * sides with different repetition counts are refused (exit 2);
-  * floors and floor_verdict on known numbers.
+  * floors, floor_verdict and the permutation test's p on known numbers
+    (3 vs 3 runs, all new worse: p = 1/20; 4 vs 4: 1/70); 3 runs a side
+    cannot reach p < 0.05, are gated on the thresholds alone, and a note
+    says so.
 
 Synthetic sweeps from fake_runs.noisy_line(): a known line with seeded
 between-run noise (a factor per repetition and one per point).
@@ -260,18 +265,23 @@ class BetweenRunTest(fake_runs.TempFiles, unittest.TestCase):
                           r.stdout)
             self.assertIn(" slopes and intercepts)", r.stdout)
 
-    def test_between_run_noise_widens_the_interval(self):
-        widths = []
-        for between in (0.002, 0.03):
+    def slope_p(self, result):
+        """(change in %, p) of the Chain hook_ns slope in the Lines."""
+        change, p = re.search(r"slope [\d.]+ -> [\d.]+ ns/rule \(([+-][\d.]+)%"
+                              r", p ([\d.e-]+)\)", self.line(result)).groups()
+        return float(change), float(p)
+
+    def test_between_run_noise_hides_a_small_change(self):
+        ps = []
+        for between in (0.002, 0.05):
             r = self.gate(fake_runs.noisy_sweep(SLOPE, between=between,
                                                 within=0.002, seed=1),
-                          fake_runs.noisy_sweep(SLOPE, between=between,
+                          fake_runs.noisy_sweep(SLOPE * 1.03,
+                                                between=between,
                                                 within=0.002, seed=2))
-            self.assertEqual(r.returncode, 0, r.stdout)
-            lo, hi = re.search(r"95% CI ([+-][\d.]+)% \.\. ([+-][\d.]+)%",
-                               self.line(r)).groups()
-            widths.append(float(hi) - float(lo))
-        self.assertGreater(widths[1], 5 * widths[0], widths)
+            ps.append(self.slope_p(r)[1])
+        self.assertLess(ps[0], 0.05, ps)
+        self.assertGreater(ps[1], 5 * ps[0], ps)
 
     def test_steeper_line_fails_on_the_slope(self):
         for scale in (1.03, 1.05):
@@ -279,14 +289,10 @@ class BetweenRunTest(fake_runs.TempFiles, unittest.TestCase):
                           fake_runs.noisy_sweep(SLOPE * scale, seed=4))
             self.assertEqual(r.returncode, 1, r.stdout)
             self.assertIn(f"{CHAIN} slope hook_ns", self.regressed(r))
-            change, lo, hi = (float(v) for v in re.search(
-                r"slope [\d.]+ -> [\d.]+ ns/rule \(([+-][\d.]+)%, 95% CI "
-                r"([+-][\d.]+)% \.\. ([+-][\d.]+)%\)", self.line(r)).groups())
-            truth = (scale - 1) * 100
-            self.assertLess(abs(change - truth), 1.0, self.line(r))
-            self.assertLess(lo, truth)
-            self.assertGreater(hi, truth)
-            self.assertGreater(lo, 0.0)
+            change, p = self.slope_p(r)
+            self.assertLess(abs(change - (scale - 1) * 100), 1.0,
+                            self.line(r))
+            self.assertLess(p, 0.05, self.line(r))
 
     def test_offset_fails_where_it_is_large(self):
         r = self.gate(fake_runs.noisy_sweep(SLOPE, seed=5),
@@ -338,21 +344,57 @@ class BetweenRunTest(fake_runs.TempFiles, unittest.TestCase):
                          r"gate sweeps of the same size")
 
     def test_floors_and_verdicts_on_known_numbers(self):
-        rng = gate.np.random.default_rng(1)
-        floor, draws = gate.floors([[3.0, 9.0], [2.0, 8.0], [4.0, 7.0]], 1,
-                                   rng)
+        floor = gate.floors([[3.0, 9.0], [2.0, 8.0], [4.0, 7.0]], 1)
         self.assertEqual(list(floor), [2.0, 7.0])
-        self.assertEqual(draws.shape, (gate.FLOOR_BOOTSTRAP, 2))
-        self.assertTrue((draws[:, 0] >= 2.0).all())
-        self.assertEqual(set(draws[:, 0]), {2.0, 3.0, 4.0})
-        floor, _ = gate.floors([[3.0], [5.0]], -1, rng)  # a rate: highest
-        self.assertEqual(list(floor), [5.0])
-        v = gate.floor_verdict
-        self.assertEqual(v(0.05, 0.01, 0.07, 1, 0.03), gate.REGRESSED)
-        self.assertEqual(v(0.05, -0.01, 0.07, 1, 0.03), gate.UNCHANGED)
-        self.assertEqual(v(0.02, 0.01, 0.03, 1, 0.03), gate.UNCHANGED)
-        self.assertEqual(v(-0.05, -0.07, -0.01, -1, 0.03), gate.REGRESSED)
-        self.assertEqual(v(-0.05, -0.07, -0.01, 1, 0.03), gate.IMPROVED)
+        self.assertEqual(list(gate.floors([[3.0], [5.0]], -1)), [5.0])
+        v = gate.floor_verdict  # change, p worse, p better, direction, ...
+        self.assertEqual(v(0.05, 0.01, 0.99, 1, 0.03, 0.05), gate.REGRESSED)
+        self.assertEqual(v(0.05, 0.06, 0.95, 1, 0.03, 0.05), gate.UNCHANGED)
+        self.assertEqual(v(0.02, 0.01, 0.99, 1, 0.03, 0.05), gate.UNCHANGED)
+        self.assertEqual(v(-0.05, 0.01, 0.99, -1, 0.03, 0.05),
+                         gate.REGRESSED)
+        self.assertEqual(v(-0.05, 0.99, 0.01, 1, 0.03, 0.05), gate.IMPROVED)
+
+    def test_permutation_p_on_known_numbers(self):
+        def change(a, b):
+            return [(b[:, 0] - a[:, 0]) / a[:, 0]]
+        # every new run worse than every old: only the observed split of
+        # the C(6, 3) = 20 puts the floors this far apart
+        [(c, (worse, better))] = gate.permutation_rows(
+            [[1.0], [2.0], [3.0]], [[4.0], [5.0], [6.0]], 1, change)
+        self.assertEqual((c, worse, better), (3.0, 1 / 20, 1.0))
+        self.assertEqual(gate.min_p(3, 3), 1 / 20)
+        [(_, (worse, _))] = gate.permutation_rows(
+            [[1.0], [2.0], [3.0], [4.0]], [[5.0], [6.0], [7.0], [8.0]], 1,
+            change)
+        self.assertEqual(worse, 1 / 70)
+        # a rate: down is worse
+        [(c, (worse, _))] = gate.permutation_rows(
+            [[8.0], [7.0], [6.0], [5.0]], [[4.0], [3.0], [2.0], [1.0]], -1,
+            change)
+        self.assertEqual((c, worse), (-0.5, 1 / 70))
+        # the same runs on both sides: 5 of the 6 splits are as far worse
+        # (all but the one putting both 3s first)
+        [(c, (worse, _))] = gate.permutation_rows(
+            [[1.0], [3.0]], [[1.0], [3.0]], 1, change)
+        self.assertEqual((c, worse), (0.0, 5 / 6))
+        # 8 vs 8 runs: C(16, 8) = 12870 splits, PERMUTATIONS drawn, seeded
+        firsts, rest = gate.splits(8, 8, gate.np.random.default_rng(0))
+        self.assertEqual(firsts.shape, (gate.PERMUTATIONS + 1, 8))
+        self.assertEqual(list(firsts[0]), list(range(8)))
+        self.assertTrue(all(sorted([*a, *b]) == list(range(16))
+                            for a, b in zip(firsts, rest)))
+        self.assertEqual(gate.min_p(8, 8), 1 / (gate.PERMUTATIONS + 1))
+
+    def test_three_runs_a_side_gated_on_thresholds_alone(self):
+        r = self.gate(fake_runs.noisy_sweep(SLOPE, seed=3)[:3],
+                      fake_runs.noisy_sweep(SLOPE * 1.05, seed=4)[:3])
+        self.assertIn("* permutation test NOT possible for 12 of 12 "
+                      "comparisons: 3 vs 3 runs (smallest possible p 0.05)",
+                      r.stdout)
+        self.assertIn(f"{CHAIN} slope hook_ns", self.regressed(r))
+        self.assertEqual(r.returncode, 1, r.stdout)
+
 
 if __name__ == "__main__":
     unittest.main()

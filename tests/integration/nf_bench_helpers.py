@@ -178,6 +178,17 @@ def rows_by_point(report):
             for row in report["benchmarks"]}
 
 
+def floors_by_point(report, counter):
+    """{point: the lowest `counter` of its repetitions} (the floor, as
+    the gate takes it: noise only adds time), over the iteration rows."""
+    out = {}
+    for row in report["benchmarks"]:
+        if row.get("run_type") == "iteration" and counter in row:
+            point = row["name"].rsplit("/", 1)[0]
+            out[point] = min(out.get(point, row[counter]), row[counter])
+    return out
+
+
 def benchmarks_by_rules(report):
     """{rules: row} of the report's successful benchmark runs, keyed by each
     row's `rules` counter. Aggregates (mean, median ...) and failed runs

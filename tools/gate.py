@@ -163,9 +163,8 @@ DEFAULT_MIN_REPS = 5
 # differed by 5% at most (which moves bits_per_s by about 1%), its floor
 # read up to 23.5% worse at a point and 21.3% at the intercept with the
 # change beyond doubt (p < 0.05), and the slope of 1/bits_per_s up to
-# +122%: the
-# points and the intercept are held to 25%, and that slope is reported,
-# not gated (NOT_GATED).
+# +122%: the points and the intercept are held to 25%, and that slope is
+# reported, not gated (NOT_GATED).
 NOT_GATED = math.inf
 POINT_THRESHOLDS = {"hook_ns": 0.03, "bits_per_s": 0.25}
 # ... and by at least this much in the metric's unit: at 0 rules the floor
@@ -183,8 +182,8 @@ PERMUTATION_TEXT = (f"permutation test over runs, both sides' runs pooled "
 
 REGRESSED, IMPROVED, UNCHANGED = "REGRESSED", "improved", "unchanged"
 
-# The slope section (reported, not gated: its thresholds are not yet
-# calibrated). Fixed seed: the same two files always print the same CI.
+# The slope section of one run a side (reported, not gated: its
+# thresholds are not calibrated); its bootstrap too draws with SLOPE_SEED.
 SLOPE_BOOTSTRAP = 2000
 SLOPE_MIN_X = 3  # distinct rule counts: two always fit a line exactly
 RULES_X = "rules"  # the x counter of the families a slope is fitted to
@@ -352,13 +351,12 @@ def splits(n, m, rng):
 
 def min_p(n, m):
     """The smallest p the permutation test can give for n vs m runs."""
-    return 1.0 / math.comb(n + m, n) if math.comb(n + m, n) <= \
-        PERMUTATIONS else 1.0 / (PERMUTATIONS + 1)
+    return 1.0 / min(math.comb(n + m, n), PERMUTATIONS + 1)
 
 
 def p_values(changes, direction):
     """(p worse, p better) of the observed change, changes[0] (the
-    identity split is row 0 of splits() either way), among all splits':
+    observed split is row 0 of splits() either way), among all splits':
     the share at least as far on the worse (better) side."""
     worse = np.nan_to_num(np.asarray(changes) * direction, nan=-np.inf)
     slack = 1e-12 * abs(worse[0]) if np.isfinite(worse[0]) else 0.0
@@ -366,10 +364,10 @@ def p_values(changes, direction):
             float(np.mean(worse <= worse[0] + slack)))
 
 
-def permutation_rows(base_bests, cont_bests, direction, statistics_of):
-    """(observed changes, (p worse, p better) of each) of the statistics
-    statistics_of(old floors, new floors) -> [changes], computed for
-    every split of the pooled runs (matrices runs x points)."""
+def permutation_ps(base_bests, cont_bests, direction, statistics_of):
+    """[(p worse, p better)] of each statistic of statistics_of(old
+    floors, new floors) -> [changes], computed for every split of the
+    pooled runs (matrices runs x points)."""
     base = np.asarray(base_bests, dtype=float)
     pool = np.vstack([base, np.asarray(cont_bests, dtype=float)])
     firsts, rest = splits(len(base), len(pool) - len(base),
@@ -377,7 +375,7 @@ def permutation_rows(base_bests, cont_bests, direction, statistics_of):
     with np.errstate(all="ignore"):
         changes = statistics_of(floors(pool[firsts], direction),
                                 floors(pool[rest], direction))
-    return [(float(c[0]), p_values(c, direction)) for c in changes]
+    return [p_values(c, direction) for c in changes]
 
 
 def floor_verdict(change, p_worse, p_better, direction, threshold, alpha):
@@ -412,9 +410,8 @@ def compare_floors(base, cont, point, metric, args):
     sides = [[[v] for v in run_bests(run, point, metric).values()]
              for run in (base, cont)]
     old, new = (float(floors(s, direction)[0]) for s in sides)
-    [(change, p)] = permutation_rows(
-        *sides, direction, lambda a, b: [(b[:, 0] - a[:, 0])
-                                         / np.abs(a[:, 0])])
+    [p] = permutation_ps(*sides, direction, lambda a, b: [
+        (b[:, 0] - a[:, 0]) / np.abs(a[:, 0])])
     row = {"point": point, "metric": metric, "n_old": base.runs,
            "n_new": cont.runs, "observed": observed_by(base, cont, point),
            "old": old, "new": new}
@@ -631,7 +628,7 @@ def side_floor_bests(run, metric, points):
 
 
 def line_changes(xs, y0):
-    """statistics_of for permutation_rows: (the slope's relative change,
+    """statistics_of for permutation_ps: (the slope's relative change,
     the intercept's change relative to y0) of the least-squares lines
     through two stacks of floors (splits x points)."""
     x = np.asarray(xs, dtype=float)
@@ -654,9 +651,9 @@ def line_floor_rows(title, metric, sides, points, xs, args):
     bests = [side_floor_bests(run, metric, points) for run in sides]
     (old, new) = (fit_line(xs, floors(b, 1)) for b in bests)
     y0 = abs(float(floors(bests[0], 1)[0])) or 1.0
-    tests = permutation_rows(*bests, 1, line_changes(xs, y0))
+    ps = permutation_ps(*bests, 1, line_changes(xs, y0))
     rows = []
-    for i, what, (_, p) in zip((1, 0), ("slope", "intercept"), tests):
+    for i, what, p in zip((1, 0), ("slope", "intercept"), ps):
         scale = abs(old[1]) if i else y0
         row = {"point": f"{title} {what}", "metric": SLOPE_METRICS[metric][0],
                "n_old": len(bests[0]), "n_new": len(bests[1]),

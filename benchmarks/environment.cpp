@@ -130,39 +130,28 @@ TrafficTotals &TrafficTotals::operator+=(const TrafficTotals &other) {
   return *this;
 }
 
-namespace {
-
-// `c` with what the workload changes in the iperf3 client.
-ClientSettings with_workload(ClientSettings c, Workload workload, int lead) {
-  if (workload == Workload::TcpStreams)
-    c.streams = lead;
-  if (workload == Workload::UdpMax || workload == Workload::UdpPaced)
-    c.udp_payload_bytes = lead;
-  if (workload == Workload::UdpPaced)
-    c.udp_bits_per_s = 8.0 * lead * kPacedDatagramsPerS;
-  return c;
+ClientSettings BenchEnvironment::iperf_settings() const {
+  return {.server_address = TopologyAddresses::receiver,
+          .port = server_.port(),
+          .duration_s = options_.duration_s,
+          .print_unreadable_json = options_.debug};
 }
 
-} // namespace
-
-TrafficTotals BenchEnvironment::run_traffic(Workload workload, int lead) const {
-  if (workload == Workload::ConnRate) {
-    const ConnTotals c =
-        run_conn_client(topology_.sender(), TopologyAddresses::receiver,
-                        conn_server_.port(), options_.duration_s);
-    TrafficTotals t;
-    t.seconds = c.seconds;
-    t.connections = c.connections;
-    return t;
-  }
-  const ClientSettings settings{.server_address = TopologyAddresses::receiver,
-                                .port = server_.port(),
-                                .duration_s = options_.duration_s,
-                                .print_unreadable_json = options_.debug};
-  const IperfResult r = run_iperf_client(
-      topology_.sender(), with_workload(settings, workload, lead));
+TrafficTotals
+BenchEnvironment::run_iperf(const ClientSettings &settings) const {
+  const IperfResult r = run_iperf_client(topology_.sender(), settings);
   return {
       .bytes = r.received.bytes, .seconds = r.received.seconds, .udp = r.udp};
+}
+
+TrafficTotals BenchEnvironment::run_connections() const {
+  const ConnTotals c =
+      run_conn_client(topology_.sender(), TopologyAddresses::receiver,
+                      conn_server_.port(), options_.duration_s);
+  TrafficTotals t;
+  t.seconds = c.seconds;
+  t.connections = c.connections;
+  return t;
 }
 
 void BenchEnvironment::check_only_backend_hooks() {

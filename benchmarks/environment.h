@@ -44,9 +44,12 @@ public:
   // Forks the iperf3 server: call before any thread exists.
   BenchEnvironment(const Options &options, const BackendInfo &backend);
 
-  // One run of `workload` (a traffic one, schema.h) for --duration; `lead`
-  // is the family's leading argument (payload bytes, streams).
-  TrafficTotals run_traffic(Workload workload, int lead) const;
+  // The iperf3 client's settings for --duration to the receiver's server;
+  // a workload (workloads.cpp) changes what it needs and runs them.
+  ClientSettings iperf_settings() const;
+  TrafficTotals run_iperf(const ClientSettings &settings) const;
+  // The connection loop (conn_rate.h) for --duration.
+  TrafficTotals run_connections() const;
   // Other BPF programs in the walk the probe times (fixtures/observers.h).
   // With `send_packets` it makes the walks the search needs; without, the
   // benchmark's own traffic must (its walks are being timed: no extra ones).

@@ -23,8 +23,10 @@ std::vector<std::string> append_command(const std::string &rule) {
 
 } // namespace
 
-void run_install_benchmark(benchmark::State &state, RuleBackend &chain,
-                           std::size_t n) {
+void run_install_benchmark(benchmark::State &state, BenchEnvironment &env,
+                           const Point &point) {
+  RuleBackend &chain = env.chain();
+  const std::size_t n = point.n;
   for (auto _ : state) {
     state.PauseTiming();
     chain.set_rules(0);
@@ -36,7 +38,8 @@ void run_install_benchmark(benchmark::State &state, RuleBackend &chain,
 }
 
 void run_install_loop_benchmark(benchmark::State &state, BenchEnvironment &env,
-                                std::size_t n) {
+                                const Point &point) {
+  const std::size_t n = point.n;
   std::vector<std::vector<std::string>> commands;
   for (const auto &rule : iptables_rules(n, 0, {}))
     commands.push_back(append_command(rule));

@@ -29,6 +29,7 @@
 #include "options.h"
 #include "result_file.h"
 #include "suite.h"
+#include "version.h"
 
 namespace {
 
@@ -119,6 +120,10 @@ void add_context(const nfb::Suite &suite, nfb::BenchEnvironment &env,
   const nfb::Options &options = suite.options();
   using benchmark::AddCustomContext;
   using nfb::add_context_number;
+  // Which nf_bench and which contract: a tool tells an old file from a
+  // broken one.
+  AddCustomContext("nf_bench_version", nfb::kNfBenchVersion);
+  AddCustomContext("schema_version", std::to_string(nfb::kSchemaVersion));
   AddCustomContext("kernel", nfb::kernel_release());
   AddCustomContext("probe", std::string(env.probe().strategy().name));
   AddCustomContext("probe_self_ns",
@@ -145,6 +150,15 @@ void add_context(const nfb::Suite &suite, nfb::BenchEnvironment &env,
   add_context_number("other_nf_bench", std::to_string(load.other_nf_bench));
   add_context_number("cpu_busy_at_start", fmt::format("{:.3f}", load.cpu_busy));
   AddCustomContext("observer_scan", nfb::observer_scan_coverage());
+}
+
+// The rule backends as the contract (schema.h) states them.
+std::vector<nfb::BackendSchema> backend_schemas() {
+  std::vector<nfb::BackendSchema> out;
+  for (const nfb::BackendInfo &b : nfb::rule_backends())
+    out.push_back(
+        {b.name, b.summary, b.compared_with, b.hook_type, b.table_function});
+  return out;
 }
 
 // Runs the benchmarks; 0, or the exit status with its message printed.
@@ -206,7 +220,7 @@ int main(int argc, char **argv) {
     return fail(2, e.what());
   }
   if (options.print_schema) {
-    fmt::print("{}", nfb::schema_json());
+    fmt::print("{}", nfb::schema_json(backend_schemas()));
     return 0;
   }
   std::vector<char *> args = {argv, argv + argc + 1};

@@ -17,42 +17,22 @@ const char *to_string(Aggregation a) {
     return "run";
   case Aggregation::AvgIterations:
     return "avg_iterations";
+  case Aggregation::Gbench:
+    return "gbench";
   case Aggregation::Context:
     break;
   }
   return "context";
 }
 
-} // namespace
-
-const char *to_string(Workload w) {
-  switch (w) {
-  case Workload::TcpBulk:
-    return "tcp_bulk";
-  case Workload::TcpStreams:
-    return "tcp_streams";
-  case Workload::UdpMax:
-    return "udp_max";
-  case Workload::UdpPaced:
-    return "udp_paced";
-  case Workload::ConnRate:
-    return "conn_rate";
-  case Workload::Install:
-    return "install";
-  case Workload::InstallLoop:
-    break;
-  }
-  return "install_loop";
-}
-
-namespace {
+std::string_view name(Workload w) { return row(w).name; }
 
 // The row tags of a mask, by name: ["tcp_bulk", "udp_max", "remedy"].
 nlohmann::ordered_json row_names(unsigned rows) {
   nlohmann::ordered_json names = nlohmann::ordered_json::array();
-  for (unsigned b = 1; b <= bit(Workload::InstallLoop); b <<= 1)
-    if (rows & b)
-      names.push_back(to_string(static_cast<Workload>(b)));
+  for (const WorkloadRow &w : kWorkloads)
+    if (rows & bit(w.id))
+      names.push_back(w.name);
   if (rows & kRemedyRows)
     names.push_back("remedy");
   return names;
@@ -93,13 +73,36 @@ nlohmann::ordered_json to_json(const Family &f) {
   args.push_back(f.x);
   return {{"name", f.name},
           {"backend", f.backend},
-          {"workload", to_string(f.workload)},
+          {"workload", name(f.workload)},
           {"remedy", f.remedy},
           {"args", args},
           {"leads", std::vector<int>(f.leads.begin(), f.leads.end())},
           {"points", std::vector<int>(f.xs.begin(), f.xs.end())},
-          {"datagrams_per_s",
-           f.workload == Workload::UdpPaced ? kPacedDatagramsPerS : 0}};
+          {"datagrams_per_s", row(f.workload).datagrams_per_s}};
+}
+
+nlohmann::ordered_json to_json(const WorkloadRow &w) {
+  return {{"name", w.name},
+          {"summary", w.summary},
+          {"rate", w.rate},
+          {"timing", w.timing == Timing::EachRun ? "each_run" : "clock"},
+          {"datagrams_per_s", w.datagrams_per_s}};
+}
+
+nlohmann::ordered_json to_json(const BackendSchema &b) {
+  return {{"name", b.name},
+          {"summary", b.summary},
+          {"compared_with", b.compared_with},
+          {"hook_type", b.hook_type},
+          {"table_function", b.table_function}};
+}
+
+template <typename Rows>
+nlohmann::ordered_json to_json_array(const Rows &rows) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto &r : rows)
+    out.push_back(to_json(r));
+  return out;
 }
 
 } // namespace
@@ -109,7 +112,7 @@ std::string describe_families() {
   for (const Family &f : kFamilies) {
     std::string args = f.lead.empty() ? "" : fmt::format("/<{}>", f.lead);
     out += fmt::format("  {}{}/<{}> ({}, {}): ", f.name, args, f.x, f.backend,
-                       to_string(f.workload));
+                       name(f.workload));
     if (!f.lead.empty())
       out += fmt::format("{} = {}; ", f.lead, list(f.leads));
     out += fmt::format("{} = {}\n", f.x, list(f.xs));
@@ -117,14 +120,13 @@ std::string describe_families() {
   return out;
 }
 
-std::string schema_json() {
+std::string schema_json(std::span<const BackendSchema> backends) {
   nlohmann::ordered_json out;
-  out["quantities"] = nlohmann::ordered_json::array();
-  for (const Quantity &q : kQuantities)
-    out["quantities"].push_back(to_json(q));
-  out["families"] = nlohmann::ordered_json::array();
-  for (const Family &f : kFamilies)
-    out["families"].push_back(to_json(f));
+  out["schema_version"] = kSchemaVersion;
+  out["quantities"] = to_json_array(kQuantities);
+  out["workloads"] = to_json_array(kWorkloads);
+  out["backends"] = to_json_array(backends);
+  out["families"] = to_json_array(kFamilies);
   out["probes"] = nlohmann::ordered_json::array();
   for (const ProbeStrategy &p : kProbeStrategies)
     out["probes"].push_back({{"name", p.name}, {"needs", p.needs}});

@@ -1,9 +1,10 @@
 // nf_bench's JSON contract, declared once: every number it writes (user
-// counters of a benchmark row, numeric context entries) and every benchmark
-// family with its sweep. The benchmarks write counters and context through
-// these entries (counters.h), `--print_schema` prints them, and the Python
-// tools read their mirror, tools/nf_schema.py (tests/tools/test_schema.py
-// fails when the two differ).
+// counters of a benchmark row, numeric context entries), every workload and
+// every benchmark family with its sweep. The benchmarks write counters and
+// context through these entries (counters.h); `--print_schema` prints them
+// (with the rule backends of fixtures/rule_backend.cpp), committed as
+// benchmarks/schema.json, which the Python tools load (tools/nf_schema.py;
+// tests/tools/test_schema.py fails when the binary prints anything else).
 #pragma once
 
 #include <array>
@@ -17,35 +18,100 @@ namespace nfb {
 
 enum class Where { Row, Context };
 
-// How Google Benchmark reports a row counter: the value as set per run, or
-// divided by the iterations (benchmark::Counter::kAvgIterations).
-enum class Aggregation { Run, AvgIterations, Context };
+// The version of what --print_schema prints and the result files' context
+// carries (schema_version): raised when a name or meaning changes, so that
+// a tool tells a file of another version from a broken one.
+inline constexpr int kSchemaVersion = 1;
 
-// What a family's benchmark does, one iteration at a time (the bit of its
-// rows in Quantity::rows).
+// How Google Benchmark reports a row counter: the value as set per run, or
+// divided by the iterations (benchmark::Counter::kAvgIterations); Gbench:
+// its own real_time / cpu_time, which nf_bench does not set.
+enum class Aggregation { Run, AvgIterations, Context, Gbench };
+
+// What a family's benchmark does, one iteration at a time: the rows of
+// kWorkloads, in this order (Count last). A quantity's `rows` mask has bit
+// 1 << Workload per workload that writes it.
 enum class Workload : unsigned {
-  TcpBulk = 1,      // one iperf3 TCP stream
-  TcpStreams = 2,   // iperf3 TCP with <streams> parallel streams
-  UdpMax = 4,       // iperf3 UDP datagrams of <payload_bytes>, unpaced
-  UdpPaced = 8,     // the same at kPacedDatagramsPerS
-  ConnRate = 16,    // connect, request, response, close, in a loop
-  Install = 32,     // one commit from an empty chain to <rules> rules
-  InstallLoop = 64, // one `iptables -A` command per rule (the lab's way)
+  TcpBulk,
+  TcpStreams,
+  UdpMax,
+  UdpPaced,
+  ConnRate,
+  Install,
+  InstallLoop,
+  Count
 };
+inline constexpr unsigned kWorkloadCount =
+    static_cast<unsigned>(Workload::Count);
+constexpr unsigned bit(Workload w) { return 1u << static_cast<unsigned>(w); }
 // Rows of a remedy family (Family::remedy) also carry this bit.
-inline constexpr unsigned kRemedyRows = 128;
-constexpr unsigned bit(Workload w) { return static_cast<unsigned>(w); }
+inline constexpr unsigned kRemedyRows = 1u << kWorkloadCount;
+inline constexpr unsigned kAllRows = (kRemedyRows << 1) - 1;
 inline constexpr unsigned kUdpRows =
     bit(Workload::UdpMax) | bit(Workload::UdpPaced);
 inline constexpr unsigned kPayloadRows =
     bit(Workload::TcpBulk) | bit(Workload::TcpStreams) | kUdpRows;
 // Rows of a run with traffic and the probe timing its walks.
 inline constexpr unsigned kTrafficRows = kPayloadRows | bit(Workload::ConnRate);
-inline constexpr unsigned kAllRows = 0xFF;
+
+// How Google Benchmark times one iteration.
+enum class Timing {
+  EachRun, // manual time: the traffic run's own wall time
+  Clock,   // real time: its own clock around what the iteration times
+};
+
+// A workload, declared once: what --print_schema, --help and the tools call
+// it and what it delivers. How its client runs is its row in
+// benchmarks/workloads.cpp.
+struct WorkloadRow {
+  Workload id;
+  std::string_view name;    // "tcp_bulk"
+  std::string_view summary; // for --help and the tools
+  // The row counter of what it delivers, the rate a chain slows down;
+  // empty: it delivers no traffic (the install workloads).
+  std::string_view rate;
+  Timing timing;
+  // A paced workload's fixed datagrams per second (0: unpaced).
+  int datagrams_per_s = 0;
+};
 
 // The fixed rate of the UdpPaced families: a rate the sender holds at 3000
 // rules, so that every rule count sends the same datagrams.
 inline constexpr int kPacedDatagramsPerS = 20000;
+
+inline constexpr WorkloadRow kWorkloads[] = {
+    // clang-format off
+    {Workload::TcpBulk, "tcp_bulk", "one iperf3 TCP stream", "bits_per_s",
+     Timing::EachRun},
+    {Workload::TcpStreams, "tcp_streams",
+     "iperf3 TCP with <streams> parallel streams", "bits_per_s",
+     Timing::EachRun},
+    {Workload::UdpMax, "udp_max", "iperf3 UDP datagrams of <payload_bytes>, "
+     "unpaced", "packets_per_s", Timing::EachRun},
+    {Workload::UdpPaced, "udp_paced", "iperf3 UDP datagrams of "
+     "<payload_bytes> at a fixed rate", "packets_per_s", Timing::EachRun,
+     kPacedDatagramsPerS},
+    {Workload::ConnRate, "conn_rate", "connect, request, response, close, in "
+     "a loop", "connections_per_s", Timing::EachRun},
+    {Workload::Install, "install", "one commit from an empty chain to "
+     "<rules> rules", {}, Timing::Clock},
+    {Workload::InstallLoop, "install_loop", "one `iptables -A` command per "
+     "rule (the lab's way)", {}, Timing::Clock},
+    // clang-format on
+};
+static_assert(std::size(kWorkloads) == kWorkloadCount);
+static_assert(
+    [] {
+      for (unsigned i = 0; i < kWorkloadCount; ++i)
+        if (static_cast<unsigned>(kWorkloads[i].id) != i)
+          return false;
+      return true;
+    }(),
+    "kWorkloads: one row per Workload, in the enum's order");
+
+constexpr const WorkloadRow &row(Workload w) {
+  return kWorkloads[static_cast<unsigned>(w)];
+}
 
 struct Quantity {
   std::string_view name;
@@ -118,6 +184,12 @@ inline constexpr Quantity kQuantities[] = {
      false, Where::Row, {}, bit(Workload::ConnRate)},
     {"hook_calls_per_connection", "walks", 0, Aggregation::Run, 0, 1e4, true,
      false, Where::Row, {}, bit(Workload::ConnRate)},
+    // Google Benchmark's own times (real_time, cpu_time in time_unit), in
+    // every row; of an install row, the time of one commit.
+    {"real_time_s", "s", +1, Aggregation::Gbench, 0, 1e7, false, false,
+     Where::Row, {}, kAllRows},
+    {"cpu_time_s", "s", +1, Aggregation::Gbench, 0, 1e7, false, false,
+     Where::Row, {}, kAllRows},
     {"duration_s", "s", 0, Aggregation::Context, 0, 1e6, true, false,
      Where::Context, {}, 0},
     {"extra_rules", "rules", 0, Aggregation::Context, 0, 60000, false, true,
@@ -139,12 +211,23 @@ inline constexpr Quantity kQuantities[] = {
     // clang-format on
 };
 
+// A quantity nf_bench writes itself (not Google Benchmark's times).
 constexpr bool declared(std::string_view name, Where where) {
   for (const auto &q : kQuantities)
-    if (q.name == name && q.where == where)
+    if (q.name == name && q.where == where &&
+        q.aggregation != Aggregation::Gbench)
       return true;
   return false;
 }
+
+static_assert(
+    [] {
+      for (const WorkloadRow &w : kWorkloads)
+        if (!w.rate.empty() && !declared(w.rate, Where::Row))
+          return false;
+      return true;
+    }(),
+    "kWorkloads: a rate must be a row counter of kQuantities");
 
 // Names of kQuantities, checked at compile time: set_counter(state,
 // "hook_ns", v) compiles only when "hook_ns" is a row counter above.
@@ -259,13 +342,23 @@ inline constexpr Family kFamilies[] = {
     // clang-format on
 };
 
-// "Chain/<rules> for rules = 0, 100, ... 3000": for --help.
-// "tcp_bulk", "udp_max", ...: how --print_schema and --help name it.
-const char *to_string(Workload w);
-
+// "  Chain/<rules> (legacy, tcp_bulk): rules = 0, 100, ... 3000": for --help.
 std::string describe_families();
 
-// The whole contract as JSON (what --print_schema prints).
-std::string schema_json();
+// What the contract says of a rule backend (fixtures/rule_backend.h holds
+// the backends; the pure schema gets them from there).
+struct BackendSchema {
+  std::string_view name;
+  std::string_view summary;
+  // The backend whose per-address rules it stands against: itself for a
+  // chain; for a remedy, the chain backend of the rules it replaces.
+  std::string_view compared_with;
+  unsigned hook_type; // enum nf_hook_ops_type of the hooks its table makes
+  std::string_view table_function;
+};
+
+// The whole contract as JSON (what --print_schema prints, committed as
+// benchmarks/schema.json).
+std::string schema_json(std::span<const BackendSchema> backends);
 
 } // namespace nfb

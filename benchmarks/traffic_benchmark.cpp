@@ -11,7 +11,7 @@
 #include "errors.h"
 #include "family_runs.h"
 #include "observers.h"
-#include "suite.h"
+#include "workloads.h"
 
 namespace nfb {
 
@@ -20,14 +20,6 @@ namespace {
 // How often to look for observers while a benchmark runs: often enough to
 // catch a tool run for a few seconds, rarely enough to cost nothing.
 constexpr std::chrono::milliseconds kObserverPollPeriod(500);
-
-// One iperf3 run and what the probe saw during it.
-struct Measured {
-  HookTotals hook;
-  HookTotals table; // the filter table alone (--table_time)
-  TrafficTotals traffic;
-  double wall_s = 0;
-};
 
 Measured measure_one_run(BenchEnvironment &env, const Point &point) {
   // Right after a test the server may still be winding it down and refuse
@@ -39,7 +31,7 @@ Measured measure_one_run(BenchEnvironment &env, const Point &point) {
       const HookTotals table_before = env.probe().read_table();
       const auto start = std::chrono::steady_clock::now();
       Measured m;
-      m.traffic = env.run_traffic(point.family.workload, point.lead);
+      m.traffic = workload_client(point.family.workload).run(env, point.lead);
       const std::chrono::duration<double> wall =
           std::chrono::steady_clock::now() - start;
       m.hook = env.probe().read() - before;
@@ -67,10 +59,8 @@ Measured measure_iterations(benchmark::State &state, BenchEnvironment &env,
     state.SetIterationTime(m.wall_s);
   }
   // Never record a number the kernel did not produce.
-  const bool delivered = point.family.workload == Workload::ConnRate
-                             ? sum.traffic.connections > 0
-                             : sum.traffic.bytes > 0;
-  if (sum.hook.calls == 0 || sum.traffic.seconds <= 0 || !delivered)
+  if (sum.hook.calls == 0 || sum.traffic.seconds <= 0 ||
+      !(workload_client(point.family.workload).rate(sum.traffic) > 0))
     throw SetupError(fmt::format(
         "nothing measured: {} hook calls, {} bytes and {} connections "
         "delivered",
@@ -111,33 +101,12 @@ void record_hook(benchmark::State &state, const Measured &m) {
                   (m.wall_s * 1e9));
 }
 
-// What the workload delivered: its own rate counters.
-void record_delivered(benchmark::State &state, const Point &point,
-                      const TrafficTotals &t) {
-  const Workload w = point.family.workload;
-  if (w == Workload::ConnRate) {
-    set_counter(state, "connections_per_s", t.connections / t.seconds);
-    return;
-  }
-  set_counter(state, "bits_per_s", t.bytes * 8 / t.seconds);
-  if (w == Workload::TcpStreams)
-    set_counter(state, "streams", point.lead);
-  if (w != Workload::UdpMax && w != Workload::UdpPaced)
-    return;
-  set_counter(state, "payload_bytes", point.lead);
-  set_counter(state, "packets_per_s", t.udp.received / t.seconds);
-  set_counter(state, "datagrams_sent", t.udp.sent);
-  const double counted = t.udp.received + t.udp.lost;
-  set_counter(state, "loss_fraction", counted > 0 ? t.udp.lost / counted : 0);
-}
-
 void record_counters(benchmark::State &state, const Point &point,
                      const Measured &m, const RuleBackend &chain) {
   record_hook(state, m);
-  record_delivered(state, point, m.traffic);
-  if (point.family.workload == Workload::ConnRate)
-    set_counter(state, "hook_calls_per_connection",
-                static_cast<double>(m.hook.calls) / m.traffic.connections);
+  const WorkloadClient &client = workload_client(point.family.workload);
+  set_rate(state, row(point.family.workload), client.rate(m.traffic));
+  client.record(state, point, m);
   set_counter(state, "rules",
               static_cast<double>(chain.rules_in_chain(point.n)));
   if (point.family.remedy)
@@ -152,6 +121,8 @@ void record_table(benchmark::State &state, const HookTotals &table) {
     throw SetupError("--table_time: the filter table was never timed");
   set_counter(state, "table_ns", table.mean_ns());
 }
+
+} // namespace
 
 void run_traffic_benchmark(benchmark::State &state, BenchEnvironment &env,
                            const Point &point) {
@@ -171,81 +142,6 @@ void run_traffic_benchmark(benchmark::State &state, BenchEnvironment &env,
   if (env.options().table_time)
     record_table(state, m.table);
   record_observers(state, point.n, observers);
-}
-
-} // namespace
-
-BenchEnvironment &Suite::env(std::string_view backend) {
-  if (env_ && env_->backend().name != backend)
-    env_.reset(); // its namespaces, server and probe go first
-  if (!env_) {
-    env_.emplace(options_, rule_backend(backend));
-    // Where to point nf_watch at this backend's traffic (the context has
-    // only the first backend's sender_netns).
-    fmt::print(stderr, "sender_netns ({}): {}\n", backend,
-               env_->topology().sender().inode());
-  }
-  return *env_;
-}
-
-void Suite::note_selected(const Family &family) {
-  if (std::find(selected_.begin(), selected_.end(), &family) == selected_.end())
-    selected_.push_back(&family);
-}
-
-void Suite::fail(benchmark::State &state, const std::string &message) {
-  ++failed_runs_;
-  state.SkipWithError(message.c_str());
-}
-
-// Runs one benchmark of `family`: its arguments are [lead,] x.
-void run_family_benchmark(benchmark::State &state, Suite &suite,
-                          const Family &family) {
-  if (suite.selecting()) {
-    suite.note_selected(family);
-    state.SkipWithError("selection pass");
-    return;
-  }
-  const bool lead = !family.lead.empty();
-  Point point{family, lead ? static_cast<int>(state.range(0)) : 0,
-              static_cast<std::size_t>(state.range(lead ? 1 : 0))};
-  // A chain of rules holds the argument times --scale_rules plus
-  // --extra_rules; a remedy blocks exactly its argument.
-  if (family.x == "rules")
-    point.n = static_cast<std::size_t>(std::lround(
-                  static_cast<double>(point.n) * suite.options().rule_scale)) +
-              static_cast<std::size_t>(suite.options().extra_rules);
-  try {
-    BenchEnvironment &env = suite.env(family.backend);
-    if (family.workload == Workload::Install)
-      run_install_benchmark(state, env.chain(), point.n);
-    else if (family.workload == Workload::InstallLoop)
-      run_install_loop_benchmark(state, env, point.n);
-    else
-      run_traffic_benchmark(state, env, point);
-  } catch (const std::exception &e) {
-    suite.fail(state, e.what());
-  }
-}
-
-void register_benchmarks(Suite &suite) {
-  for (const Family &family : kFamilies) {
-    auto *b = benchmark::RegisterBenchmark(
-        std::string(family.name).c_str(),
-        [&suite, &family](benchmark::State &state) {
-          run_family_benchmark(state, suite, family);
-        });
-    const std::vector<std::int64_t> xs(family.xs.begin(), family.xs.end());
-    if (family.lead.empty())
-      b->ArgsProduct({xs});
-    else
-      b->ArgsProduct({{family.leads.begin(), family.leads.end()}, xs});
-    // Install families: Google Benchmark's own clock times the commits.
-    const bool install = family.workload == Workload::Install ||
-                         family.workload == Workload::InstallLoop;
-    (install ? b->UseRealTime() : b->UseManualTime())
-        ->Unit(benchmark::kMillisecond);
-  }
 }
 
 } // namespace nfb

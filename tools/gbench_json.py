@@ -93,7 +93,8 @@ from dataclasses import dataclass, field
 from nf_schema import (  # noqa: F401  (names the tools use from here)
     ALL_FLAGS, CHAINS, CONTEXT_NUMBERS, COUNTERS, FAMILIES, FAMILY,
     INSTALLS, LEGACY, METRICS, PACED_DATAGRAMS_PER_S, PROFILES, QUANTITIES,
-    QUANTITY, RATE, REMEDIES, SHAPES, TIME_METRICS, Quantity, carried,
+    QUANTITY, RATE, REMEDIES, SCHEMA_VERSION, SHAPES, TIME_METRICS,
+    Quantity, carried,
     carries, is_set_remedy, measures, rules_family)
 
 class UsageError(Exception):
@@ -450,6 +451,7 @@ def _context(path, raw):
     context, numbers = {}, {}
     if not isinstance(raw, dict):
         return context, numbers
+    _check_schema_version(path, raw)
     for key, value in raw.items():
         if isinstance(value, str):
             context[key] = clean(value)
@@ -466,6 +468,27 @@ def _context(path, raw):
         numbers[name] = _checked(f"{path}: context", QUANTITY[name], value,
                                  raw[name])
     return context, numbers
+
+
+def _check_schema_version(path, raw):
+    """Refuses a file of a contract these tools do not know. A file without
+    schema_version was written before nf_bench wrote one (an old file, read
+    as version 0); one whose version is not a whole number is damaged."""
+    if "schema_version" not in raw:
+        return
+    written = raw["schema_version"]
+    try:
+        version = int(written)
+    except (TypeError, ValueError):
+        raise InputError(f"{path}: context schema_version = {show(written)} "
+                         f"is not a whole number; {_REDO}") from None
+    if version > SCHEMA_VERSION:
+        by = raw.get("nf_bench_version")
+        by = f" {show(clean(by))}" if isinstance(by, str) else ""
+        raise InputError(f"{path}: written by nf_bench{by} with schema "
+                         f"version {version}; these tools read versions up "
+                         f"to {SCHEMA_VERSION}: use the tools of that "
+                         "nf_bench")
 
 
 def _point(entry):

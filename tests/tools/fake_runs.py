@@ -244,7 +244,8 @@ def context(**extra):
            "iperf3": "3.12", "iptables_backend": "legacy (libiptc)",
            "kernel": "6.18.44-test", "probe": "bracket",
            "probe_self_method": "hook walk with no iptables table",
-           "probe_self_ns": "72.5"}
+           "probe_self_ns": "72.5", "nf_bench_version": "0948a53",
+           "schema_version": str(nf_schema.SCHEMA_VERSION)}
     ctx.update(extra)
     return {k: v for k, v in ctx.items() if v is not None}
 
@@ -469,7 +470,7 @@ def profile_values(family, lead):
     return values
 
 
-def profiles(families=nf_schema.PROFILES, rules=nf_schema.PROFILE_RULES,
+def profiles(families=nf_schema.PROFILES, rules=nf_schema.FAMILY["Udp"].points,
              reps=REPS, fail=(), **ctx):
     """One document of traffic profiles: each family at each of its leads
     and `rules`, the counters of profile_values(); fail: (family, lead,

@@ -155,15 +155,15 @@ def new_families_doc(rng):
     parts = [
         fake_runs.remedies(
             families=rng.sample(gbench_json.REMEDIES, rng.randrange(1, 3)),
-            points=sorted(rng.sample(fake_runs.nf_schema.SET_SWEEP,
+            points=sorted(rng.sample(fake_runs.nf_schema.FAMILY["RemedyIpset"].points,
                                      rng.randrange(1, 4))), reps=reps),
         fake_runs.profiles(
             families=rng.sample(gbench_json.PROFILES, rng.randrange(1, 3)),
-            rules=sorted(rng.sample(fake_runs.nf_schema.PROFILE_RULES,
+            rules=sorted(rng.sample(fake_runs.nf_schema.FAMILY["Udp"].points,
                                     rng.randrange(1, 4))), reps=reps),
         fake_runs.installs(
             families=rng.sample(gbench_json.INSTALLS, rng.randrange(1, 3)),
-            points=sorted(rng.sample(fake_runs.nf_schema.INSTALL_LOOP_RULES,
+            points=sorted(rng.sample(fake_runs.nf_schema.FAMILY["InstallLoop"].points,
                                      rng.randrange(1, 5))), reps=reps)]
     docs = rng.sample(parts, rng.randrange(1, 4))
     if rng.random() < 0.5:

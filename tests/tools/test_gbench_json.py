@@ -65,6 +65,7 @@ import unittest
 import fake_runs
 from fake_runs import REFERENCE, RESULTS, point
 import gbench_json  # noqa: E402  (found through fake_runs.TOOLS)
+import nf_schema  # noqa: E402
 
 
 class LoaderTest(unittest.TestCase):
@@ -507,6 +508,21 @@ class LoaderTest(unittest.TestCase):
             doc["context"][key] = value
             self.refused(doc, "run.json",
                          "context", key)
+
+    def test_schema_version(self):
+        # A file from before versions (none) is read; a newer contract is
+        # refused, naming both versions; a version that is no number is
+        # a damaged file.
+        doc = fake_runs.doc()
+        del doc["context"]["schema_version"]
+        self.assertTrue(self.load(doc).points)
+        newer = str(nf_schema.SCHEMA_VERSION + 1)
+        doc["context"]["schema_version"] = newer
+        self.refused(doc, "run.json", f"schema version {newer}",
+                     f"up to {nf_schema.SCHEMA_VERSION}", "0948a53")
+        doc["context"]["schema_version"] = "one"
+        self.refused(doc, "run.json", "schema_version", "not a whole number",
+                     "damaged")
 
     def test_repetition_index_of_each_row(self):
         doc = fake_runs.doc(reps=4, fail=[(0, 1)])

@@ -1,13 +1,16 @@
-"""nf_bench's C++ and tools/nf_schema.py declare the same numbers and
-families.
+"""benchmarks/schema.json is what nf_bench declares, and what the tools
+read (tools/nf_schema.py loads it).
 
 What they check:
-  * `$NF_BENCH --print_schema` (no root needed) prints JSON whose
-    "quantities" and "families" equal nf_schema.declared() exactly: the
-    same entries in the same order, every field equal (numbers compared
-    after a JSON round trip of both sides, booleans as booleans); a
-    difference names the first quantity or family and field that differ;
+  * `$NF_BENCH --print_schema` (no root needed) prints exactly the text of
+    the committed benchmarks/schema.json; a difference names the first line
+    that differs and how to write the file anew; its schema_version is the
+    one nf_schema read;
   * its "probes" is a non-empty list of {"name", "needs"} with unique names;
+  * the file holds schema_version, quantities, workloads, backends,
+    families and probes, each entry with its fields in order; every rate is
+    a row counter of its workload's rows; every backend is compared with a
+    chain backend (the nft sets with nft, ipset with legacy);
   * without the binary: nf_schema's table is consistent (unique names,
     low <= high, worse in -1/0/+1, known where and aggregation values, the
     kAvgIterations counters, Google Benchmark's times not declared, known
@@ -31,7 +34,6 @@ Run from this folder:
 
 import json
 import os
-import re
 import subprocess
 import unittest
 
@@ -41,51 +43,23 @@ import nf_schema  # noqa: E402
 TIMEOUT_S = 60
 
 
-def same(a, b):
-    """a == b as JSON values: booleans only equal booleans, numbers by
-    value (0 == 0.0), lists and objects element by element."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(map(same, a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return type(a) is type(b) and a == b
-
-
-def first_difference(kind, printed, expected):
-    """None when the two lists of objects are equal, else a message naming
-    the first entry and field that differ."""
-    if not isinstance(printed, list):
-        return f"{kind}: nf_bench prints {printed!r}, not a list"
-    for i, (got, want) in enumerate(zip(printed, expected)):
-        name = want.get("name")
-        if not isinstance(got, dict):
-            return f"{kind}[{i}] ({name}): nf_bench prints {got!r}"
-        for field in list(want) + [k for k in got if k not in want]:
-            if field not in got:
-                return f"{kind}[{i}] ({name}): nf_bench prints no {field!r}"
-            if field not in want:
-                return (f"{kind}[{i}] ({name}): nf_bench prints {field!r} = "
-                        f"{got[field]!r}, which nf_schema does not have")
-            if not same(got[field], want[field]):
-                return (f"{kind}[{i}] ({name}): {field!r} is {got[field]!r} "
-                        f"in nf_bench, {want[field]!r} in nf_schema")
-    if len(printed) != len(expected):
-        names = [e.get("name") if isinstance(e, dict) else e
-                 for e in (printed if len(printed) > len(expected)
-                           else expected)[min(len(printed), len(expected)):]]
-        side = "nf_bench" if len(printed) > len(expected) else "nf_schema"
-        return f"{kind}: only {side} has {names}"
-    return None
+def first_changed_line(printed, committed):
+    """None when the texts are equal, else where they first differ."""
+    if printed == committed:
+        return None
+    ours, theirs = printed.splitlines(), committed.splitlines()
+    for i, (got, want) in enumerate(zip(ours, theirs)):
+        if got != want:
+            return f"line {i + 1}: nf_bench prints {got.strip()!r}, the " \
+                f"file has {want.strip()!r}"
+    return f"nf_bench prints {len(ours)} lines, the file {len(theirs)}"
 
 
 class PrintedSchema(unittest.TestCase):
     """What `$NF_BENCH --print_schema` prints."""
 
     printed = None
+    text = None
 
     def schema(self):
         binary = os.environ.get("NF_BENCH")
@@ -101,21 +75,23 @@ class PrintedSchema(unittest.TestCase):
                              f"{proc.returncode}: {proc.stderr}")
             try:
                 PrintedSchema.printed = json.loads(proc.stdout)
+                PrintedSchema.text = proc.stdout
             except json.JSONDecodeError as e:
                 self.fail(f"{binary} --print_schema: not JSON ({e}): "
                           f"{proc.stdout[:300]!r}")
         self.assertIsInstance(PrintedSchema.printed, dict)
         return PrintedSchema.printed
 
-    def test_quantities_and_families_equal_nf_schema(self):
+    def test_printed_is_the_committed_file(self):
         printed = self.schema()
-        # nf_schema's numbers as they come back from JSON (1e-3 -> 0.001)
-        expected = json.loads(json.dumps(nf_schema.declared()))
-        for kind in ("quantities", "families"):
-            self.assertIn(kind, printed)
-            diff = first_difference(kind, printed[kind], expected[kind])
-            if diff:
-                self.fail(diff)
+        with open(nf_schema.SCHEMA_FILE) as f:
+            committed = f.read()
+        diff = first_changed_line(PrintedSchema.text, committed)
+        if diff:
+            self.fail(f"benchmarks/schema.json is not what nf_bench prints "
+                      f"({diff}): after changing schema.h, run "
+                      "build/nf_bench --print_schema > benchmarks/schema.json")
+        self.assertEqual(printed["schema_version"], nf_schema.SCHEMA_VERSION)
 
     def test_probes(self):
         probes = self.schema().get("probes")
@@ -159,23 +135,21 @@ class SchemaTable(unittest.TestCase):
                           extra.integer), ("context", "rules", 0, 60000, True))
         self.assertEqual(nf_schema.ALL_FLAGS, ("--table_time",))
 
-    def test_declared_is_the_cpp_subset(self):
-        declared = nf_schema.declared()
-        self.assertEqual(set(declared), {"quantities", "families"})
-        names = [q["name"] for q in declared["quantities"]]
-        self.assertEqual(names, [q.name for q in nf_schema.QUANTITIES
-                                 if q.aggregation != "gbench"])
+    def test_the_file_holds_every_table(self):
+        with open(nf_schema.SCHEMA_FILE) as f:
+            declared = json.load(f)
+        self.assertEqual(list(declared), ["schema_version", "quantities",
+                                          "workloads", "backends",
+                                          "families", "probes"])
         for q in declared["quantities"]:
             self.assertEqual(list(q), ["name", "where", "unit", "worse",
                                        "aggregation", "low", "high",
                                        "positive", "integer", "when", "rows"])
-        round_trip = json.loads(json.dumps(declared))
-        self.assertIsNone(first_difference(
-            "quantities", round_trip["quantities"], declared["quantities"]))
         for f in declared["families"]:
             self.assertEqual(list(f), ["name", "backend", "workload",
                                        "remedy", "args", "leads", "points",
                                        "datagrams_per_s"])
+            self.assertIn(f["backend"], nf_schema.BACKEND, f["name"])
         names = [q["name"] for q in declared["quantities"]]
         self.assertEqual(names[names.index("observers"):][:4],
                          ["observers", "install_ms", "callbacks", "table_ns"])
@@ -189,6 +163,23 @@ class SchemaTable(unittest.TestCase):
                                               "udp_max", "udp_paced"])
         self.assertEqual(rows["connections_per_s"], ["conn_rate"])
         self.assertEqual(rows["duration_s"], [])
+
+    def test_workloads_and_backends(self):
+        self.assertEqual(nf_schema.WORKLOADS, (
+            "tcp_bulk", "tcp_streams", "udp_max", "udp_paced", "conn_rate",
+            "install", "install_loop"))
+        # Each rate is a row counter its workload's rows carry.
+        for workload, rate in nf_schema.RATE.items():
+            self.assertIn(workload, nf_schema.QUANTITY[rate].rows, workload)
+        self.assertEqual(nf_schema.INSTALL_WORKLOADS,
+                         ("install", "install_loop"))
+        self.assertEqual(nf_schema.PACED_DATAGRAMS_PER_S, 20000)
+        chains = {nf_schema.FAMILY[c].backend for c in nf_schema.CHAINS}
+        for name, backend in nf_schema.BACKEND.items():
+            self.assertIn(backend["compared_with"], chains, name)
+            self.assertIn(backend["hook_type"], (0, 1), name)
+        self.assertEqual(nf_schema.BACKEND["nft-set"]["compared_with"], "nft")
+        self.assertEqual(nf_schema.BACKEND["ipset"]["compared_with"], "legacy")
 
     def test_chain_and_shape_sweeps(self):
         chain = nf_schema.FAMILY["Chain"]
@@ -274,24 +265,6 @@ class SchemaTable(unittest.TestCase):
         self.assertEqual(nf_schema.measures("Chain"),
                          ("hook_ns", "bits_per_s"))
         self.assertEqual(nf_schema.measures("InstallLoop"), ("real_time_s",))
-
-    def test_first_difference_names_quantity_and_field(self):
-        want = nf_schema.declared()["quantities"]
-        got = json.loads(json.dumps(want))
-        got[1]["high"] = 2e9
-        self.assertEqual(first_difference("quantities", got, want),
-                         "quantities[1] (hook_ns): 'high' is 2000000000.0 in "
-                         "nf_bench, 1000000000.0 in nf_schema")
-        got = json.loads(json.dumps(want))
-        got[0]["positive"] = 0
-        self.assertIn("(bits_per_s): 'positive' is 0",
-                      first_difference("quantities", got, want))
-        self.assertEqual(first_difference("quantities", want[:-1], want),
-                         "quantities: only nf_schema has "
-                         "['cpu_busy_at_start']")
-        self.assertEqual(first_difference("quantities",
-                                          want + [{"name": "x"}], want),
-                         "quantities: only nf_bench has ['x']")
 
 
 if __name__ == "__main__":

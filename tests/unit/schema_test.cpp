@@ -41,7 +41,13 @@ TEST(Schema, EveryFamilyArgumentIsARowCounter) {
 }
 
 TEST(Schema, PrintedJsonHoldsTheTables) {
-  const auto j = nlohmann::json::parse(schema_json());
+  const BackendSchema backends[] = {
+      {"legacy", "libiptc", "legacy", 0, "ipt_do_table"}};
+  const auto j = nlohmann::json::parse(schema_json(backends));
+  EXPECT_EQ(j["schema_version"], kSchemaVersion);
+  ASSERT_EQ(j["workloads"].size(), std::size(kWorkloads));
+  EXPECT_EQ(j["workloads"][0]["rate"], "bits_per_s");
+  EXPECT_EQ(j["backends"][0]["compared_with"], "legacy");
   ASSERT_EQ(j["quantities"].size(), std::size(kQuantities));
   EXPECT_EQ(j["quantities"][0]["name"], std::string(kQuantities[0].name));
   ASSERT_EQ(j["probes"].size(), std::size(kProbeStrategies));
@@ -49,6 +55,15 @@ TEST(Schema, PrintedJsonHoldsTheTables) {
   EXPECT_EQ(j["families"][0]["args"], nlohmann::json::array({"rules"}));
   EXPECT_EQ(j["families"][3]["args"],
             nlohmann::json::array({"callbacks", "rules"}));
+}
+
+TEST(Schema, RowMasksAreSizedFromTheWorkloads) {
+  EXPECT_EQ(kRemedyRows, 1u << std::size(kWorkloads));
+  EXPECT_EQ(kAllRows, (1u << (std::size(kWorkloads) + 1)) - 1);
+  for (const auto &w : kWorkloads)
+    EXPECT_EQ(&row(w.id), &w) << w.name;
+  // Google Benchmark's own times are declared, but no counter nf_bench sets.
+  EXPECT_FALSE(declared("real_time_s", Where::Row));
 }
 
 TEST(ProbeStrategies, NamesAreUniqueAndNotAuto) {

@@ -7,11 +7,11 @@ median, stddev and cv aggregates (cv and stddev of a constant counter are
 NaN or 0, as Google Benchmark writes them), and the context nf_bench adds.
 A failed row has no counters (Google Benchmark 1.7.1 writes none for
 error_occurred). Names, counters and the sweeps come from
-tools/nf_schema.py: rows are `<family>/<x>/manual_time` (Chain unless
+tools/schema.py: rows are `<family>/<x>/manual_time` (Chain unless
 told) or `<family>/<lead>/<x>/manual_time` for x of the family's points,
 and each has the family's argument counters as nf_bench writes them
 (rules = N + extra_rules; blocked = N of a remedy; callbacks, payload_bytes,
-streams = the lead) and only counters its rows carry (nf_schema.carried).
+streams = the lead) and only counters its rows carry (schema.carried).
 backends() writes several families into one document, as nf_bench does
 with one family per rule backend, each with its own cost per rule
 (linear()). shapes() writes the rule-shape families (`Shape/<k>/<N>`,
@@ -41,9 +41,9 @@ TOOLS = os.path.normpath(os.path.join(HERE, "..", "..", "tools"))
 RESULTS = os.path.normpath(os.path.join(HERE, "..", "..", "results"))
 REFERENCE = os.path.join(RESULTS, "reference.json")
 sys.path.insert(0, TOOLS)  # the tools' modules, for every test importing this
-import nf_schema  # noqa: E402
+from nfbench import schema  # noqa: E402
 
-CHAIN = nf_schema.CHAIN
+CHAIN = schema.CHAIN
 SWEEP = CHAIN.points  # the whole sweep: 0, 100, ..., 3000
 SHORT = SWEEP[:4]       # the first four points, for small documents
 REPS = 3
@@ -166,11 +166,11 @@ def noisy_sweep(slope_ns, runs=8, reps=4, between=0.01, within=0.015,
 
 def _header(x, index, rep, reps, family=CHAIN.name, lead=None):
     # Install* rows are timed by Google Benchmark itself (UseRealTime)
-    timing = ("real_time" if family in nf_schema.INSTALLS
+    timing = ("real_time" if family in schema.INSTALLS
               else "manual_time")
     name = f"{point(x, family, lead)}/{timing}"
-    family_index = [f.name for f in nf_schema.FAMILIES].index(family) \
-        if family in nf_schema.FAMILY else 0
+    family_index = [f.name for f in schema.FAMILIES].index(family) \
+        if family in schema.FAMILY else 0
     return {"name": name, "family_index": family_index,
             "per_family_instance_index": index, "run_name": name,
             "run_type": "iteration", "repetitions": reps,
@@ -185,11 +185,11 @@ def row(x, index, rep, reps, values, extra_rules=0, family=CHAIN.name,
     x + extra_rules, or blocked = x with the remedy's rules from values)
     and the lead counter (callbacks = k, ...) when a lead is given."""
     given = values(x, rep)
-    unknown = set(given) - set(nf_schema.COUNTERS) - set(TIMES)
+    unknown = set(given) - set(schema.COUNTERS) - set(TIMES)
     assert not unknown, f"not nf_bench counters: {sorted(unknown)}"
-    known = nf_schema.FAMILY.get(family)
+    known = schema.FAMILY.get(family)
     if known is not None:
-        foreign = set(given) - set(nf_schema.carried(known)) - set(TIMES)
+        foreign = set(given) - set(schema.carried(known)) - set(TIMES)
         assert not foreign, f"{family} rows carry no {sorted(foreign)}"
     out = _header(x, index, rep, reps, family, lead)
     if lead is not None:
@@ -245,7 +245,7 @@ def context(**extra):
            "kernel": "6.18.44-test", "probe": "bracket",
            "probe_self_method": "hook walk with no iptables table",
            "probe_self_ns": "72.5", "nf_bench_version": "0948a53",
-           "schema_version": str(nf_schema.SCHEMA_VERSION)}
+           "schema_version": str(schema.SCHEMA_VERSION)}
     ctx.update(extra)
     return {k: v for k, v in ctx.items() if v is not None}
 
@@ -378,14 +378,14 @@ def remedy_values(family):
     return values
 
 
-def remedies(families=nf_schema.REMEDIES, points=None, reps=REPS, fail=(),
+def remedies(families=schema.REMEDIES, points=None, reps=REPS, fail=(),
              **ctx):
     """One document of remedy families: <family>/<blocked> at the family's
     points (or `points`), hook_ns = remedy_hook_ns() x REP_FACTOR; fail:
     (family, blocked) points that failed in every repetition."""
     benchmarks = []
     for family in families:
-        xs = points or nf_schema.FAMILY[family].points
+        xs = points or schema.FAMILY[family].points
         benchmarks += _sweep_rows(family, [(None, x) for x in xs],
                                   lambda lead: remedy_values(family), reps,
                                   {x for f, x in fail if f == family})
@@ -427,12 +427,12 @@ PROFILE_DURATION_S = 2.0
 def profile_model(family, lead, rules):
     """The medians of a profile's point: {hook_ns, rate (its RATE metric),
     the other counters}, as profiles() writes them."""
-    f = nf_schema.FAMILY[family]
-    hook = PROFILE_BASE_NS + SLOPES[nf_schema.rules_family(f).name] * rules
+    f = schema.FAMILY[family]
+    hook = PROFILE_BASE_NS + SLOPES[schema.rules_family(f).name] * rules
     out = {"hook_ns": hook}
-    if f.workload in nf_schema.UDP_ROWS:
+    if f.workload in schema.UDP_ROWS:
         paced = f.workload == "udp_paced"
-        sent = (nf_schema.PACED_DATAGRAMS_PER_S if paced
+        sent = (schema.PACED_DATAGRAMS_PER_S if paced
                 else 1e9 / (UDP_SEND_NS + UDP_NS_PER_BYTE * lead + hook))
         loss = PACED_LOSS_PER_RULE * rules if paced else UDP_LOSS
         out.update(packets_per_s=sent * (1 - loss), loss_fraction=loss,
@@ -449,7 +449,7 @@ def profile_model(family, lead, rules):
         bps = tcp_bits_per_s(hook, STREAM_BITS_PER_CALL, 3e10)
         out.update(bits_per_s=bps, bytes_per_call=STREAM_BITS_PER_CALL / 8,
                    hook_calls=bps / STREAM_BITS_PER_CALL * PROFILE_DURATION_S)
-    out["rate"] = out[nf_schema.RATE[f.workload]]
+    out["rate"] = out[schema.RATE[f.workload]]
     out["hook_cpu_share"] = (out["hook_calls"] / PROFILE_DURATION_S * hook
                              * 1e-9)
     return out
@@ -462,7 +462,7 @@ def profile_values(family, lead):
         out = profile_model(family, lead, rules)
         del out["rate"]
         for key in ("hook_ns", "hook_cpu_share",
-                    nf_schema.RATE[nf_schema.FAMILY[family].workload]):
+                    schema.RATE[schema.FAMILY[family].workload]):
             out[key] *= REP_FACTOR[rep]
         out.update(hook_p50_ns=out["hook_ns"] * 0.98,
                    hook_p99_ns=out["hook_ns"] * 2.0, hook_unpaired=0.0)
@@ -470,7 +470,7 @@ def profile_values(family, lead):
     return values
 
 
-def profiles(families=nf_schema.PROFILES, rules=nf_schema.FAMILY["Udp"].points,
+def profiles(families=schema.PROFILES, rules=schema.FAMILY["Udp"].points,
              reps=REPS, fail=(), **ctx):
     """One document of traffic profiles: each family at each of its leads
     and `rules`, the counters of profile_values(); fail: (family, lead,
@@ -478,7 +478,7 @@ def profiles(families=nf_schema.PROFILES, rules=nf_schema.FAMILY["Udp"].points,
     repetition."""
     benchmarks = []
     for family in families:
-        f = nf_schema.FAMILY[family]
+        f = schema.FAMILY[family]
         points = [(lead, n) for lead in (f.leads or (None,)) for n in rules]
         benchmarks += _sweep_rows(
             family, points, lambda lead, family=family: profile_values(
@@ -504,7 +504,7 @@ def install_ms(family, rules):
     return a + b * rules
 
 
-def installs(families=nf_schema.INSTALLS, points=None, reps=REPS, fail=(),
+def installs(families=schema.INSTALLS, points=None, reps=REPS, fail=(),
              **ctx):
     """One document of install families: rows with the rules counter
     only and real_time = install_ms() x REP_FACTOR (time_unit ms); fail:
@@ -514,7 +514,7 @@ def installs(families=nf_schema.INSTALLS, points=None, reps=REPS, fail=(),
         def values(rules, rep, family=family):
             ms = install_ms(family, rules) * REP_FACTOR[rep]
             return {"real_time": ms, "cpu_time": ms * 0.6}
-        xs = points or nf_schema.FAMILY[family].points
+        xs = points or schema.FAMILY[family].points
         benchmarks += _sweep_rows(family, [(None, x) for x in xs],
                                   lambda lead, v=values: v, reps,
                                   {x for f, x in fail if f == family})
@@ -553,7 +553,7 @@ def rows_of(document, x, family=CHAIN.name, lead=None):
 def drop_counters(document, keep=("rules",)):
     """Removes nf_bench's counters, but those in keep, from every row."""
     for b in document["benchmarks"]:
-        for key in nf_schema.COUNTERS:
+        for key in schema.COUNTERS:
             if key not in keep:
                 b.pop(key, None)
     return document

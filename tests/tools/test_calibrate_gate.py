@@ -1,4 +1,4 @@
-"""Tests of tools/calibrate_gate.py on synthetic sweeps of the gate's
+"""Tests of tools/calibrate.py on synthetic sweeps of the gate's
 kind (fake_runs.noisy_sweep: folders of 8 runs, each with its own
 between-run factor): same-build pairs are not flagged, a 5% steeper cost
 per rule is flagged by the slope in every pair, the counts and the table's
@@ -18,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
 sys.path.insert(0, HERE)
 
-import calibrate_gate  # noqa: E402
+from nfbench import calibrate  # noqa: E402
 import fake_runs  # noqa: E402
 
 SLOPE = 4.2   # ns per rule
@@ -28,7 +28,7 @@ class CalibrateTest(fake_runs.TempFiles, unittest.TestCase):
     def run_tool(self, *argv):
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = calibrate_gate.main(list(argv))
+            code = calibrate.main(list(argv))
         return code, out.getvalue(), err.getvalue()
 
     def rows(self, text):

@@ -14,8 +14,8 @@ time units changed; entries dropped, duplicated, shuffled; context entries
 flipped, a BOM or another encoding, deep nesting, or an empty file.
 
 What must hold for every case (the tools' contract):
-  * gbench_json.load returns a Run whose values are all finite and in the
-    ranges of gbench_json.QUANTITIES, or raises InputError with one line;
+  * load.load returns a Run whose values are all finite and in the
+    ranges of schema.QUANTITIES, or raises InputError with one line;
   * gate.main exits 0, 1 or 2; report.main and plot.main exit 0 or 2;
     never an exception;
   * exit 2 prints exactly one line on stderr, starting with the tool's
@@ -54,10 +54,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import gate  # noqa: E402
-import gbench_json  # noqa: E402  (found through fake_runs.TOOLS)
-import plot  # noqa: E402
-import report  # noqa: E402
+from nfbench import gate  # noqa: E402
+from nfbench import load, schema  # noqa: E402
+from nfbench import plot  # noqa: E402
+from nfbench import report  # noqa: E402
 
 SEED = int(os.environ.get("NF_BENCH_FUZZ_SEED") or time.time_ns() % 10 ** 9)
 # Seconds per test; the four add up to about 20 s. NF_BENCH_FUZZ_SCALE=10
@@ -68,8 +68,8 @@ BUDGET = {tool: seconds * SCALE for tool, seconds in
 # Cases run even when the budget is used up first (a slow, busy machine).
 MIN_CASES = {"loader": 50, "gate": 20, "report": 20, "plot": 4}
 
-KNOWN = list(gbench_json.COUNTERS)
-CONTEXT = list(gbench_json.CONTEXT_NUMBERS)
+KNOWN = list(schema.COUNTERS)
+CONTEXT = list(schema.CONTEXT_NUMBERS)
 SWEEP = fake_runs.SWEEP
 FIELDS = KNOWN + ["name", "run_name", "run_type", "aggregate_name",
                   "error_occurred", "error_message", "time_unit", "real_time",
@@ -154,16 +154,16 @@ def new_families_doc(rng):
     reps = rng.randrange(1, 4)
     parts = [
         fake_runs.remedies(
-            families=rng.sample(gbench_json.REMEDIES, rng.randrange(1, 3)),
-            points=sorted(rng.sample(fake_runs.nf_schema.FAMILY["RemedyIpset"].points,
+            families=rng.sample(schema.REMEDIES, rng.randrange(1, 3)),
+            points=sorted(rng.sample(schema.FAMILY["RemedyIpset"].points,
                                      rng.randrange(1, 4))), reps=reps),
         fake_runs.profiles(
-            families=rng.sample(gbench_json.PROFILES, rng.randrange(1, 3)),
-            rules=sorted(rng.sample(fake_runs.nf_schema.FAMILY["Udp"].points,
+            families=rng.sample(schema.PROFILES, rng.randrange(1, 3)),
+            rules=sorted(rng.sample(schema.FAMILY["Udp"].points,
                                     rng.randrange(1, 4))), reps=reps),
         fake_runs.installs(
-            families=rng.sample(gbench_json.INSTALLS, rng.randrange(1, 3)),
-            points=sorted(rng.sample(fake_runs.nf_schema.FAMILY["InstallLoop"].points,
+            families=rng.sample(schema.INSTALLS, rng.randrange(1, 3)),
+            points=sorted(rng.sample(schema.FAMILY["InstallLoop"].points,
                                      rng.randrange(1, 5))), reps=reps)]
     docs = rng.sample(parts, rng.randrange(1, 4))
     if rng.random() < 0.5:
@@ -315,13 +315,13 @@ def valid_run(test, run):
     test.assertEqual(set(run.x), set(run.points))
     for point, metrics in run.points.items():
         rules = run.rule_count[point]
-        test.assertIsNone(gbench_json.QUANTITY["rules"].why_invalid(rules))
+        test.assertIsNone(schema.QUANTITY["rules"].why_invalid(rules))
         test.assertEqual(metrics["rules"], [rules] * run.reps[point])
         for name, values in metrics.items():
             for value in values:
                 test.assertTrue(math.isfinite(value), (point, name, value))
                 test.assertIsNone(
-                    gbench_json.QUANTITY[name].why_invalid(value),
+                    schema.QUANTITY[name].why_invalid(value),
                     (point, name, value))
         (point + run.label).encode("utf-8")
         test.assertTrue(point.isprintable(), point)
@@ -418,9 +418,9 @@ class FuzzTools(unittest.TestCase):
             log = []
             path = self.input_file(rng, "in.json", log)
             try:
-                run = gbench_json.load(path,
+                run = load.load(path,
                                        need_results=rng.random() < 0.7)
-            except gbench_json.InputError as e:
+            except load.InputError as e:
                 self.count("InputError")
                 self.assertEqual(len(str(e).splitlines()), 1,
                                  f"seed {SEED} case {n} {log}: {e!r}")
@@ -433,7 +433,7 @@ class FuzzTools(unittest.TestCase):
             self.count("Run")
             valid_run(self, run)
             run.label.encode("utf-8")
-            gbench_json.load_warnings(run)
+            load.load_warnings(run)
 
     # --- the three tools -------------------------------------------------
 

@@ -59,8 +59,8 @@ import unittest
 
 import fake_runs
 from fake_runs import LABEL, RESULTS, TOOLS, point
-import gate  # noqa: E402  (found through fake_runs.TOOLS)
-import gbench_json  # noqa: E402
+from nfbench import gate  # noqa: E402
+from nfbench import schema  # noqa: E402
 
 GATE = os.path.join(TOOLS, "gate.py")
 
@@ -483,7 +483,7 @@ class GateTest(fake_runs.TempFiles, unittest.TestCase):
 
     def test_directions_come_from_the_loader_table(self):
         self.assertEqual(gate.DIRECTION,
-                         {q.name: q.worse for q in gbench_json.QUANTITIES
+                         {q.name: q.worse for q in schema.QUANTITIES
                           if q.worse})
         self.assertEqual(gate.DIRECTION["hook_ns"], +1)
         self.assertEqual(gate.DIRECTION["bits_per_s"], -1)
@@ -580,7 +580,7 @@ class ShapeGateTest(unittest.TestCase):
         return {(cols[0], cols[1]) for cols in map(str.split,
                                                    result.stdout.splitlines())
                 if len(cols) >= 7 and cols[0].split("/")[0]
-                in fake_runs.nf_schema.FAMILY
+                in fake_runs.schema.FAMILY
                 and cols[6].rstrip("*") == verdict}
 
     def test_shape_regression(self):
@@ -641,7 +641,7 @@ class ShapeGateTest(unittest.TestCase):
 
 class NewFamiliesGateTest(unittest.TestCase):
     """Remedies, traffic profiles and install cost, gated on what each
-    family measures (nf_schema.measures) or the --metrics its rows carry
+    family measures (schema.measures) or the --metrics its rows carry
     (GateTest's and ShapeGateTest's helpers, not their tests)."""
 
     setUp, write, gate, assertExit, assertBadInput = (
@@ -662,13 +662,13 @@ class NewFamiliesGateTest(unittest.TestCase):
         r = self.gate(doc, doc)
         self.assertExit(r, 0)
         points = sum(len(f.points) * max(1, len(f.leads))
-                     for f in gbench_json.FAMILIES)
+                     for f in schema.FAMILIES)
         # hook_ns and a rate at every traffic point, real_time_s at installs
-        installs = sum(len(gbench_json.FAMILY[f].points)
-                       for f in gbench_json.INSTALLS)
+        installs = sum(len(schema.FAMILY[f].points)
+                       for f in schema.INSTALLS)
         comparisons = 2 * (points - installs) + installs
         self.assertIn(f"({comparisons} comparisons: {points} points of "
-                      f"{len(gbench_json.FAMILIES)} families x 1 to 2 "
+                      f"{len(schema.FAMILIES)} families x 1 to 2 "
                       "metrics)", r.stdout)
         self.assertIn("connections_per_s", r.stdout)
         self.assertIn("packets_per_s", r.stdout)

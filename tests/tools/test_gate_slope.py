@@ -51,8 +51,8 @@ import unittest
 
 import fake_runs
 from fake_runs import TOOLS, point
-import gate  # noqa: E402  (found through fake_runs.TOOLS)
-import gbench_json  # noqa: E402
+from nfbench import gate  # noqa: E402
+from nfbench import load  # noqa: E402
 
 GATE = os.path.join(TOOLS, "gate.py")
 CHAIN = fake_runs.CHAIN.name
@@ -70,7 +70,7 @@ def sweep(slope=SLOPE, seed=0, reps=REPS, noise=NOISE, rules=fake_runs.SWEEP,
 
 class SlopeTest(fake_runs.TempFiles, unittest.TestCase):
     def load(self, doc, name="run.json"):
-        return gbench_json.load(self.write(name, doc))
+        return load.load(self.write(name, doc))
 
     def change(self, base, cont, metric=HOOK, family=CHAIN):
         """(change, lo, hi) of the mean slope, as the gate computes it."""

@@ -1,7 +1,7 @@
-"""Tests for tools/gbench_json.py, the loader the plot, report and gate share.
+"""Tests for tools/load.py, the loader the plot, report and gate share.
 
 What they check:
-  * results/reference.json loads: the sweep of nf_schema.FAMILIES, 5
+  * results/reference.json loads: the sweep of schema.FAMILIES, 5
     repetitions a point, nothing observed, no load warning (it predates
     both); results/regression-extra500.json keeps the points' names and
     takes the rule counts from the `rules` counter (500 more);
@@ -64,8 +64,8 @@ import unittest
 
 import fake_runs
 from fake_runs import REFERENCE, RESULTS, point
-import gbench_json  # noqa: E402  (found through fake_runs.TOOLS)
-import nf_schema  # noqa: E402
+from nfbench import load  # noqa: E402
+from nfbench import schema  # noqa: E402
 
 
 class LoaderTest(unittest.TestCase):
@@ -80,11 +80,11 @@ class LoaderTest(unittest.TestCase):
         return path
 
     def load(self, doc, **kw):
-        return gbench_json.load(self.write(doc), **kw)
+        return load.load(self.write(doc), **kw)
 
     def refused(self, doc, *words):
         """The one-line message of the InputError doc raises."""
-        with self.assertRaises(gbench_json.InputError) as cm:
+        with self.assertRaises(load.InputError) as cm:
             self.load(doc)
         message = str(cm.exception)
         self.assertEqual(len(message.splitlines()), 1, message)
@@ -101,13 +101,13 @@ class LoaderTest(unittest.TestCase):
     # --- good input ----------------------------------------------------
 
     def test_reference_loads_without_warnings(self):
-        run = gbench_json.load(REFERENCE)
+        run = load.load(REFERENCE)
         self.assertEqual(run.rules, list(fake_runs.SWEEP))
         self.assertEqual(run.names, [point(n) for n in fake_runs.SWEEP])
         self.assertEqual(set(run.reps.values()), {5})
         self.assertEqual(run.observed, {})
         self.assertEqual(run.numbers, {"duration_s": 2.0})
-        self.assertEqual(gbench_json.load_warnings(run), [])
+        self.assertEqual(load.load_warnings(run), [])
         self.assertEqual(run.failed, 0)
 
     def test_nan_in_unused_aggregates_is_fine(self):
@@ -200,7 +200,7 @@ class LoaderTest(unittest.TestCase):
         self.assertEqual(run.names, [point(n) for n in fake_runs.SHORT])
         self.assertEqual(run.rules, [n + 500 for n in fake_runs.SHORT])
         self.assertEqual(run.numbers["extra_rules"], 500.0)
-        extra = gbench_json.load(os.path.join(RESULTS,
+        extra = load.load(os.path.join(RESULTS,
                                               "regression-extra500.json"))
         self.assertEqual(extra.names, [point(n) for n in fake_runs.SWEEP])
         self.assertEqual(extra.rule_count[point(fake_runs.SWEEP[-1])],
@@ -214,8 +214,8 @@ class LoaderTest(unittest.TestCase):
                            ("Chain/rules:3000/iterations:1/manual_time",
                             "Chain/rules:3000"),
                            ("Chain", "Chain"), ("manual_time", "manual_time")):
-            self.assertEqual(gbench_json.point_name(name), want)
-        self.assertEqual(gbench_json.family_of("Chain/3000"), "Chain")
+            self.assertEqual(load.point_name(name), want)
+        self.assertEqual(load.family_of("Chain/3000"), "Chain")
 
     def test_other_families_are_ignored(self):
         doc = fake_runs.doc()
@@ -254,8 +254,8 @@ class LoaderTest(unittest.TestCase):
         path = os.path.join(self.tmp.name, "latin1.json")
         with open(path, "wb") as f:
             f.write(b'{"benchmarks": [], "context": {"host_name": "\xe9"}}')
-        with self.assertRaises(gbench_json.InputError) as cm:
-            gbench_json.load(path)
+        with self.assertRaises(load.InputError) as cm:
+            load.load(path)
         self.assertIn("not UTF-8", str(cm.exception))
 
     def test_lone_surrogate_is_printable(self):
@@ -300,7 +300,7 @@ class LoaderTest(unittest.TestCase):
         self.assertEqual(run.families, ["ChainNft"])
         self.assertEqual(run.names, [point(n, "ChainNft")
                                      for n in fake_runs.SHORT])
-        ref = gbench_json.load(REFERENCE)
+        ref = load.load(REFERENCE)
         self.assertEqual(ref.families, ["Chain"])
         self.assertEqual(ref.of_family("Chain").points, ref.points)
         self.assertEqual(ref.of_family("ChainNft").names, [])
@@ -332,7 +332,7 @@ class LoaderTest(unittest.TestCase):
         self.assertEqual(shape.values("ShapeNft/2/1000", "callbacks"),
                          [2.0] * 3)
         self.assertNotIn("Chain/100", run.shape)  # Chain rows: no shape
-        chains = run.of_families(gbench_json.CHAINS)
+        chains = run.of_families(schema.CHAINS)
         self.assertEqual((chains.families, chains.family), (["Chain"], None))
         self.assertEqual(chains.shape, {})
         run.restrict({"Shape/3/3000"})
@@ -370,10 +370,10 @@ class LoaderTest(unittest.TestCase):
     def test_every_family_loads(self):
         run = self.load(fake_runs.everything())
         self.assertEqual(run.families,
-                         [f.name for f in gbench_json.FAMILIES])
+                         [f.name for f in schema.FAMILIES])
         ipset = run.of_family("RemedyIpset")
         self.assertEqual(sorted(ipset.x.values()),
-                         list(gbench_json.FAMILY["RemedyIpset"].points))
+                         list(schema.FAMILY["RemedyIpset"].points))
         self.assertEqual(ipset.x["RemedyIpset/100000"], 100000)
         self.assertEqual(ipset.rule_count["RemedyIpset/100000"],
                          1 + 100000 // 256)
@@ -485,7 +485,7 @@ class LoaderTest(unittest.TestCase):
                                        "load_avg_1m": 3.5, "cpus": 2.0,
                                        "other_nf_bench": 2.0,
                                        "cpu_busy_at_start": 0.6})
-        text = "\n".join(gbench_json.load_warnings(run))
+        text = "\n".join(load.load_warnings(run))
         for fragment in ("other_nf_bench = 2", "cpu_busy_at_start = 0.6",
                          "load_avg_1m = 3.5 with cpus = 2"):
             self.assertIn(fragment, text)
@@ -494,7 +494,7 @@ class LoaderTest(unittest.TestCase):
         run = self.load(fake_runs.doc(load_avg_1m="0.4", cpus="2",
                                        other_nf_bench="0",
                                        cpu_busy_at_start="0.05"))
-        self.assertEqual(gbench_json.load_warnings(run), [])
+        self.assertEqual(load.load_warnings(run), [])
 
     def test_bad_load_context(self):
         for key, value in (("load_avg_1m", "high"), ("cpus", "0"),
@@ -516,10 +516,10 @@ class LoaderTest(unittest.TestCase):
         doc = fake_runs.doc()
         del doc["context"]["schema_version"]
         self.assertTrue(self.load(doc).points)
-        newer = str(nf_schema.SCHEMA_VERSION + 1)
+        newer = str(schema.SCHEMA_VERSION + 1)
         doc["context"]["schema_version"] = newer
         self.refused(doc, "run.json", f"schema version {newer}",
-                     f"up to {nf_schema.SCHEMA_VERSION}", "0948a53")
+                     f"up to {schema.SCHEMA_VERSION}", "0948a53")
         doc["context"]["schema_version"] = "one"
         self.refused(doc, "run.json", "schema_version", "not a whole number",
                      "damaged")
@@ -603,30 +603,30 @@ class LoaderTest(unittest.TestCase):
         self.assertEqual(run.repetitions(point(100)), [0, 1, 2])
 
     def test_one_table_of_quantities(self):
-        names = [q.name for q in gbench_json.QUANTITIES]
+        names = [q.name for q in schema.QUANTITIES]
         self.assertEqual(len(names), len(set(names)))
         for name in ("bits_per_s", "hook_ns", "hook_p50_ns", "hook_p99_ns",
                      "hook_calls", "bytes_per_call", "hook_unpaired", "rules",
                      "observers"):
-            self.assertIn(name, gbench_json.COUNTERS)
-        self.assertEqual(gbench_json.QUANTITY["hook_ns"].worse, +1)
-        self.assertEqual(gbench_json.QUANTITY["bits_per_s"].worse, -1)
+            self.assertIn(name, schema.COUNTERS)
+        self.assertEqual(schema.QUANTITY["hook_ns"].worse, +1)
+        self.assertEqual(schema.QUANTITY["bits_per_s"].worse, -1)
 
 
 class OutputTest(fake_runs.TempFiles, unittest.TestCase):
     def test_check_output(self):
-        gbench_json.check_output(os.path.join(self.tmp.name, "x.md"))
+        load.check_output(os.path.join(self.tmp.name, "x.md"))
         a_file = self.write("a_file", "text")
         for path, why in ((os.path.join(self.tmp.name, "no", "x.md"),
                            "does not exist"),
                           (os.path.join(a_file, "x.md"), "is not a folder")):
-            with self.assertRaisesRegex(gbench_json.UsageError,
+            with self.assertRaisesRegex(load.UsageError,
                                         f"^cannot write -o {path}: .*{why}"):
-                gbench_json.check_output(path)
+                load.check_output(path)
 
     def test_whole_file_written(self):
         path = os.path.join(self.tmp.name, "out.md")
-        with gbench_json.atomic_output(path) as f:
+        with load.atomic_output(path) as f:
             f.write("# report\n" * 1000)
             self.assertFalse(os.path.exists(path))  # not before the end
         with open(path, encoding="utf-8") as f:
@@ -634,7 +634,7 @@ class OutputTest(fake_runs.TempFiles, unittest.TestCase):
         umask = os.umask(0)
         os.umask(umask)
         self.assertEqual(os.stat(path).st_mode & 0o777, 0o666 & ~umask)
-        with gbench_json.atomic_output(path, binary=True) as f:
+        with load.atomic_output(path, binary=True) as f:
             f.write(b"\x89PNG")
         with open(path, "rb") as f:
             self.assertEqual(f.read(), b"\x89PNG")
@@ -644,20 +644,20 @@ class OutputTest(fake_runs.TempFiles, unittest.TestCase):
         path = os.path.join(self.tmp.name, "out.md")
         for binary in (False, True):
             with self.assertRaises(OSError):
-                with gbench_json.atomic_output(path, binary) as f:
+                with load.atomic_output(path, binary) as f:
                     f.write(b"x" * 100000 if binary else "x" * 100000)
                     f.flush()  # half a file on disk, then the disk is full
                     raise OSError(28, "No space left on device")
             self.assertEqual(os.listdir(self.tmp.name), [])
         with self.assertRaises(KeyboardInterrupt):
-            with gbench_json.atomic_output(path) as f:
+            with load.atomic_output(path) as f:
                 f.write("half")
                 raise KeyboardInterrupt
         self.assertEqual(os.listdir(self.tmp.name), [])
         # an old file stays as it was
         self.write("out.md", "old report")
         with self.assertRaises(ValueError):
-            with gbench_json.atomic_output(path) as f:
+            with load.atomic_output(path) as f:
                 f.write("new rep")
                 raise ValueError("midway")
         self.assertEqual(os.listdir(self.tmp.name), ["out.md"])
@@ -671,7 +671,7 @@ class SideTest(fake_runs.TempFiles, unittest.TestCase):
                               values=fake_runs.linear(4.0 + k))
                 for k in range(11)]
         folder = self.write_runs("side", docs)
-        run = gbench_json.load_side(folder)
+        run = load.load_side(folder)
         self.assertEqual(run.runs, 11)
         self.assertEqual(run.reps[point(500)], 22)
         by_file = run.by_process(point(500), "hook_ns")
@@ -683,29 +683,29 @@ class SideTest(fake_runs.TempFiles, unittest.TestCase):
                          [(0, 0), (0, 1), (1, 0)])
         paths = ",".join(os.path.join(folder, f"run-{k}.json")
                          for k in (1, 2))
-        self.assertEqual(gbench_json.load_side(paths).runs, 2)
-        one = gbench_json.load_side(os.path.join(folder, "run-1.json"))
+        self.assertEqual(load.load_side(paths).runs, 2)
+        one = load.load_side(os.path.join(folder, "run-1.json"))
         self.assertEqual((one.runs, one.process(point(0))), (1, [0, 0]))
 
     def test_warnings_of_every_part(self):
         docs = [fake_runs.doc(reps=2), fake_runs.doc(reps=2,
                                                      other_nf_bench="1")]
-        run = gbench_json.load_side(self.write_runs("side", docs))
-        self.assertEqual(len(gbench_json.load_warnings(run)), 1)
-        self.assertTrue(gbench_json.load_warnings(run)[0].startswith(
+        run = load.load_side(self.write_runs("side", docs))
+        self.assertEqual(len(load.load_warnings(run)), 1)
+        self.assertTrue(load.load_warnings(run)[0].startswith(
             "run-2.json: other_nf_bench = 1"))
 
     def test_refused(self):
         empty = os.path.join(self.tmp.name, "empty")
         os.makedirs(empty)
-        with self.assertRaisesRegex(gbench_json.InputError, "no .json"):
-            gbench_json.load_side(empty)
+        with self.assertRaisesRegex(load.InputError, "no .json"):
+            load.load_side(empty)
         mixed = self.write_runs("mixed", [fake_runs.doc(reps=2),
                                           fake_runs.doc(reps=2,
                                                         extra_rules=30)])
-        with self.assertRaisesRegex(gbench_json.InputError,
+        with self.assertRaisesRegex(load.InputError,
                                     "must be runs of one sweep"):
-            gbench_json.load_side(mixed)
+            load.load_side(mixed)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-import plot  # noqa: E402  (found through fake_runs.TOOLS)
+from nfbench import plot  # noqa: E402
 
 PLOT = os.path.join(fake_runs.TOOLS, "plot.py")
 RULES = fake_runs.SHORT
@@ -488,12 +488,12 @@ class NewFiguresTest(unittest.TestCase):
                          ("log", "symlog"))
         lines = self.errorbar_lines(top)
         self.assertEqual(list(lines), [
-            gbench_json_title(f) for f in plot.gbench_json.REMEDIES] + [
+            gbench_json_title(f) for f in plot.schema.REMEDIES] + [
             "per-address rules (legacy)", "per-address rules (nft)"])
-        for family in plot.gbench_json.REMEDIES:
+        for family in plot.schema.REMEDIES:
             xs, ys = lines[gbench_json_title(family)]
             self.assertEqual(xs, list(
-                plot.gbench_json.FAMILY[family].points))
+                plot.schema.FAMILY[family].points))
             for x, y in zip(xs, ys):
                 want = fake_runs.remedy_hook_ns(family, x)
                 self.assertAlmostEqual(y, want, delta=0.01 * want)
@@ -581,7 +581,7 @@ class NewFiguresTest(unittest.TestCase):
             "bare.json", "no hook_ns or bits_per_s values")
 
 def gbench_json_title(family):
-    return plot.gbench_json.FAMILY[family].title
+    return plot.schema.FAMILY[family].title
 
 
 if __name__ == "__main__":

@@ -66,8 +66,8 @@ import tempfile
 import unittest
 
 import fake_runs
-import report  # noqa: E402  (found through fake_runs.TOOLS)
-import gbench_json  # noqa: E402
+from nfbench import report  # noqa: E402
+from nfbench import load, schema  # noqa: E402
 
 REPORT = os.path.join(fake_runs.TOOLS, "report.py")
 
@@ -381,7 +381,7 @@ class ReportRun:
             path = os.path.join(tmp, "run.json")
             with open(path, "w", encoding="utf-8") as f:
                 json.dump(doc, f)
-            return report.build_report(gbench_json.load(path))
+            return report.build_report(load.load(path))
 
     def run_report(self, doc):
         with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
@@ -539,7 +539,7 @@ class ShapesTest(ReportRun, unittest.TestCase):
             path = os.path.join(tmp, "run.json")
             with open(path, "w", encoding="utf-8") as f:
                 json.dump(doc, f)
-            return report.build_report(gbench_json.load(path))
+            return report.build_report(load.load(path))
 
     def cells(self, sec, family):
         row = re.search(rf"^\| {family} \|.*$", sec, re.M).group(0)
@@ -561,7 +561,7 @@ class ShapesTest(ReportRun, unittest.TestCase):
             self.assertEqual(cells[7], "1.000")
             self.assertEqual(cells[8], "+" + report.fmt_sig(
                 slopes[1] - slopes[0]))
-            title = gbench_json.FAMILY[family].title
+            title = schema.FAMILY[family].title
             self.assertIn(f"- {title}: the lab's picture holds: each extra "
                           "match is one more callback of roughly constant "
                           f"cost, about {report.fmt_sig(per_cb)} ns per "
@@ -607,7 +607,7 @@ class ShapesTest(ReportRun, unittest.TestCase):
     def test_chain_only_has_no_new_sections(self):
         for text in (self.report_of(fake_runs.backends()),
                      self.report_of(fake_runs.doc()),
-                     report.build_report(gbench_json.load(
+                     report.build_report(load.load(
                          fake_runs.REFERENCE))):
             self.assertNotIn("Rule shapes", text)
             self.assertNotIn("table's own time", text)
@@ -658,14 +658,14 @@ class RemediesTest(ReportRun, unittest.TestCase):
         return 133.0 + fake_runs.SLOPES[family] * n
 
     def test_hook_time_and_speed_up_at_3000(self):
-        for family in gbench_json.REMEDIES:
+        for family in schema.REMEDIES:
             hook = fake_runs.remedy_hook_ns(family, 3000)
             cells = self.cells(family, 3000)
             self.assertEqual(cells[3], report.fmt_ns(hook))
             self.assertEqual(cells[4], report.fmt_gbps(
                 fake_runs.tcp_bits_per_s(hook)))
             refs = dict.fromkeys(
-                (gbench_json.rules_family(family).name, "Chain"))
+                (schema.rules_family(family).name, "Chain"))
             for ref in refs:
                 want = self.chain_hook(ref, 3000) / hook
                 got = re.search(rf"{ref}: ([\d.]+)× less hook time",
@@ -689,7 +689,7 @@ class RemediesTest(ReportRun, unittest.TestCase):
         for family in ("RemedyIpset", "RemedyNftSet", "RemedyNftInterval"):
             lo = fake_runs.remedy_hook_ns(family, 0)
             hi = fake_runs.remedy_hook_ns(family, 100000)
-            title = gbench_json.FAMILY[family].title
+            title = schema.FAMILY[family].title
             self.assertIn(f"- {title}: {report.fmt_ns(lo)} at 0, "
                           f"{report.fmt_ns(hi)} at 100,000: "
                           f"+{report.fmt_sig(hi - lo)} ns", self.sec)
@@ -699,10 +699,10 @@ class RemediesTest(ReportRun, unittest.TestCase):
         advice = self.text.split("\n## What to do about it\n", 1)[1]
         self.assertNotIn("saves about", advice)
         self.assertNotIn("--benchmark_filter", advice)
-        for family in gbench_json.REMEDIES:
-            top = max(gbench_json.FAMILY[family].points)
+        for family in schema.REMEDIES:
+            top = max(schema.FAMILY[family].points)
             hook = report.fmt_ns(fake_runs.remedy_hook_ns(family, top))
-            self.assertIn(f"- {gbench_json.FAMILY[family].title}: {hook} "
+            self.assertIn(f"- {schema.FAMILY[family].title}: {hook} "
                           f"per hook call at {top:,} blocked addresses",
                           advice)
         ref = "ChainNft"
@@ -745,7 +745,7 @@ class RemediesTest(ReportRun, unittest.TestCase):
     def test_chain_only_has_no_new_numbers(self):
         for text in (self.report_text(fake_runs.doc()),
                      self.report_text(fake_runs.backends()),
-                     report.build_report(gbench_json.load(
+                     report.build_report(load.load(
                          fake_runs.REFERENCE))):
             for heading in ("## Run", "## Hook time vs rules",
                             "## Throughput", "## Cost in CPU",
@@ -781,13 +781,13 @@ class ProfilesTest(ReportRun, unittest.TestCase):
         return [c.strip() for c in found.group(0).strip("|").split("|")]
 
     def name(self, family, lead):
-        f = gbench_json.FAMILY[family]
+        f = schema.FAMILY[family]
         what = {"payload_bytes": f", {lead}-byte datagrams",
                 "streams": f", {lead} streams"}.get(f.lead, "")
         return f.title + what
 
     def bulk_lost(self, family, n):
-        chain = gbench_json.rules_family(family).name
+        chain = schema.rules_family(family).name
         bps = [fake_runs.tcp_bits_per_s(133.0 + fake_runs.SLOPES[chain] * x)
                for x in (0, n)]
         return 1 - bps[1] / bps[0]
@@ -815,9 +815,9 @@ class ProfilesTest(ReportRun, unittest.TestCase):
         lost = 1 - model["rate"] / base["rate"]
         self.assertEqual(cells[6], report.fmt_pct(share))
         bulk = self.bulk_lost(family, n)
-        chain = gbench_json.rules_family(family).name
+        chain = schema.rules_family(family).name
         self.assertEqual(cells[8], f"{report.fmt_pct(bulk)} ({chain})")
-        if gbench_json.FAMILY[family].workload == "udp_paced":
+        if schema.FAMILY[family].workload == "udp_paced":
             # It holds its rate: no rate lost to compare.
             self.assertEqual(cells[7], "none: paced")
             self.assertEqual(cells[9], "—")
@@ -827,8 +827,8 @@ class ProfilesTest(ReportRun, unittest.TestCase):
                                delta=0.01 * lost / bulk)
 
     def test_every_profile_lead_and_rule_count(self):
-        for family in gbench_json.PROFILES:
-            for lead in gbench_json.FAMILY[family].leads or (None,):
+        for family in schema.PROFILES:
+            for lead in schema.FAMILY[family].leads or (None,):
                 for n in (0, 1000, 3000):
                     with self.subTest(family=family, lead=lead, n=n):
                         self.check_row(family, lead, n)
@@ -867,7 +867,7 @@ class InstallTest(ReportRun, unittest.TestCase):
             path = os.path.join(tmp, "run.json")
             with open(path, "w", encoding="utf-8") as f:
                 json.dump(doc, f)
-            return report.install_model(gbench_json.load(path))
+            return report.install_model(load.load(path))
 
     def test_fits_recovered(self):
         models = self.model(fake_runs.installs())
@@ -894,7 +894,7 @@ class InstallTest(ReportRun, unittest.TestCase):
             self.assertEqual(cells[4:], [
                 f"{report.fmt_sig(fake_runs.install_ms(family, n))} ms"
                 for n in (3000, 30000)])
-        for n in gbench_json.FAMILY["InstallLoop"].points:
+        for n in schema.FAMILY["InstallLoop"].points:
             ms = report.fmt_sig(fake_runs.install_ms("InstallLoop", n))
             self.assertIn(f"| {n:,} | {ms} ms | {ms} ms |", sec)
         total = sum(fake_runs.install_ms("InstallLoop", n)

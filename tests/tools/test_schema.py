@@ -1,5 +1,5 @@
 """benchmarks/schema.json is what nf_bench declares, and what the tools
-read (tools/nf_schema.py loads it).
+read (tools/schema.py loads it).
 
 What they check:
   * `$NF_BENCH --print_schema` (no root needed) prints exactly the text of
@@ -38,7 +38,7 @@ import subprocess
 import unittest
 
 import fake_runs  # noqa: F401  (puts tools/ on sys.path)
-import nf_schema  # noqa: E402
+from nfbench import schema  # noqa: E402
 
 TIMEOUT_S = 60
 
@@ -84,14 +84,14 @@ class PrintedSchema(unittest.TestCase):
 
     def test_printed_is_the_committed_file(self):
         printed = self.schema()
-        with open(nf_schema.SCHEMA_FILE) as f:
+        with open(schema.SCHEMA_FILE) as f:
             committed = f.read()
         diff = first_changed_line(PrintedSchema.text, committed)
         if diff:
             self.fail(f"benchmarks/schema.json is not what nf_bench prints "
                       f"({diff}): after changing schema.h, run "
                       "build/nf_bench --print_schema > benchmarks/schema.json")
-        self.assertEqual(printed["schema_version"], nf_schema.SCHEMA_VERSION)
+        self.assertEqual(printed["schema_version"], schema.SCHEMA_VERSION)
 
     def test_probes(self):
         probes = self.schema().get("probes")
@@ -111,32 +111,32 @@ class SchemaTable(unittest.TestCase):
     """nf_schema on its own, no binary."""
 
     def test_quantities_are_consistent(self):
-        names = [q.name for q in nf_schema.QUANTITIES]
+        names = [q.name for q in schema.QUANTITIES]
         self.assertEqual(len(names), len(set(names)), names)
-        for q in nf_schema.QUANTITIES:
+        for q in schema.QUANTITIES:
             self.assertLessEqual(q.low, q.high, q.name)
             self.assertIn(q.worse, (-1, 0, 1), q.name)
             self.assertIn(q.where, ("row", "context"), q.name)
-            self.assertIn(q.aggregation, nf_schema.AGGREGATIONS, q.name)
+            self.assertIn(q.aggregation, schema.AGGREGATIONS, q.name)
             self.assertEqual(q.where == "context",
                              q.aggregation == "context", q.name)
-            self.assertLessEqual(set(q.rows), set(nf_schema.ROW_TAGS), q.name)
+            self.assertLessEqual(set(q.rows), set(schema.ROW_TAGS), q.name)
             self.assertEqual(q.where == "context", not q.rows, q.name)
             if q.where == "context":
                 self.assertEqual(q.worse, 0, q.name)  # never gated
-        avg = {q.name for q in nf_schema.QUANTITIES
+        avg = {q.name for q in schema.QUANTITIES
                if q.aggregation == "avg_iterations"}
         self.assertEqual(avg, {"hook_calls", "hook_unpaired",
                                "datagrams_sent"})
-        self.assertEqual(nf_schema.TIME_METRICS, ("real_time_s", "cpu_time_s"))
-        self.assertIn("rules", nf_schema.COUNTERS)
-        extra = nf_schema.QUANTITY["extra_rules"]
+        self.assertEqual(schema.TIME_METRICS, ("real_time_s", "cpu_time_s"))
+        self.assertIn("rules", schema.COUNTERS)
+        extra = schema.QUANTITY["extra_rules"]
         self.assertEqual((extra.where, extra.unit, extra.low, extra.high,
                           extra.integer), ("context", "rules", 0, 60000, True))
-        self.assertEqual(nf_schema.ALL_FLAGS, ("--table_time",))
+        self.assertEqual(schema.ALL_FLAGS, ("--table_time",))
 
     def test_the_file_holds_every_table(self):
-        with open(nf_schema.SCHEMA_FILE) as f:
+        with open(schema.SCHEMA_FILE) as f:
             declared = json.load(f)
         self.assertEqual(list(declared), ["schema_version", "quantities",
                                           "workloads", "backends",
@@ -149,7 +149,7 @@ class SchemaTable(unittest.TestCase):
             self.assertEqual(list(f), ["name", "backend", "workload",
                                        "remedy", "args", "leads", "points",
                                        "datagrams_per_s"])
-            self.assertIn(f["backend"], nf_schema.BACKEND, f["name"])
+            self.assertIn(f["backend"], schema.BACKEND, f["name"])
         names = [q["name"] for q in declared["quantities"]]
         self.assertEqual(names[names.index("observers"):][:4],
                          ["observers", "install_ms", "callbacks", "table_ns"])
@@ -157,7 +157,7 @@ class SchemaTable(unittest.TestCase):
         self.assertEqual({k: v for k, v in when.items() if v},
                          {"table_ns": "--table_time"})
         rows = {q["name"]: q["rows"] for q in declared["quantities"]}
-        self.assertEqual(rows["rules"], list(nf_schema.ROW_TAGS))
+        self.assertEqual(rows["rules"], list(schema.ROW_TAGS))
         self.assertEqual(rows["blocked"], ["remedy"])
         self.assertEqual(rows["bits_per_s"], ["tcp_bulk", "tcp_streams",
                                               "udp_max", "udp_paced"])
@@ -165,84 +165,84 @@ class SchemaTable(unittest.TestCase):
         self.assertEqual(rows["duration_s"], [])
 
     def test_workloads_and_backends(self):
-        self.assertEqual(nf_schema.WORKLOADS, (
+        self.assertEqual(schema.WORKLOADS, (
             "tcp_bulk", "tcp_streams", "udp_max", "udp_paced", "conn_rate",
             "install", "install_loop"))
         # Each rate is a row counter its workload's rows carry.
-        for workload, rate in nf_schema.RATE.items():
-            self.assertIn(workload, nf_schema.QUANTITY[rate].rows, workload)
-        self.assertEqual(nf_schema.INSTALL_WORKLOADS,
+        for workload, rate in schema.RATE.items():
+            self.assertIn(workload, schema.QUANTITY[rate].rows, workload)
+        self.assertEqual(schema.INSTALL_WORKLOADS,
                          ("install", "install_loop"))
-        self.assertEqual(nf_schema.PACED_DATAGRAMS_PER_S, 20000)
-        chains = {nf_schema.FAMILY[c].backend for c in nf_schema.CHAINS}
-        for name, backend in nf_schema.BACKEND.items():
+        self.assertEqual(schema.PACED_DATAGRAMS_PER_S, 20000)
+        chains = {schema.FAMILY[c].backend for c in schema.CHAINS}
+        for name, backend in schema.BACKEND.items():
             self.assertIn(backend["compared_with"], chains, name)
             self.assertIn(backend["hook_type"], (0, 1), name)
-        self.assertEqual(nf_schema.BACKEND["nft-set"]["compared_with"], "nft")
-        self.assertEqual(nf_schema.BACKEND["ipset"]["compared_with"], "legacy")
+        self.assertEqual(schema.BACKEND["nft-set"]["compared_with"], "nft")
+        self.assertEqual(schema.BACKEND["ipset"]["compared_with"], "legacy")
 
     def test_chain_and_shape_sweeps(self):
-        chain = nf_schema.FAMILY["Chain"]
-        self.assertIs(chain, nf_schema.CHAIN)
+        chain = schema.FAMILY["Chain"]
+        self.assertIs(chain, schema.CHAIN)
         points = chain.points
         self.assertEqual((points[0], points[1], points[-1], len(points)),
                          (0, 100, 3000, 31))
-        names = [f.name for f in nf_schema.FAMILIES]
+        names = [f.name for f in schema.FAMILIES]
         self.assertEqual(len(names), len(set(names)))
-        self.assertEqual(nf_schema.CHAINS, ("Chain", "ChainIptNft", "ChainNft"))
-        self.assertEqual(nf_schema.SHAPES, ("Shape", "ShapeIptNft", "ShapeNft"))
-        for kind in (nf_schema.CHAINS, nf_schema.SHAPES):
-            backends = [nf_schema.FAMILY[f].backend for f in kind]
+        self.assertEqual(schema.CHAINS, ("Chain", "ChainIptNft", "ChainNft"))
+        self.assertEqual(schema.SHAPES, ("Shape", "ShapeIptNft", "ShapeNft"))
+        for kind in (schema.CHAINS, schema.SHAPES):
+            backends = [schema.FAMILY[f].backend for f in kind]
             self.assertEqual(backends, ["legacy", "iptables-nft", "nft"])
-        for name in nf_schema.CHAINS:
-            family = nf_schema.FAMILY[name]
+        for name in schema.CHAINS:
+            family = schema.FAMILY[name]
             self.assertEqual(family.points, points, name)
             self.assertEqual((family.leads, family.lead, family.shaped,
                               family.x, family.workload),
                              ((), None, False, "rules", "tcp_bulk"))
-        for name in nf_schema.SHAPES:
-            family = nf_schema.FAMILY[name]
+        for name in schema.SHAPES:
+            family = schema.FAMILY[name]
             self.assertEqual(family.points, (0, 1000, 2000, 3000), name)
             self.assertEqual(family.leads, (0, 1, 2, 3), name)
             self.assertEqual(family.args, ("callbacks", "rules"), name)
             self.assertTrue(family.shaped, name)
-        self.assertEqual(chain.backend, nf_schema.LEGACY)
-        self.assertEqual(nf_schema.FAMILY["ChainNft"].title, "ChainNft (nft)")
+        self.assertEqual(chain.backend, schema.LEGACY)
+        self.assertEqual(schema.FAMILY["ChainNft"].title, "ChainNft (nft)")
 
     def test_new_families(self):
-        family = nf_schema.FAMILY
-        self.assertEqual(nf_schema.REMEDIES, (
+        family = schema.FAMILY
+        self.assertEqual(schema.REMEDIES, (
             "RemedyPrefix", "RemedyConntrack", "RemedyIpset", "RemedyNftSet",
             "RemedyNftInterval"))
         sets = {"RemedyIpset", "RemedyNftSet", "RemedyNftInterval"}
-        for name in nf_schema.REMEDIES:
+        for name in schema.REMEDIES:
             f = family[name]
             self.assertEqual((f.x, f.lead, f.remedy, f.workload),
                              ("blocked", None, True, "tcp_bulk"), name)
             self.assertEqual(f.points[-1], 100000 if name in sets else 3000)
-            self.assertEqual(nf_schema.is_set_remedy(f), name in sets)
-            self.assertEqual(nf_schema.rules_family(f).name,
+            self.assertEqual(schema.is_set_remedy(f), name in sets)
+            self.assertEqual(schema.rules_family(f).name,
                              "ChainNft" if f.backend.startswith("nft")
                              else "Chain", name)
-        self.assertEqual(nf_schema.PROFILES, (
+        self.assertEqual(schema.PROFILES, (
             "Udp", "UdpNft", "UdpPaced", "UdpPacedNft", "ConnRate",
             "ConnRateNft", "Streams", "StreamsNft"))
-        for name in nf_schema.PROFILES:
+        for name in schema.PROFILES:
             f = family[name]
             self.assertEqual(f.points, (0, 1000, 3000), name)
-            self.assertEqual(nf_schema.rules_family(f).backend, f.backend)
+            self.assertEqual(schema.rules_family(f).backend, f.backend)
         self.assertEqual(family["Udp"].leads, (64, 512, 1400))
         self.assertEqual(family["UdpPacedNft"].lead, "payload_bytes")
         self.assertEqual(family["StreamsNft"].args, ("streams", "rules"))
         self.assertEqual(family["ConnRate"].args, ("rules",))
-        self.assertEqual(nf_schema.INSTALLS, ("Install", "InstallIptNft",
+        self.assertEqual(schema.INSTALLS, ("Install", "InstallIptNft",
                                               "InstallNft", "InstallLoop"))
         self.assertEqual(family["InstallNft"].points,
                          (1000, 3000, 10000, 30000))
         self.assertEqual(family["InstallLoop"].points, (100, 500, 1000, 2000))
 
     def test_carries(self):
-        carried = nf_schema.carried
+        carried = schema.carried
         self.assertEqual(carried("Install"), ("rules", "real_time_s",
                                               "cpu_time_s"))
         self.assertEqual(carried("InstallLoop"), carried("Install"))
@@ -254,17 +254,17 @@ class SchemaTable(unittest.TestCase):
         self.assertIn("loss_fraction", carried("UdpPaced"))
         self.assertNotIn("loss_fraction", carried("Streams"))
         self.assertIn("streams", carried("Streams"))
-        self.assertTrue(nf_schema.carries("table_ns", "Chain",
+        self.assertTrue(schema.carries("table_ns", "Chain",
                                           ("--table_time",)))
-        self.assertFalse(nf_schema.carries("table_ns", "Chain"))
-        self.assertFalse(nf_schema.carries("duration_s", "Chain"))
-        self.assertEqual(nf_schema.measures("Udp"),
+        self.assertFalse(schema.carries("table_ns", "Chain"))
+        self.assertFalse(schema.carries("duration_s", "Chain"))
+        self.assertEqual(schema.measures("Udp"),
                          ("hook_ns", "packets_per_s"))
-        self.assertEqual(nf_schema.measures("ConnRate"),
+        self.assertEqual(schema.measures("ConnRate"),
                          ("hook_ns", "connections_per_s"))
-        self.assertEqual(nf_schema.measures("Chain"),
+        self.assertEqual(schema.measures("Chain"),
                          ("hook_ns", "bits_per_s"))
-        self.assertEqual(nf_schema.measures("InstallLoop"), ("real_time_s",))
+        self.assertEqual(schema.measures("InstallLoop"), ("real_time_s",))
 
 
 if __name__ == "__main__":

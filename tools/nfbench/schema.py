@@ -12,8 +12,9 @@ import os
 from dataclasses import dataclass
 
 # The file nf_bench's contract is committed in.
-SCHEMA_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                           os.pardir, "benchmarks", "schema.json")
+SCHEMA_FILE = os.path.normpath(os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir,
+    "benchmarks", "schema.json"))
 
 # How a quantity's value is made (Quantity.aggregation):
 #   "run"            a row counter set once per run (Google Benchmark's
@@ -27,8 +28,13 @@ REMEDY = "remedy"  # the tag of a remedy family's rows, beside its workload
 
 
 def _load(path=SCHEMA_FILE):
-    with open(path) as f:
-        return json.load(f)
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise ImportError(f"nf_bench's contract {path} cannot be read ({e}): "
+                          "the tools run from nf_bench's repository, where "
+                          "`nf_bench --print_schema` wrote it") from None
 
 
 _SCHEMA = _load()

@@ -2,7 +2,7 @@
 report and gate tools share.
 
 A run becomes {point: {metric: [one value per repetition]}}. A point is a
-benchmark of a family in nf_schema.FAMILIES (Chain, ChainIptNft, ChainNft:
+benchmark of a family in schema.FAMILIES (Chain, ChainIptNft, ChainNft:
 the same chain made by the legacy, iptables-nft and nft backends; Shape*:
 rules of shape k; Remedy*: blocked addresses without a rule each; the
 traffic profiles Udp*, UdpPaced*, ConnRate*, Streams*; Install*: the cost
@@ -11,7 +11,7 @@ the suffixes it adds (run_name `ChainNft/3000/manual_time`, and its
 aggregate rows `..._median`, are the point `ChainNft/3000`;
 `Shape/2/1000/manual_time` is `Shape/2/1000`): the gate matches points by
 that name. A point's x (the x of plots and fits) is its family's x
-counter (nf_schema Family.x): `rules`, the chain's real length (with
+counter (schema Family.x): `rules`, the chain's real length (with
 nf_bench's --extra_rules=E the point `Chain/3000` has rules = 3000 + E,
 and context extra_rules = E), or for a remedy `blocked`, the addresses it
 blocks; Run.x holds it. A point of a family with a leading argument also
@@ -23,7 +23,7 @@ selects). The optional counters (table_ns, only in runs made with
 A file may hold any of the families (results/reference.json has only
 Chain); Run.families names those with results, Run.of_family(name) is the
 Run of one of them, for tools that work per family. Metrics are the numbers
-of nf_schema.QUANTITIES: nf_bench's user counters plus real_time_s and
+of schema.QUANTITIES: nf_bench's user counters plus real_time_s and
 cpu_time_s. Unknown fields and other families are ignored.
 
 The loader refuses (InputError, one line naming file, benchmark and counter)
@@ -32,7 +32,7 @@ inf, or outside its valid range (hook_ns = 0, 1e308, a negative rule
 count), a used row without a `rules` counter (nf_bench writes it in every
 row it measured) or without its family's argument counters (blocked,
 callbacks, payload_bytes, streams), an Install* row without real_time (its
-measurement), a counter the row's family never carries (nf_schema's rows
+measurement), a counter the row's family never carries (schema's rows
 of each quantity: a hook_ns in an Install row, a blocked in a Chain row),
 runs of one point with different argument counters, two points of a family
 with the same arguments (x, and lead), a bad time_unit, a known context
@@ -90,12 +90,9 @@ import tempfile
 from dataclasses import dataclass, field
 
 
-from nf_schema import (  # noqa: F401  (names the tools use from here)
-    ALL_FLAGS, CHAINS, CONTEXT_NUMBERS, COUNTERS, FAMILIES, FAMILY,
-    INSTALLS, LEGACY, METRICS, PACED_DATAGRAMS_PER_S, PROFILES, QUANTITIES,
-    QUANTITY, RATE, REMEDIES, SCHEMA_VERSION, SHAPES, TIME_METRICS,
-    Quantity, carried,
-    carries, is_set_remedy, measures, rules_family)
+from .schema import (
+    CONTEXT_NUMBERS, COUNTERS, FAMILIES, FAMILY, INSTALLS, QUANTITY,
+    SCHEMA_VERSION, Quantity, carried)
 
 class UsageError(Exception):
     """A bad command line of a tool; the message says why, in one line."""
@@ -291,7 +288,7 @@ class Run:
 
     @property
     def families(self):
-        """The families with results, in nf_schema.FAMILIES order."""
+        """The families with results, in schema.FAMILIES order."""
         have = {family_of(p) for p in self.points}
         return [f.name for f in FAMILIES if f.name in have]
 
@@ -302,7 +299,7 @@ class Run:
 
     def of_families(self, families, family=None):
         """The Run of this file's points of these families, e.g. of
-        nf_schema.CHAINS (the Chain families of a file that also has
+        schema.CHAINS (the Chain families of a file that also has
         shapes); its `family` is the given one (None: several)."""
         def mine(table):
             return {p: v for p, v in table.items()
@@ -698,7 +695,7 @@ def _check_repetition(path, point, entry, indices):
 
 def _check_carried(where, family, metrics):
     """InputError when the row has a counter its family's rows never carry
-    (nf_schema's rows of each quantity): a row of another family, edited."""
+    (schema's rows of each quantity): a row of another family, edited."""
     extra = [m for m in metrics if m not in carried(family)]
     if extra:
         raise InputError(

@@ -52,6 +52,7 @@ import unittest
 import fake_runs
 from fake_runs import TOOLS, point
 from nfbench import gate  # noqa: E402
+from nfbench import stats  # noqa: E402
 from nfbench import load  # noqa: E402
 
 GATE = os.path.join(TOOLS, "gate.py")
@@ -77,7 +78,7 @@ class SlopeTest(fake_runs.TempFiles, unittest.TestCase):
         fits = [[b for _, b in gate.per_repetition_fits(
             self.load(doc, name), family, metric)]
             for doc, name in ((base, "b.json"), (cont, "c.json"))]
-        return gate.bootstrap_change(*fits, seed=gate.SLOPE_SEED)
+        return stats.bootstrap_change(*fits, seed=stats.SLOPE_SEED)
 
     def gate(self, base, cont, *flags):
         r = subprocess.run([sys.executable, GATE, self.write("b.json", base),
@@ -96,12 +97,12 @@ class SlopeTest(fake_runs.TempFiles, unittest.TestCase):
 
     def test_fit_line_exact_on_noiseless_data(self):
         xs = list(fake_runs.SWEEP)
-        a, b = gate.fit_line(xs, [140.0 + 4.27 * x for x in xs])
+        a, b, _ = stats.fit_line(xs, [140.0 + 4.27 * x for x in xs])
         self.assertAlmostEqual(a, 140.0, places=9)
         self.assertAlmostEqual(b, 4.27, places=12)
-        self.assertEqual(gate.fit_line([0, 10, 20], [5, 25, 45]), (5.0, 2.0))
+        self.assertEqual(stats.fit_line([0, 10, 20], [5, 25, 45])[:2], (5.0, 2.0))
         with self.assertRaises(ValueError):
-            gate.fit_line([100, 100], [1.0, 2.0])
+            stats.fit_line([100, 100], [1.0, 2.0])
         fits = gate.per_repetition_fits(self.load(sweep(noise=0.0)), CHAIN,
                                         HOOK)
         self.assertEqual(len(fits), REPS)
@@ -119,7 +120,7 @@ class SlopeTest(fake_runs.TempFiles, unittest.TestCase):
         r = self.gate(base, cont)
         self.assertEqual(r.returncode, 0, r.stdout)  # reported, not gated
         self.assertIn("PASS: 0 regressed", r.stdout)
-        self.assertIn(f"B = {gate.SLOPE_BOOTSTRAP}, seed {gate.SLOPE_SEED}",
+        self.assertIn(f"B = {stats.SLOPE_BOOTSTRAP}, seed {stats.SLOPE_SEED}",
                       r.stdout)
         line = self.slope_lines(r)[HOOK]
         self.assertRegex(line, r"hook_ns slope: 4\.2\d* -> 4\.3\d* ns/rule")
@@ -194,7 +195,7 @@ class SlopeTest(fake_runs.TempFiles, unittest.TestCase):
         self.assertIn("one fit, cannot be bootstrapped (1 vs 1 repetitions)",
                       line)
         self.assertNotIn("CI", line)
-        change, lo, hi = gate.bootstrap_change([4.0], [4.2, 4.4])
+        change, lo, hi = stats.bootstrap_change([4.0], [4.2, 4.4])
         self.assertAlmostEqual(change, 0.075)
         self.assertEqual((lo, hi), (None, None))
 
@@ -224,8 +225,8 @@ class SlopeTest(fake_runs.TempFiles, unittest.TestCase):
 
     def test_bootstrap_is_seeded(self):
         old, new = [4.0, 4.1, 3.9, 4.05], [4.2, 4.3, 4.1, 4.25]
-        first = gate.bootstrap_change(old, new, seed=7, B=500)
-        self.assertEqual(gate.bootstrap_change(old, new, seed=7, B=500),
+        first = stats.bootstrap_change(old, new, seed=7, B=500)
+        self.assertEqual(stats.bootstrap_change(old, new, seed=7, B=500),
                          first)
         self.assertAlmostEqual(first[0], 4.2125 / 4.0125 - 1)
         self.assertLess(first[1], first[0])
@@ -344,9 +345,9 @@ class BetweenRunTest(fake_runs.TempFiles, unittest.TestCase):
                          r"gate sweeps of the same size")
 
     def test_floors_and_verdicts_on_known_numbers(self):
-        floor = gate.floors([[3.0, 9.0], [2.0, 8.0], [4.0, 7.0]], 1)
+        floor = stats.floors([[3.0, 9.0], [2.0, 8.0], [4.0, 7.0]], 1)
         self.assertEqual(list(floor), [2.0, 7.0])
-        self.assertEqual(list(gate.floors([[3.0], [5.0]], -1)), [5.0])
+        self.assertEqual(list(stats.floors([[3.0], [5.0]], -1)), [5.0])
         v = gate.floor_verdict  # change, p worse, p better, direction, ...
         self.assertEqual(v(0.05, 0.01, 0.99, 1, 0.03, 0.05), gate.REGRESSED)
         self.assertEqual(v(0.05, 0.06, 0.95, 1, 0.03, 0.05), gate.UNCHANGED)
@@ -360,31 +361,31 @@ class BetweenRunTest(fake_runs.TempFiles, unittest.TestCase):
             return [(b[:, 0] - a[:, 0]) / a[:, 0]]
         # every new run worse than every old: only the observed split of
         # the C(6, 3) = 20 puts the floors this far apart
-        [(worse, better)] = gate.permutation_ps(
+        [(worse, better)] = stats.permutation_ps(
             [[1.0], [2.0], [3.0]], [[4.0], [5.0], [6.0]], 1, change)
         self.assertEqual((worse, better), (1 / 20, 1.0))
-        self.assertEqual(gate.min_p(3, 3), 1 / 20)
-        [(worse, _)] = gate.permutation_ps(
+        self.assertEqual(stats.min_p(3, 3), 1 / 20)
+        [(worse, _)] = stats.permutation_ps(
             [[1.0], [2.0], [3.0], [4.0]], [[5.0], [6.0], [7.0], [8.0]], 1,
             change)
         self.assertEqual(worse, 1 / 70)
         # a rate: down is worse
-        [(worse, _)] = gate.permutation_ps(
+        [(worse, _)] = stats.permutation_ps(
             [[8.0], [7.0], [6.0], [5.0]], [[4.0], [3.0], [2.0], [1.0]], -1,
             change)
         self.assertEqual(worse, 1 / 70)
         # the same runs on both sides: 5 of the 6 splits are as far worse
         # (all but the one putting both 3s first)
-        [(worse, _)] = gate.permutation_ps(
+        [(worse, _)] = stats.permutation_ps(
             [[1.0], [3.0]], [[1.0], [3.0]], 1, change)
         self.assertEqual(worse, 5 / 6)
         # 8 vs 8 runs: C(16, 8) = 12870 splits, PERMUTATIONS drawn, seeded
-        firsts, rest = gate.splits(8, 8, gate.np.random.default_rng(0))
-        self.assertEqual(firsts.shape, (gate.PERMUTATIONS + 1, 8))
+        firsts, rest = stats.splits(8, 8, gate.np.random.default_rng(0))
+        self.assertEqual(firsts.shape, (stats.PERMUTATIONS + 1, 8))
         self.assertEqual(list(firsts[0]), list(range(8)))
         self.assertTrue(all(sorted([*a, *b]) == list(range(16))
                             for a, b in zip(firsts, rest)))
-        self.assertEqual(gate.min_p(8, 8), 1 / (gate.PERMUTATIONS + 1))
+        self.assertEqual(stats.min_p(8, 8), 1 / (stats.PERMUTATIONS + 1))
 
     def test_three_runs_a_side_gated_on_thresholds_alone(self):
         r = self.gate(fake_runs.noisy_sweep(SLOPE, seed=3)[:3],

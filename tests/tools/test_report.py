@@ -67,6 +67,7 @@ import unittest
 
 import fake_runs
 from nfbench import report  # noqa: E402
+from nfbench import stats  # noqa: E402
 from nfbench import load, schema  # noqa: E402
 
 REPORT = os.path.join(fake_runs.TOOLS, "report.py")
@@ -120,46 +121,46 @@ class FitTest(unittest.TestCase):
     def test_line_recovers_slope_and_intercept(self):
         xs = RULES * REPS
         ys = [hook_ns(n, rep) for rep in range(REPS) for n in RULES]
-        intercept, slope, r2 = report.fit_line(xs, ys)
+        intercept, slope, r2 = stats.fit_line(xs, ys)
         self.assertAlmostEqual(slope, B_NS, delta=0.01 * B_NS)
         self.assertAlmostEqual(intercept, A_NS, delta=0.01 * A_NS)
         self.assertGreater(r2, 0.999)
 
     def test_line_exact(self):
-        intercept, slope, r2 = report.fit_line([0, 1, 2], [1, 3, 5])
+        intercept, slope, r2 = stats.fit_line([0, 1, 2], [1, 3, 5])
         self.assertAlmostEqual(intercept, 1.0)
         self.assertAlmostEqual(slope, 2.0)
         self.assertAlmostEqual(r2, 1.0)
 
     def test_line_needs_two_distinct_xs(self):
         with self.assertRaises(ValueError):
-            report.fit_line([1], [2])
+            stats.fit_line([1], [2])
         with self.assertRaises(ValueError):
-            report.fit_line([1, 1], [2, 3])
+            stats.fit_line([1, 1], [2, 3])
 
     def test_inverse_recovers_c_d_and_half_point(self):
         xs = RULES
         ys = [bits_per_s(n, 0) for n in RULES]
-        c, d, r2 = report.fit_inverse(xs, ys)
+        c, d, r2 = stats.fit_inverse(xs, ys)
         self.assertAlmostEqual(c, C_S, delta=0.01 * C_S)
         self.assertAlmostEqual(d, D_S, delta=0.01 * D_S)
         self.assertGreater(r2, 0.99)
-        self.assertAlmostEqual(report.half_point(c, d), C_S / D_S,
+        self.assertAlmostEqual(stats.half_point(c, d), C_S / D_S,
                                delta=0.01 * C_S / D_S)
 
     def test_inverse_rejects_non_positive(self):
         with self.assertRaises(ValueError):
-            report.fit_inverse([0, 1], [1.0, 0.0])
+            stats.fit_inverse([0, 1], [1.0, 0.0])
 
     def test_half_point_none_when_not_falling(self):
-        self.assertIsNone(report.half_point(1.0, 0.0))
-        self.assertIsNone(report.half_point(1.0, -1e-3))
+        self.assertIsNone(stats.half_point(1.0, 0.0))
+        self.assertIsNone(stats.half_point(1.0, -1e-3))
 
     def test_data_half_point(self):
         # 100 at 0, 60 at 10, 40 at 20: crosses 50 halfway from 10 to 20.
         self.assertAlmostEqual(
-            report.data_half_point([0, 10, 20], [100, 60, 40]), 15.0)
-        self.assertIsNone(report.data_half_point([0, 10], [100, 60]))
+            stats.data_half_point([0, 10, 20], [100, 60, 40]), 15.0)
+        self.assertIsNone(stats.data_half_point([0, 10], [100, 60]))
 
     def test_cpu_fraction(self):
         self.assertAlmostEqual(report.cpu_fraction(50_000, 10_000), 0.5)
@@ -217,7 +218,7 @@ class ReportTest(unittest.TestCase):
 
     def test_hook_fit_numbers(self):
         hy = [self.median(n, "hook_ns") for n in RULES]
-        a, b, r2 = report.fit_line(RULES, hy)
+        a, b, r2 = stats.fit_line(RULES, hy)
         self.assertAlmostEqual(b, B_NS, delta=0.01 * B_NS)
         self.assertIn(f"b = {report.fmt_sig(b)} ns per rule", self.text)
         self.assertIn(f"a = {report.fmt_ns(a)}", self.text)
@@ -231,10 +232,10 @@ class ReportTest(unittest.TestCase):
         self.assertAlmostEqual(drop, 1000 / 1800, delta=0.005)
         self.assertIn(f"(−{report.fmt_pct(drop)})", self.text)
         self.assertIn(report.fmt_gbps(ty[0]), self.text)
-        c, d, _ = report.fit_inverse(RULES, ty)
+        c, d, _ = stats.fit_inverse(RULES, ty)
         self.assertIn(f"c = {report.fmt_sig(c * 1e12)} ps per bit", self.text)
         # Half reached inside the data (at ~800): measured, not extrapolated.
-        n_half = report.data_half_point(RULES, ty)
+        n_half = stats.data_half_point(RULES, ty)
         self.assertAlmostEqual(n_half, 800, delta=10)
         self.assertIn(f"N = {report.fmt_rules(n_half)} rules", self.text)
         self.assertNotIn("xtrapolated", self.text)
@@ -923,11 +924,11 @@ class InstallTest(ReportRun, unittest.TestCase):
                       "real_time.", sec)
 
     def test_fit_quadratic(self):
-        a, b, c, r2 = report.fit_quadratic([0, 1, 2, 3], [1, 3, 9, 19])
+        a, b, c, r2 = stats.fit_quadratic([0, 1, 2, 3], [1, 3, 9, 19])
         for got, want in zip((a, b, c, r2), (1.0, 0.0, 2.0, 1.0)):
             self.assertAlmostEqual(got, want)
         with self.assertRaises(ValueError):
-            report.fit_quadratic([1, 2, 2], [1, 2, 3])
+            stats.fit_quadratic([1, 2, 2], [1, 2, 3])
 
 if __name__ == "__main__":
     unittest.main()

@@ -131,7 +131,6 @@ also quotes the load context (other nf_bench processes, busy CPUs, load
 average) when it was high. The verdicts stand either way.
 """
 
-import itertools
 import math
 import statistics
 import sys
@@ -140,6 +139,10 @@ import numpy as np
 
 from . import load, schema  # noqa: E402
 from .load import OneLineParser, UsageError  # noqa: E402
+from .stats import (  # noqa: E402
+    PERMUTATIONS, SLOPE_BOOTSTRAP, SLOPE_SEED, bootstrap_change, fit_line,
+    fit_lines, floors, min_p, min_two_sided_p, permutation_ps,
+    relative_change, u_test)
 
 # metric -> +1 when up is worse, -1 when down is worse: the metrics that are
 # a cost, from the loader's one table of quantities.
@@ -169,10 +172,8 @@ POINT_THRESHOLDS = {"hook_ns": 0.03, "bits_per_s": 0.25}
 POINT_MIN_CHANGE = {"hook_ns": 15.0}
 SLOPE_THRESHOLDS = {"hook_ns": 0.0175, "bits_per_s": NOT_GATED}
 INTERCEPT_THRESHOLDS = {"hook_ns": 0.40, "bits_per_s": 0.25}
-SLOPE_SEED = 20261126  # every bootstrap and permutation: same files, same p
 # The permutation test of several runs a side: splits of the pooled runs
 # (all of them up to this many, else this many at random, seed SLOPE_SEED).
-PERMUTATIONS = 4000
 PERMUTATION_TEXT = (f"permutation test over runs, both sides' runs pooled "
                     f"and split again: every split, or {PERMUTATIONS} at "
                     f"random with seed {SLOPE_SEED}")
@@ -181,7 +182,6 @@ REGRESSED, IMPROVED, UNCHANGED = "REGRESSED", "improved", "unchanged"
 
 # The slope section of one run a side (reported, not gated: its
 # thresholds are not calibrated); its bootstrap too draws with SLOPE_SEED.
-SLOPE_BOOTSTRAP = 2000
 SLOPE_MIN_X = 3  # distinct rule counts: two always fit a line exactly
 RULES_X = "rules"  # the x counter of the families a slope is fitted to
 # metric -> (what is fitted, y of a value, unit of y): throughput as its
@@ -191,34 +191,6 @@ SLOPE_METRICS = {
                 schema.QUANTITY["hook_ns"].unit),
     "bits_per_s": ("1/bits_per_s", lambda v: 1.0 / v, "s/bit"),
 }
-
-
-def min_two_sided_p(n, m):
-    """The smallest two-sided p the exact U test can give for n vs m values."""
-    return min(1.0, 2.0 / math.comb(n + m, n))
-
-
-def u_test(old, new, alpha, min_reps):
-    """p of a two-sided Mann-Whitney U test, or None when it cannot decide:
-    fewer than min_reps values on a side, or too few for p < alpha at all."""
-    if min(len(old), len(new)) < min_reps:
-        return None
-    if min_two_sided_p(len(old), len(new)) >= alpha:
-        return None
-    from scipy.stats import mannwhitneyu
-    # Exact for small samples even with ties (scipy's "auto" switches to the
-    # normal approximation on ties, which for 3 vs 3 can give p = 0.047,
-    # below what the exact test allows); normal approximation from 8 up.
-    method = "exact" if max(len(old), len(new)) < 8 else "asymptotic"
-    p = mannwhitneyu(old, new, alternative="two-sided", method=method).pvalue
-    return 1.0 if math.isnan(p) else float(p)
-
-
-def relative_change(old, new):
-    """(new - old) / old; 0 when both are 0, +-inf when only old is 0."""
-    if old == 0:
-        return 0.0 if new == 0 else math.copysign(math.inf, new)
-    return (new - old) / abs(old)
 
 
 def verdict(change, direction, p, threshold, alpha):
@@ -320,61 +292,6 @@ def run_bests(run, point, metric, y_of=None):
     return {f: pick(v) for f, v in run.by_process(point, metric).items()}
 
 
-def floors(bests, direction):
-    """The floor of each point (column) of a matrix runs x points of
-    bests, or of a stack of them (splits x runs x points): the lowest of
-    a cost, the highest of a rate."""
-    pick = np.min if direction > 0 else np.max
-    return pick(np.asarray(bests, dtype=float), axis=-2)
-
-
-def splits(n, m, rng):
-    """(S x n, S x m) indexes into the n + m pooled runs of the two
-    sides: every split into n and m when there are at most PERMUTATIONS
-    of them, else the observed split (row 0) and PERMUTATIONS random
-    ones. Under "no change" the runs of an interleaved sweep are
-    exchangeable, so each split is as likely as the observed one."""
-    total = math.comb(n + m, n)
-    if total <= PERMUTATIONS:
-        firsts = np.array(list(itertools.combinations(range(n + m), n)))
-    else:
-        shuffled = rng.permuted(np.tile(np.arange(n + m), (PERMUTATIONS, 1)),
-                                axis=1)
-        firsts = np.vstack([np.arange(n), np.sort(shuffled[:, :n], axis=1)])
-    rest = np.ones((len(firsts), n + m), dtype=bool)
-    rest[np.arange(len(firsts))[:, None], firsts] = False
-    return firsts, np.nonzero(rest)[1].reshape(len(firsts), m)
-
-
-def min_p(n, m):
-    """The smallest p the permutation test can give for n vs m runs."""
-    return 1.0 / min(math.comb(n + m, n), PERMUTATIONS + 1)
-
-
-def p_values(changes, direction):
-    """(p worse, p better) of the observed change, changes[0] (the
-    observed split is row 0 of splits() either way), among all splits':
-    the share at least as far on the worse (better) side."""
-    worse = np.nan_to_num(np.asarray(changes) * direction, nan=-np.inf)
-    slack = 1e-12 * abs(worse[0]) if np.isfinite(worse[0]) else 0.0
-    return (float(np.mean(worse >= worse[0] - slack)),
-            float(np.mean(worse <= worse[0] + slack)))
-
-
-def permutation_ps(base_bests, cont_bests, direction, statistics_of):
-    """[(p worse, p better)] of each statistic of statistics_of(old
-    floors, new floors) -> [changes], computed for every split of the
-    pooled runs (matrices runs x points)."""
-    base = np.asarray(base_bests, dtype=float)
-    pool = np.vstack([base, np.asarray(cont_bests, dtype=float)])
-    firsts, rest = splits(len(base), len(pool) - len(base),
-                          np.random.default_rng(SLOPE_SEED))
-    with np.errstate(all="ignore"):
-        changes = statistics_of(floors(pool[firsts], direction),
-                                floors(pool[rest], direction))
-    return [p_values(c, direction) for c in changes]
-
-
 def floor_verdict(change, p_worse, p_better, direction, threshold, alpha):
     """REGRESSED when worse by more than the threshold and a split of the
     runs as far worse is rarer than alpha; improved likewise; else
@@ -419,18 +336,6 @@ def compare_floors(base, cont, point, metric, args):
     return row
 
 
-def fit_line(xs, ys):
-    """(a, b) of the least-squares line y = a + b x; ValueError when the xs
-    have fewer than two distinct values (no slope)."""
-    x = np.asarray(xs, dtype=float)
-    y = np.asarray(ys, dtype=float)
-    if len(x) != len(y) or len(set(xs)) < 2:
-        raise ValueError("a line needs two distinct x and one y per x")
-    dx = x - x.mean()
-    b = float(np.dot(dx, y - y.mean()) / np.dot(dx, dx))
-    return float(y.mean() - b * x.mean()), b
-
-
 def per_repetition_fits(run, family, metric, points=None, xs=None):
     """[(a_r, b_r)] of y = a + b N over the points (default: the run's
     points of the family), one fit per repetition r they all have (a
@@ -451,32 +356,7 @@ def per_repetition_fits(run, family, metric, points=None, xs=None):
     if not common:
         raise ValueError("no repetition that every point has")
     xs = xs or [run.x[p] for p in points]
-    return [fit_line(xs, [y_of(d[r]) for d in by_rep]) for r in common]
-
-
-def bootstrap_change(base_values, cont_values, seed=SLOPE_SEED,
-                     B=SLOPE_BOOTSTRAP, absolute=False):
-    """(change, lo, hi): the relative change of the means, and its 95%
-    percentile bootstrap interval (each side's values resampled with
-    replacement, B times); lo and hi None when a side has fewer than two
-    values. The same seed and sizes draw the same resamples, so the
-    intervals of a and b of the same fits come from the same draws. With
-    `absolute`, the change is new - old instead (an intercept near 0 makes
-    any relative change huge)."""
-    base = np.asarray(base_values, dtype=float)
-    cont = np.asarray(cont_values, dtype=float)
-    change = (float(cont.mean() - base.mean()) if absolute else
-              relative_change(float(base.mean()), float(cont.mean())))
-    if min(len(base), len(cont)) < 2:
-        return change, None, None
-    rng = np.random.default_rng(seed)
-    old = base[rng.integers(0, len(base), (B, len(base)))].mean(axis=1)
-    new = cont[rng.integers(0, len(cont), (B, len(cont)))].mean(axis=1)
-    # a mean of 0 (a flat line) gives inf or nan, printed as such
-    with np.errstate(all="ignore"):
-        changes = new - old if absolute else (new - old) / np.abs(old)
-        lo, hi = np.percentile(changes, [2.5, 97.5])
-    return change, float(lo), float(hi)
+    return [fit_line(xs, [y_of(d[r]) for d in by_rep])[:2] for r in common]
 
 
 def fmt_change(change):
@@ -628,15 +508,8 @@ def line_changes(xs, y0):
     """statistics_of for permutation_ps: (the slope's relative change,
     the intercept's change relative to y0) of the least-squares lines
     through two stacks of floors (splits x points)."""
-    x = np.asarray(xs, dtype=float)
-    dx = x - x.mean()
-
-    def fits(floor):
-        slope = (floor - floor.mean(axis=1, keepdims=True)) @ dx / (dx @ dx)
-        return floor.mean(axis=1) - slope * x.mean(), slope
-
     def changes(old, new):
-        (a_old, b_old), (a_new, b_new) = fits(old), fits(new)
+        (a_old, b_old), (a_new, b_new) = (fit_lines(xs, f) for f in (old, new))
         return [(b_new - b_old) / np.abs(b_old), (a_new - a_old) / y0]
     return changes
 
@@ -646,7 +519,7 @@ def line_floor_rows(title, metric, sides, points, xs, args):
     worse); the intercept's change relative to the baseline's floor at
     its fewest rules (an intercept itself may be near 0)."""
     bests = [side_floor_bests(run, metric, points) for run in sides]
-    (old, new) = (fit_line(xs, floors(b, 1)) for b in bests)
+    (old, new) = (fit_line(xs, floors(b, 1))[:2] for b in bests)
     y0 = abs(float(floors(bests[0], 1)[0])) or 1.0
     ps = permutation_ps(*bests, 1, line_changes(xs, y0))
     rows = []

@@ -281,6 +281,12 @@ class Run:
                 if family_of(p) == family and self.lead.get(p) == lead
                 and self.values(p, metric)}
 
+    def by_rules(self, metric):
+        """{rule count: values} of the points that have the metric (a run
+        of one family: rule counts are its points')."""
+        return {self.rule_count[p]: self.values(p, metric)
+                for p in self.names if self.values(p, metric)}
+
     @property
     def failed(self):
         """Benchmark runs that recorded an error, not a number."""

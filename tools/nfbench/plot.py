@@ -60,7 +60,6 @@ a slope and nothing else (nothing to draw: never an empty figure).
 
 import os
 import re
-import statistics
 import sys
 
 
@@ -73,6 +72,7 @@ import numpy  # noqa: E402
 from . import load, schema  # noqa: E402
 from .load import OneLineParser, UsageError  # noqa: E402
 from . import report  # noqa: E402
+from .stats import spread  # noqa: E402
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 LINESTYLES = ("-", "--", "-.", ":")
@@ -218,22 +218,6 @@ def tags(runs):
     return [f"#{i + 1}" for i in range(len(runs))] if len(runs) > 1 else [""]
 
 
-def summarize(run, metric, scale=1.0):
-    """x (rule count), median, min, max of a metric over the points that
-    have it."""
-    xs, mids, lows, highs = [], [], [], []
-    for point in run.names:
-        values = [v * scale for v in run.values(point, metric)]
-        if not values:
-            continue
-        xs.append(run.rule_count[point])
-        mids.append(statistics.median(values))
-        lows.append(min(values))
-        highs.append(max(values))
-    return (numpy.array(xs), numpy.array(mids),
-            numpy.array(lows), numpy.array(highs))
-
-
 def repetitions(run):
     """How many values the points of a run have, e.g. {3} or {2, 3}."""
     return {len(run.values(p, "hook_ns") or run.values(p, "bits_per_s"))
@@ -268,7 +252,7 @@ def draw_throughput(ax, runs, labels, styles):
     """Top panel; its legend, above it, names the inputs (the series)."""
     handles = []
     for run, label, tag, style in zip(runs, labels, tags(runs), styles):
-        series = summarize(run, "bits_per_s", 1e-9)
+        series = spread(run.by_rules("bits_per_s"), 1e-9)
         if len(series[0]):
             handles.append(plot_series(ax, *series, style,
                                        f"{tag} {label}".strip()))
@@ -293,8 +277,8 @@ def draw_throughput(ax, runs, labels, styles):
 
 def draw_band(ax, run, style):
     """The p50-p99 range of the hook time (medians over repetitions)."""
-    x50, p50, _, _ = summarize(run, "hook_p50_ns", 1e-3)
-    x99, p99, _, _ = summarize(run, "hook_p99_ns", 1e-3)
+    x50, p50, _, _ = spread(run.by_rules("hook_p50_ns"), 1e-3)
+    x99, p99, _, _ = spread(run.by_rules("hook_p99_ns"), 1e-3)
     xs = sorted(set(x50.tolist()) & set(x99.tolist()))
     if not xs:
         return None
@@ -321,7 +305,7 @@ def draw_hook_time(ax, runs, styles):
     handles = []
     for run, tag, style in zip(runs, tags(runs), styles):
         band = draw_band(ax, run, style)
-        xs, mids, lows, highs = summarize(run, "hook_ns", 1e-3)
+        xs, mids, lows, highs = spread(run.by_rules("hook_ns"), 1e-3)
         if not len(xs):
             continue
         plot_series(ax, xs, mids, lows, highs, style, "_nolegend_")
@@ -423,18 +407,6 @@ INSTALL_TITLE = "Install cost: time to set the chain from empty vs rules"
 REFERENCE_CHAINS = ("Chain", "ChainNft")
 
 
-def family_summary(run, family, metric, lead=None, *, scale=1.0):
-    """x, median, min, max of one family's points (of one lead) that have
-    the metric, by x (run.x: rules, or blocked of a remedy)."""
-    series = run.series(family, metric, lead)
-    xs = sorted(series)
-    values = [[v * scale for v in series[x]] for x in xs]
-    return (numpy.array(xs, dtype=float),
-            numpy.array([statistics.median(v) for v in values]),
-            numpy.array([min(v) for v in values]),
-            numpy.array([max(v) for v in values]))
-
-
 def tagged(runs):
     """[(run, suffix)]: ' · <input label>' when there are several inputs."""
     if len(runs) < 2:
@@ -508,10 +480,10 @@ def build_remedies_figure(series, runs):
                                       layout="constrained")
     for i, (label, run, family, dashed) in enumerate(series):
         style = _style(i, dashed, len(series))
-        hook = family_summary(run, family, "hook_ns")
+        hook = spread(run.series(family, "hook_ns"))
         if len(hook[0]):
             plot_series(top, *hook, style, label)
-        bps = family_summary(run, family, "bits_per_s", scale=1e-9)
+        bps = spread(run.series(family, "bits_per_s"), 1e-9)
         if len(bps[0]):
             plot_series(bottom, *bps, style, "_nolegend_")
     top.set_yscale("log")
@@ -553,7 +525,7 @@ def profile_series(runs):
 
 
 def _only(summary, xs):
-    """A family_summary cut to the points at xs."""
+    """A stats.spread cut to the points at xs."""
     keep = numpy.isin(summary[0], sorted(xs))
     return tuple(a[keep] for a in summary)
 
@@ -564,11 +536,11 @@ def build_profiles_figure(series, runs):
                                       layout="constrained")
     for i, (label, run, family, lead, xs, dashed) in enumerate(series):
         style = _style(i, dashed, len(series))
-        hook = _only(family_summary(run, family, "hook_ns", lead), xs)
+        hook = _only(spread(run.series(family, "hook_ns", lead)), xs)
         if len(hook[0]):
             plot_series(top, *hook, style, label)
         metric = schema.RATE[schema.FAMILY[family].workload]
-        rate = _only(family_summary(run, family, metric, lead), xs)
+        rate = _only(spread(run.series(family, metric, lead)), xs)
         if len(rate[0]) and rate[1][0] > 0:
             plot_series(bottom, rate[0], *(a / rate[1][0] for a in rate[1:]),
                         style, "_nolegend_" if len(hook[0]) else label)
@@ -611,8 +583,8 @@ def build_install_figure(series, runs):
     fig, ax = plt.subplots(figsize=(10, 6), layout="constrained")
     for i, (label, run, family, im) in enumerate(series):
         style = _style(i, im["loop"], len(series))
-        plot_series(ax, *family_summary(run, family, "real_time_s",
-                                        scale=1e3), style, label)
+        plot_series(ax, *spread(run.series(family, "real_time_s"),
+                                1e3), style, label)
         if im["fit"] is not None:
             xs = numpy.geomspace(min(im["ms"]), max(im["ms"]), 50)
             ax.plot(xs, [report.fitted_ms(im, x) for x in xs],

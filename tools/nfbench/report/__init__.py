@@ -86,12 +86,13 @@ these; never a traceback.
 import math
 import statistics
 import sys
-import warnings
 from dataclasses import dataclass
 
-import numpy
 
 from .. import load, schema  # noqa: E402
+from ..stats import (  # noqa: E402
+    data_half_point, fit_inverse, fit_line, fit_quadratic, half_point,
+    medians)
 
 MSS = 1448          # TCP payload of one segment at a 1500-byte MTU (timestamps on)
 MTU = 1500          # bytes of one full-size IPv4 packet
@@ -99,92 +100,7 @@ SMALL_PACKET = 64   # bytes of a minimum-size packet
 
 
 # --------------------------------------------------------------------------
-# Fitting math: small pure functions, no I/O.
-
-def fit_line(xs, ys):
-    """Least-squares line y = intercept + slope*x: (intercept, slope, r2).
-
-    r2 is the coefficient of determination (nan when ys are all equal).
-    Raises ValueError with fewer than two points or when all xs are equal.
-    """
-    xs = [float(x) for x in xs]
-    ys = [float(y) for y in ys]
-    if len(xs) != len(ys):
-        raise ValueError("xs and ys differ in length")
-    n = len(xs)
-    if n < 2:
-        raise ValueError("a line needs at least two points")
-    mx = math.fsum(xs) / n
-    my = math.fsum(ys) / n
-    sxx = math.fsum((x - mx) ** 2 for x in xs)
-    if sxx == 0:
-        raise ValueError("a line needs at least two distinct x values")
-    sxy = math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys))
-    slope = sxy / sxx
-    intercept = my - slope * mx
-    ss_tot = math.fsum((y - my) ** 2 for y in ys)
-    ss_res = math.fsum((y - intercept - slope * x) ** 2 for x, y in zip(xs, ys))
-    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else math.nan
-    return intercept, slope, r2
-
-
-def fit_inverse(xs, ys):
-    """Fit y ~ 1/(c + d*x) as the line 1/y = c + d*x: (c, d, r2).
-
-    r2 is that of the linear fit of 1/y. ys must be positive.
-    """
-    ys = [float(y) for y in ys]
-    if any(not y > 0 for y in ys):
-        raise ValueError("an inverse fit needs positive y values")
-    return fit_line(xs, [1.0 / y for y in ys])
-
-
-def fit_quadratic(xs, ys):
-    """Least-squares y = a + b*x + c*x²: (a, b, c, r2). Raises ValueError
-    with fewer than three distinct x values."""
-    xs = [float(x) for x in xs]
-    ys = [float(y) for y in ys]
-    if len(xs) != len(ys):
-        raise ValueError("xs and ys differ in length")
-    if len(set(xs)) < 3:
-        raise ValueError("a quadratic needs at least three distinct x values")
-    with warnings.catch_warnings():  # a poorly conditioned fit: still one
-        warnings.simplefilter("ignore")
-        c, b, a = numpy.polyfit(xs, ys, 2)
-    my = math.fsum(ys) / len(ys)
-    ss_tot = math.fsum((y - my) ** 2 for y in ys)
-    ss_res = math.fsum((y - a - b * x - c * x * x) ** 2
-                       for x, y in zip(xs, ys))
-    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else math.nan
-    return float(a), float(b), float(c), r2
-
-
-def half_point(c, d):
-    """N at which 1/(c + d*N) is half of its value at N = 0: c/d.
-
-    None when the model never halves (d <= 0) or has no positive value at
-    N = 0 (c <= 0: it does not describe the data).
-    """
-    if not (d > 0 and c > 0):
-        return None
-    return c / d
-
-
-def data_half_point(xs, ys):
-    """First x at which the measured ys fall to half of ys[0], interpolated
-    linearly between the two points around the crossing; None if the data
-    never get there. xs ascending; ys[0] is the reference."""
-    if not xs:
-        return None
-    level = ys[0] / 2.0
-    for i in range(1, len(xs)):
-        if ys[i] <= level:
-            x0, y0, x1, y1 = xs[i - 1], ys[i - 1], xs[i], ys[i]
-            if y0 == y1:
-                return float(x1)
-            return x0 + (y0 - level) * (x1 - x0) / (y0 - y1)
-    return None
-
+# Arithmetic of the model (the fits are nfbench.stats).
 
 def cpu_fraction(calls_per_s, ns_per_call):
     """Share of one CPU spent in the hook: calls/s x ns/call x 1e-9."""
@@ -269,17 +185,6 @@ def _number(value):
     return out if math.isfinite(out) else None
 
 
-def medians(run, metric):
-    """{rule count: median over repetitions} for the points that have
-    metric; the rule count is each point's `rules` counter."""
-    out = {}
-    for point in run.names:
-        values = run.values(point, metric)
-        if values:
-            out[run.rule_count[point]] = statistics.median(values)
-    return out
-
-
 def _series(med):
     xs = sorted(med)
     return xs, [med[x] for x in xs]
@@ -305,7 +210,7 @@ METRICS_USED = ("hook_ns", "bits_per_s", "hook_calls", "bytes_per_call",
 
 def build_model(run):
     """The Model of one Run, or InputError when it cannot be fitted."""
-    med = {m: medians(run, m) for m in METRICS_USED}
+    med = {m: medians(run.by_rules(m)) for m in METRICS_USED}
     hook, bps = med["hook_ns"], med["bits_per_s"]
     if len(hook) < 2 or len(bps) < 2:
         raise load.InputError(
@@ -1109,13 +1014,6 @@ def table_section(run):
 # Remedies, traffic profiles and install cost: families of their own, each
 # with a section when the file has them. Medians over repetitions, by x.
 
-def family_medians(run, family, metric, lead=None):
-    """{x: median over repetitions} of one family's points (of one lead)
-    that have the metric."""
-    return {x: statistics.median(v)
-            for x, v in run.series(family, metric, lead).items()}
-
-
 def present(run, families):
     """Those of families with results or failures in run, in order."""
     have = {load.family_of(p) for p in [*run.points, *run.failures]}
@@ -1132,8 +1030,8 @@ def _versus(run, refs, n, hook, bps):
     over the remedy's and the remedy's throughput over its}."""
     out = {}
     for name in refs:
-        chain_hook = family_medians(run, name, "hook_ns")
-        chain_bps = family_medians(run, name, "bits_per_s")
+        chain_hook = medians(run.series(name, "hook_ns"))
+        chain_bps = medians(run.series(name, "bits_per_s"))
         if n not in chain_hook:
             out[name] = None
             continue
@@ -1148,17 +1046,17 @@ def remedy_model(run, family):
     time, throughput, against the per-address rules it replaces and the
     legacy Chain at the same N), and, for a set lookup, the hook time at
     0 and at the largest N; None without hook_ns."""
-    hook = family_medians(run, family, "hook_ns")
+    hook = medians(run.series(family, "hook_ns"))
     if not hook:
         return None
-    bps = family_medians(run, family, "bits_per_s")
+    bps = medians(run.series(family, "bits_per_s"))
     f = schema.FAMILY[family]
     refs = list(dict.fromkeys((schema.rules_family(f).name, "Chain")))
     n_max = max(hook)
     at = {n: {"hook": hook[n], "bps": bps.get(n),
               "vs": _versus(run, refs, n, hook[n], bps.get(n))}
           for n in sorted({n_max, REMEDY_AT} & set(hook))}
-    reach = {name: max(family_medians(run, name, "hook_ns"), default=None)
+    reach = {name: max(medians(run.series(name, "hook_ns")), default=None)
              for name in refs}
     growth = None
     if schema.is_set_remedy(f) and min(hook) < n_max:
@@ -1262,12 +1160,12 @@ def profile_rows(run, family, lead):
     fewest rules), the rate lost and TCP bulk's (its backend's Chain
     family) at the same rule counts."""
     f = schema.FAMILY[family]
-    med = {m: family_medians(run, family, m, lead) for m in (
+    med = {m: medians(run.series(family, m, lead)) for m in (
         "hook_ns", schema.RATE[f.workload], "loss_fraction",
         "hook_cpu_share", "hook_calls_per_connection")}
     rate = med[schema.RATE[f.workload]]
     bulk = schema.rules_family(f).name
-    bulk_bps = family_medians(run, bulk, "bits_per_s")
+    bulk_bps = medians(run.series(bulk, "bits_per_s"))
     xs = sorted(set(rate) | set(med["hook_ns"]))
     base = xs[0]
     share = med["hook_cpu_share"]
@@ -1399,7 +1297,7 @@ def install_model(run):
     out = {}
     for family in present(run, schema.INSTALLS):
         ms = {n: v * 1e3 for n, v in
-              family_medians(run, family, "real_time_s").items()}
+              medians(run.series(family, "real_time_s")).items()}
         if not ms:
             continue
         loop = schema.FAMILY[family].workload == "install_loop"

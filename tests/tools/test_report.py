@@ -67,6 +67,7 @@ import unittest
 
 import fake_runs
 from nfbench import report  # noqa: E402
+from nfbench import fmt, model  # noqa: E402
 from nfbench import stats  # noqa: E402
 from nfbench import load, schema  # noqa: E402
 
@@ -163,7 +164,7 @@ class FitTest(unittest.TestCase):
         self.assertIsNone(stats.data_half_point([0, 10], [100, 60]))
 
     def test_cpu_fraction(self):
-        self.assertAlmostEqual(report.cpu_fraction(50_000, 10_000), 0.5)
+        self.assertAlmostEqual(model.cpu_fraction(50_000, 10_000), 0.5)
 
 
 class ReportTest(unittest.TestCase):
@@ -220,24 +221,24 @@ class ReportTest(unittest.TestCase):
         hy = [self.median(n, "hook_ns") for n in RULES]
         a, b, r2 = stats.fit_line(RULES, hy)
         self.assertAlmostEqual(b, B_NS, delta=0.01 * B_NS)
-        self.assertIn(f"b = {report.fmt_sig(b)} ns per rule", self.text)
-        self.assertIn(f"a = {report.fmt_ns(a)}", self.text)
-        self.assertIn(f"R² = {report.fmt_r2(r2)}", self.text)
-        self.assertIn(f"1000 rules add {report.fmt_ns(b * 1000)}", self.text)
+        self.assertIn(f"b = {fmt.fmt_sig(b)} ns per rule", self.text)
+        self.assertIn(f"a = {fmt.fmt_ns(a)}", self.text)
+        self.assertIn(f"R² = {fmt.fmt_r2(r2)}", self.text)
+        self.assertIn(f"1000 rules add {fmt.fmt_ns(b * 1000)}", self.text)
 
     def test_throughput_numbers(self):
         ty = [self.median(n, "bits_per_s") for n in RULES]
         drop = (ty[0] - ty[-1]) / ty[0]
         # By hand: 1/(C + D*1000) vs 1/C is a drop of 1000/1800 = 55.6%.
         self.assertAlmostEqual(drop, 1000 / 1800, delta=0.005)
-        self.assertIn(f"(−{report.fmt_pct(drop)})", self.text)
-        self.assertIn(report.fmt_gbps(ty[0]), self.text)
+        self.assertIn(f"(−{fmt.fmt_pct(drop)})", self.text)
+        self.assertIn(fmt.fmt_gbps(ty[0]), self.text)
         c, d, _ = stats.fit_inverse(RULES, ty)
-        self.assertIn(f"c = {report.fmt_sig(c * 1e12)} ps per bit", self.text)
+        self.assertIn(f"c = {fmt.fmt_sig(c * 1e12)} ps per bit", self.text)
         # Half reached inside the data (at ~800): measured, not extrapolated.
         n_half = stats.data_half_point(RULES, ty)
         self.assertAlmostEqual(n_half, 800, delta=10)
-        self.assertIn(f"N = {report.fmt_rules(n_half)} rules", self.text)
+        self.assertIn(f"N = {fmt.fmt_rules(n_half)} rules", self.text)
         self.assertNotIn("xtrapolated", self.text)
 
     def test_cpu_numbers(self):
@@ -245,14 +246,14 @@ class ReportTest(unittest.TestCase):
         calls = statistics.median(CALLS_PER_S * DURATION_S - 10 * n + rep
                                   for rep in range(REPS))
         share = calls / DURATION_S * self.median(n, "hook_ns") * 1e-9
-        self.assertIn(report.fmt_pct(share), self.text)
-        self.assertIn(report.fmt_rate(calls / DURATION_S), self.text)
+        self.assertIn(fmt.fmt_pct(share), self.text)
+        self.assertIn(fmt.fmt_rate(calls / DURATION_S), self.text)
 
     def test_bulk_numbers(self):
-        self.assertIn(f"~{report.fmt_sig(BYTES_PER_CALL / 1448)} packets",
+        self.assertIn(f"~{fmt.fmt_sig(BYTES_PER_CALL / 1448)} packets",
                       self.text)
         per_mpps = self.median(RULES[-1], "hook_ns") * 1e6 * 1e-9
-        self.assertIn(f"1 Mpps would cost {report.fmt_sig(per_mpps)} CPUs",
+        self.assertIn(f"1 Mpps would cost {fmt.fmt_sig(per_mpps)} CPUs",
                       self.text)
 
     def test_advice(self):
@@ -363,7 +364,7 @@ class BadInputTest(unittest.TestCase):
         self.assertIn("context: duration_s", line)
 
     def test_round_sig_never_overflows(self):
-        self.assertEqual(report.round_sig(1.7976931348623157e308, 2),
+        self.assertEqual(fmt.round_sig(1.7976931348623157e308, 2),
                          1.7976931348623157e308)
 
     def test_deeply_nested(self):
@@ -485,10 +486,10 @@ class BackendsTest(ReportRun, unittest.TestCase):
             row = re.search(rf"^\| {family} \|.*$", sec, re.M).group(0)
             cells = [c.strip() for c in row.strip("|").split("|")]
             self.assertAlmostEqual(float(cells[2]), slope, delta=0.01 * slope)
-            self.assertEqual(cells[4], report.fmt_ns(hook[family]))
+            self.assertEqual(cells[4], fmt.fmt_ns(hook[family]))
             install = 0.2 + fake_runs.INSTALL_MS_PER_RULE[family] * n + 0.01
             self.assertEqual(cells[5],
-                             f"{report.fmt_sig(install)} ms at 3,000")
+                             f"{fmt.fmt_sig(install)} ms at 3,000")
         self.assertIn("nft (libnftables 1.0.6)", sec)
         self.assertIn('says "(nf_tables)", `iptables` is iptables-nft: '
                       "ChainIptNft reproduces", sec)
@@ -560,12 +561,12 @@ class ShapesTest(ReportRun, unittest.TestCase):
             self.assertAlmostEqual(float(cells[6]), per_cb,
                                    delta=0.01 * per_cb)
             self.assertEqual(cells[7], "1.000")
-            self.assertEqual(cells[8], "+" + report.fmt_sig(
+            self.assertEqual(cells[8], "+" + fmt.fmt_sig(
                 slopes[1] - slopes[0]))
             title = schema.FAMILY[family].title
             self.assertIn(f"- {title}: the lab's picture holds: each extra "
                           "match is one more callback of roughly constant "
-                          f"cost, about {report.fmt_sig(per_cb)} ns per "
+                          f"cost, about {fmt.fmt_sig(per_cb)} ns per "
                           "rule", sec)
         self.assertIn("(libnftables 1.0.6)", sec)
         # the Chain report is there, shapes kept out of it
@@ -625,9 +626,9 @@ class ShapesTest(ReportRun, unittest.TestCase):
             for row, n in zip(rows, (0, 300)):
                 cells = [c.strip() for c in row.strip("|").split("|")]
                 self.assertEqual(cells[1:], [
-                    f"{n:,}", report.fmt_ns(hook[n] - 60.0),
-                    report.fmt_ns(hook[n]), "60.0 ns",
-                    report.fmt_pct((hook[n] - 60.0) / hook[n])])
+                    f"{n:,}", fmt.fmt_ns(hook[n] - 60.0),
+                    fmt.fmt_ns(hook[n]), "60.0 ns",
+                    fmt.fmt_pct((hook[n] - 60.0) / hook[n])])
         self.assertEqual(len(re.findall(r"^\| ShapeNft k = ", sec, re.M)), 5)
         self.assertIn("| ShapeNft k = 3 | 3,000 | 48.1 µs |", sec)
         self.assertIn("no table between its two probes (table_self_ns): "
@@ -662,8 +663,8 @@ class RemediesTest(ReportRun, unittest.TestCase):
         for family in schema.REMEDIES:
             hook = fake_runs.remedy_hook_ns(family, 3000)
             cells = self.cells(family, 3000)
-            self.assertEqual(cells[3], report.fmt_ns(hook))
-            self.assertEqual(cells[4], report.fmt_gbps(
+            self.assertEqual(cells[3], fmt.fmt_ns(hook))
+            self.assertEqual(cells[4], fmt.fmt_gbps(
                 fake_runs.tcp_bits_per_s(hook)))
             refs = dict.fromkeys(
                 (schema.rules_family(family).name, "Chain"))
@@ -679,7 +680,7 @@ class RemediesTest(ReportRun, unittest.TestCase):
     def test_no_speed_up_beyond_the_rules(self):
         for family in ("RemedyIpset", "RemedyNftSet", "RemedyNftInterval"):
             cells = self.cells(family, 100000)
-            self.assertEqual(cells[3], report.fmt_ns(
+            self.assertEqual(cells[3], fmt.fmt_ns(
                 fake_runs.remedy_hook_ns(family, 100000)))
             self.assertNotIn("less hook time", cells[5])
             self.assertIn("not measured at this N (to 3,000 rules)",
@@ -691,9 +692,9 @@ class RemediesTest(ReportRun, unittest.TestCase):
             lo = fake_runs.remedy_hook_ns(family, 0)
             hi = fake_runs.remedy_hook_ns(family, 100000)
             title = schema.FAMILY[family].title
-            self.assertIn(f"- {title}: {report.fmt_ns(lo)} at 0, "
-                          f"{report.fmt_ns(hi)} at 100,000: "
-                          f"+{report.fmt_sig(hi - lo)} ns", self.sec)
+            self.assertIn(f"- {title}: {fmt.fmt_ns(lo)} at 0, "
+                          f"{fmt.fmt_ns(hi)} at 100,000: "
+                          f"+{fmt.fmt_sig(hi - lo)} ns", self.sec)
         self.assertNotIn("- RemedyPrefix (prefix):", self.sec)
 
     def test_advice_quotes_the_measured_remedies(self):
@@ -702,7 +703,7 @@ class RemediesTest(ReportRun, unittest.TestCase):
         self.assertNotIn("--benchmark_filter", advice)
         for family in schema.REMEDIES:
             top = max(schema.FAMILY[family].points)
-            hook = report.fmt_ns(fake_runs.remedy_hook_ns(family, top))
+            hook = fmt.fmt_ns(fake_runs.remedy_hook_ns(family, top))
             self.assertIn(f"- {schema.FAMILY[family].title}: {hook} "
                           f"per hook call at {top:,} blocked addresses",
                           advice)
@@ -797,33 +798,33 @@ class ProfilesTest(ReportRun, unittest.TestCase):
         model = fake_runs.profile_model(family, lead, n)
         base = fake_runs.profile_model(family, lead, 0)
         cells = self.row(self.sec, self.name(family, lead), n)
-        self.assertEqual(cells[4], report.fmt_ns(model["hook_ns"]))
+        self.assertEqual(cells[4], fmt.fmt_ns(model["hook_ns"]))
         rate = float(re.match(r"[\d.]+", cells[2]).group(0)) * (
             1e9 if "Gbit/s" in cells[2] else 1e3 if " k" in cells[2] else 1)
         self.assertAlmostEqual(rate, model["rate"], delta=0.01 * model["rate"])
         if "loss_fraction" in model:
-            self.assertEqual(cells[3], report.fmt_pct(model["loss_fraction"]))
+            self.assertEqual(cells[3], fmt.fmt_pct(model["loss_fraction"]))
         else:
             self.assertEqual(cells[3], "—")
         per_conn = model["hook_ns"] * model.get(
             "hook_calls_per_connection", 0)
-        self.assertEqual(cells[5], report.fmt_ns(per_conn) if per_conn
+        self.assertEqual(cells[5], fmt.fmt_ns(per_conn) if per_conn
                          else "—")
         if n == 0:
             self.assertEqual(cells[6:], ["—"] * 4)
             return
         share = model["hook_cpu_share"] - base["hook_cpu_share"]
         lost = 1 - model["rate"] / base["rate"]
-        self.assertEqual(cells[6], report.fmt_pct(share))
+        self.assertEqual(cells[6], fmt.fmt_pct(share))
         bulk = self.bulk_lost(family, n)
         chain = schema.rules_family(family).name
-        self.assertEqual(cells[8], f"{report.fmt_pct(bulk)} ({chain})")
+        self.assertEqual(cells[8], f"{fmt.fmt_pct(bulk)} ({chain})")
         if schema.FAMILY[family].workload == "udp_paced":
             # It holds its rate: no rate lost to compare.
             self.assertEqual(cells[7], "none: paced")
             self.assertEqual(cells[9], "—")
             return
-        self.assertEqual(cells[7], report.fmt_pct(lost))
+        self.assertEqual(cells[7], fmt.fmt_pct(lost))
         self.assertAlmostEqual(float(cells[9].rstrip("×")), lost / bulk,
                                delta=0.01 * lost / bulk)
 
@@ -868,7 +869,7 @@ class InstallTest(ReportRun, unittest.TestCase):
             path = os.path.join(tmp, "run.json")
             with open(path, "w", encoding="utf-8") as f:
                 json.dump(doc, f)
-            return report.install_model(load.load(path))
+            return model.install_model(load.load(path))
 
     def test_fits_recovered(self):
         models = self.model(fake_runs.installs())
@@ -893,10 +894,10 @@ class InstallTest(ReportRun, unittest.TestCase):
             self.assertAlmostEqual(float(got.group(2)), b * 1e3,
                                    delta=0.01 * b * 1e3)
             self.assertEqual(cells[4:], [
-                f"{report.fmt_sig(fake_runs.install_ms(family, n))} ms"
+                f"{fmt.fmt_sig(fake_runs.install_ms(family, n))} ms"
                 for n in (3000, 30000)])
         for n in schema.FAMILY["InstallLoop"].points:
-            ms = report.fmt_sig(fake_runs.install_ms("InstallLoop", n))
+            ms = fmt.fmt_sig(fake_runs.install_ms("InstallLoop", n))
             self.assertIn(f"| {n:,} | {ms} ms | {ms} ms |", sec)
         total = sum(fake_runs.install_ms("InstallLoop", n)
                     for n in fake_runs.SWEEP if n > 0) / 1e3

@@ -43,6 +43,7 @@ refuses, a regression without sweeps, an -o whose folder does not exist
 or cannot be written: checked before any sweep is read).
 """
 
+import dataclasses
 import itertools
 import os
 import statistics
@@ -83,19 +84,18 @@ def parse_args(argv):
             raise ValueError(f"--regression '{spec}': want NAME=A/,B/,...")
         kinds.append((name, paths))
     args.kinds = kinds
-    flags = [f"--{k.replace('_', '-')}={getattr(args, k)}"
-             for k in ("threshold", "slope_threshold", "intercept_threshold",
-                       "alpha", "min_reps")
-             if getattr(args, k) is not None]
-    args.gate_flags = flags
-    gate.parse_args(["-", "-", *flags])  # the gate's own checks of them
+    given = {k: getattr(args, k) for k in (
+        "threshold", "slope_threshold", "intercept_threshold", "alpha",
+        "min_reps") if getattr(args, k) is not None}
+    args.gate = gate.settings(**given)  # the gate's own checks of them
     return args
 
 
 def verdicts(base, cont, args):
-    """(point rows, line rows) of gate.py on one pair of sweeps."""
-    gate_args = gate.parse_args([base, cont, *args.gate_flags])
-    base_run, cont_run, common = gate.load_both(gate_args)
+    """(point rows, line rows, settings) of the gate on one pair of
+    sweeps."""
+    gate_args = dataclasses.replace(args.gate)
+    base_run, cont_run, common = gate.load_both(base, cont, gate_args)
     rows, lines, _ = gate.compare(base_run, cont_run, common, gate_args)
     return rows, lines, gate_args
 
@@ -109,22 +109,21 @@ def judge(pairs, args):
         rows, lines, gate_args = verdicts(base, cont, args)
         for metric in METRICS:
             r = out[metric]
-            hit = [x["point"] for x in rows if x["metric"] == metric
-                   and x["verdict"] == gate.REGRESSED]
-            line = [x for x in lines if x["metric"] == LINE_OF[metric]]
-            slope = [x for x in line if x["point"].endswith(" slope")]
+            hit = [x.point for x in rows if x.metric == metric
+                   and x.verdict == gate.REGRESSED]
+            line = [x for x in lines if x.metric == LINE_OF[metric]]
+            slope = [x for x in line if x.kind == "slope"]
             r["points"] += bool(hit)
-            r["slope"] += any(x["verdict"] == gate.REGRESSED for x in slope)
-            r["any"] += bool(hit) or any(x["verdict"] == gate.REGRESSED
+            r["slope"] += any(x.verdict == gate.REGRESSED for x in slope)
+            r["any"] += bool(hit) or any(x.verdict == gate.REGRESSED
                                          for x in line)
-            r["changes"] += [x["change"] for x in slope]
+            r["changes"] += [x.change for x in slope]
             for p in hit:
                 r["which"][p] = r["which"].get(p, 0) + 1
-            for x in [x for x in rows if x["metric"] == metric] + line:
-                limit = gate_threshold(x, metric, gate_args)
-                r["spread"].setdefault(x["point"], ([], [], limit))
-                r["spread"][x["point"]][0].append(x["change"])
-                r["spread"][x["point"]][1].append(worse_beyond_doubt(
+            for x in [x for x in rows if x.metric == metric] + line:
+                r["spread"].setdefault(x.point, ([], [], x.threshold))
+                r["spread"][x.point][0].append(x.change)
+                r["spread"][x.point][1].append(worse_beyond_doubt(
                     x, metric, gate_args.alpha))
     return out
 
@@ -135,18 +134,10 @@ def worse_beyond_doubt(row, metric, alpha):
     that far worse < alpha), else None: the gate flags such a change once
     it passes the threshold. None too for a row without that test (one
     run a side: the U test's rows)."""
-    if "p_worse" not in row or row["p_worse"] >= alpha:
+    if row.p_worse is None or row.p_worse >= alpha:
         return None
-    direction = gate.DIRECTION[metric] if row["metric"] == metric else 1
-    return row["change"] * direction
-
-
-def gate_threshold(row, metric, gate_args):
-    """The threshold the gate held the row's change to."""
-    what = row["point"].rsplit(" ", 1)[-1]
-    if what in ("slope", "intercept"):
-        return gate.line_threshold(what, metric, gate_args)
-    return gate.point_threshold(metric, gate_args)
+    direction = gate.DIRECTION[metric] if row.metric == metric else 1
+    return row.change * direction
 
 
 def fmt_changes(c):

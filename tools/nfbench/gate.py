@@ -134,6 +134,7 @@ average) when it was high. The verdicts stand either way.
 import math
 import statistics
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -235,6 +236,27 @@ def check_baseline(base, metrics):
     check_complete(base, "baseline", base.names, metrics)
 
 
+@dataclass
+class Row:
+    """One gated quantity of one comparison, apart from its text: a point
+    on one metric, or a line's slope or intercept."""
+    point: str     # the benchmark, or "<family> slope" / "<family> intercept"
+    metric: str
+    n_old: int     # repetitions (one run a side) or runs (several)
+    n_new: int
+    old: float     # the median (U test) or the floor (several runs)
+    new: float
+    observed: str = ""  # which side saw a foreign observer, if any
+    kind: str = "point"  # "point", "slope" or "intercept"
+    threshold: float = 0.0  # the smallest change that counts
+    change: float = 0.0  # relative
+    p: float = None  # of the change's direction; None: no test applied
+    p_worse: float = None  # the permutation test's, several runs a side
+    p_better: float = None
+    tested: bool = False  # False: the thresholds alone decided
+    verdict: str = ""
+
+
 def dead_points(run):
     """The points whose runs all failed (no results, no rule count)."""
     return [p for p in run.failures if p not in run.points]
@@ -248,15 +270,14 @@ def compare_point(base, cont, point, metric, args):
         return compare_floors(base, cont, point, metric, args)
     old = base.values(point, metric)
     new = cont.values(point, metric)
-    row = {"point": point, "metric": metric, "n_old": len(old),
-           "n_new": len(new), "observed": observed_by(base, cont, point)}
-    row["old"] = statistics.median(old)
-    row["new"] = statistics.median(new)
-    row["change"] = relative_change(row["old"], row["new"])
-    row["p"] = u_test(old, new, args.alpha, args.min_reps)
-    row["tested"] = row["p"] is not None
-    row["verdict"] = verdict(row["change"], DIRECTION[metric], row["p"],
-                             point_threshold(metric, args), args.alpha)
+    row = Row(point, metric, len(old), len(new), statistics.median(old),
+              statistics.median(new), observed_by(base, cont, point),
+              threshold=point_threshold(metric, args))
+    row.change = relative_change(row.old, row.new)
+    row.p = u_test(old, new, args.alpha, args.min_reps)
+    row.tested = row.p is not None
+    row.verdict = verdict(row.change, DIRECTION[metric], row.p, row.threshold,
+                          args.alpha)
     return row
 
 
@@ -304,15 +325,14 @@ def floor_verdict(change, p_worse, p_better, direction, threshold, alpha):
     return UNCHANGED
 
 
-def floor_row(row, change, p, direction, threshold, args):
+def floor_row(row, change, p, direction, args):
     """A row of several runs a side completed: its change, the permutation
     test's p of its direction, its verdict."""
-    n, m = row["n_old"], row["n_new"]
-    row.update(change=change, p_worse=p[0], p_better=p[1],
-               p=p[0] if change * direction >= 0 else p[1],
-               tested=min_p(n, m) < args.alpha)
-    row["verdict"] = floor_verdict(
-        change, *(p if row["tested"] else (0.0, 0.0)), direction, threshold,
+    row.change, (row.p_worse, row.p_better) = change, p
+    row.p = p[0] if change * direction >= 0 else p[1]
+    row.tested = min_p(row.n_old, row.n_new) < args.alpha
+    row.verdict = floor_verdict(
+        change, *(p if row.tested else (0.0, 0.0)), direction, row.threshold,
         args.alpha)
     return row
 
@@ -326,13 +346,12 @@ def compare_floors(base, cont, point, metric, args):
     old, new = (float(floors(s, direction)[0]) for s in sides)
     [p] = permutation_ps(*sides, direction, lambda a, b: [
         (b[:, 0] - a[:, 0]) / np.abs(a[:, 0])])
-    row = {"point": point, "metric": metric, "n_old": base.runs,
-           "n_new": cont.runs, "observed": observed_by(base, cont, point),
-           "old": old, "new": new}
-    floor_row(row, relative_change(old, new), p, direction,
-              point_threshold(metric, args), args)
+    row = Row(point, metric, base.runs, cont.runs, old, new,
+              observed_by(base, cont, point),
+              threshold=point_threshold(metric, args))
+    floor_row(row, relative_change(old, new), p, direction, args)
     if abs(new - old) < POINT_MIN_CHANGE.get(metric, 0.0):
-        row["verdict"] = UNCHANGED
+        row.verdict = UNCHANGED
     return row
 
 
@@ -525,12 +544,11 @@ def line_floor_rows(title, metric, sides, points, xs, args):
     rows = []
     for i, what, p in zip((1, 0), ("slope", "intercept"), ps):
         scale = abs(old[1]) if i else y0
-        row = {"point": f"{title} {what}", "metric": SLOPE_METRICS[metric][0],
-               "n_old": len(bests[0]), "n_new": len(bests[1]),
-               "observed": "", "old": old[i], "new": new[i]}
+        row = Row(f"{title} {what}", SLOPE_METRICS[metric][0],
+                  len(bests[0]), len(bests[1]), old[i], new[i], kind=what,
+                  threshold=line_threshold(what, metric, args))
         rows.append(floor_row(row, (new[i] - old[i]) / scale if scale
-                              else 0.0, p, 1,
-                              line_threshold(what, metric, args), args))
+                              else 0.0, p, 1, args))
     return rows
 
 
@@ -538,12 +556,12 @@ def line_text(title, metric, rows):
     """`Chain hook_ns: slope 4.2 -> 4.33 ns/rule (+3.00%, p 0.0012);
     intercept 130 -> 131 ns (+0.70%, p 0.31); 8 vs 8 runs`."""
     label, _, unit = SLOPE_METRICS[metric]
-    parts = [f"{row['point'].split()[-1]} {row['old']:.4g} -> "
-             f"{row['new']:.4g} {per} ({fmt_change(row['change'])}, p "
-             f"{row['p']:.2g})"
+    parts = [f"{row.kind} {row.old:.4g} -> "
+             f"{row.new:.4g} {per} ({fmt_change(row.change)}, p "
+             f"{row.p:.2g})"
              for row, per in zip(rows, (f"{unit}/rule", unit))]
-    return (f"{title} {label}: {'; '.join(parts)}; {rows[0]['n_old']} vs "
-            f"{rows[0]['n_new']} runs")
+    return (f"{title} {label}: {'; '.join(parts)}; {rows[0].n_old} vs "
+            f"{rows[0].n_new} runs")
 
 
 def fmt_value(x):
@@ -565,14 +583,14 @@ def observed_by(base, cont, point):
 
 
 def fmt_row(row, name_width, metric_width=13):
-    change = fmt_change(row["change"])
-    p = "-" if row["p"] is None else f"{row['p']:.4f}"
-    verdict_text = row["verdict"] + ("" if row["tested"] else "*")
-    if row["observed"]:
-        verdict_text += f"  [observed: {row['observed']}]"
-    return (f"{row['point']:<{name_width}}"
-            f"{row['metric']:<{metric_width}}{fmt_value(row['old']):>12}"
-            f"{fmt_value(row['new']):>12}{change:>11}{p:>16}  {verdict_text}")
+    change = fmt_change(row.change)
+    p = "-" if row.p is None else f"{row.p:.4f}"
+    verdict_text = row.verdict + ("" if row.tested else "*")
+    if row.observed:
+        verdict_text += f"  [observed: {row.observed}]"
+    return (f"{row.point:<{name_width}}"
+            f"{row.metric:<{metric_width}}{fmt_value(row.old):>12}"
+            f"{fmt_value(row.new):>12}{change:>11}{p:>16}  {verdict_text}")
 
 
 def parse_args(argv):
@@ -631,34 +649,60 @@ def parse_args(argv):
                              + ", ".join(schema.FAMILY)
                              + "; default: every family of the baseline")
     args = parser.parse_args(argv)
+    return args.baseline, args.contender, settings(
+        args.threshold, args.slope_threshold, args.intercept_threshold,
+        args.alpha, args.min_reps, args.metrics, args.rules, args.family)
 
-    def number(flag, text, ok, kind=float):
-        try:
-            value = kind(text)
-        except ValueError:
-            value = None
-        if value is None or not ok(value):
-            raise UsageError(f"bad {flag}={text!r}")
-        return value
 
-    for flag in ("threshold", "slope_threshold", "intercept_threshold"):
-        if getattr(args, flag) is not None:
-            setattr(args, flag, number(
-                "--" + flag.replace("_", "-"), getattr(args, flag),
-                lambda v: math.isfinite(v) and v >= 0))
-    args.alpha = number("--alpha", args.alpha, lambda v: 0 < v < 1)
-    args.min_reps = number("--min-reps", args.min_reps, lambda v: v >= 2, int)
-    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
-    if not metrics and args.metrics:
+@dataclass
+class Settings:
+    """What the gate holds a comparison to (checked: see settings())."""
+    threshold: float = None  # None: the defaults, per metric
+    slope_threshold: float = None
+    intercept_threshold: float = None
+    alpha: float = DEFAULT_ALPHA
+    min_reps: int = DEFAULT_MIN_REPS
+    metrics: list = None  # None: what each family measures
+    rules: list = None  # None: every point
+    family: list = None  # None: every family
+    between: bool = False  # several runs a side (load_both sets it)
+
+
+def _number(flag, text, ok, kind=float):
+    try:
+        value = kind(text)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not ok(value):
+        raise UsageError(f"bad {flag}={text!r}")
+    return value
+
+
+def _metrics(text):
+    metrics = [m.strip() for m in text.split(",") if m.strip()]
+    if not metrics and text:
         raise UsageError("--metrics is empty")
     for m in metrics:
         if m not in DIRECTION:
             raise UsageError(f"unknown metric {m!r} (known: "
                              + ", ".join(DIRECTION) + ")")
-    args.metrics = list(dict.fromkeys(metrics)) or None
-    args.rules = parse_rules(args.rules)
-    args.family = parse_families(args.family)
-    return args
+    return list(dict.fromkeys(metrics)) or None
+
+
+def settings(threshold=None, slope_threshold=None, intercept_threshold=None,
+             alpha=str(DEFAULT_ALPHA), min_reps=str(DEFAULT_MIN_REPS),
+             metrics="", rules="", family=""):
+    """Settings from the options as given on the command line (text);
+    UsageError names the first bad one."""
+    limits = [None if text is None else _number(
+        flag, text, lambda v: math.isfinite(v) and v >= 0)
+        for flag, text in (("--threshold", threshold),
+                           ("--slope-threshold", slope_threshold),
+                           ("--intercept-threshold", intercept_threshold))]
+    return Settings(*limits, _number("--alpha", alpha, lambda v: 0 < v < 1),
+                    _number("--min-reps", min_reps, lambda v: v >= 2, int),
+                    _metrics(metrics), parse_rules(rules),
+                    parse_families(family))
 
 
 def parse_families(text):
@@ -700,7 +744,7 @@ def failures(cont):
 
 def observer_note(base, cont, rows):
     """Which compared points a foreign observer watched, and what it costs."""
-    seen = list(dict.fromkeys(r["point"] for r in rows if r["observed"]))
+    seen = list(dict.fromkeys(r.point for r in rows if r.observed))
     if not seen:
         return []
     parts = []
@@ -730,9 +774,9 @@ def load_note(base, cont):
 
 def table(base, cont, rows, args):
     """The header lines and the compare.py-style table."""
-    name_width = max([len("Benchmark")] + [len(r["point"]) for r in rows]) + 2
+    name_width = max([len("Benchmark")] + [len(r.point) for r in rows]) + 2
     # 13 fits hook_ns and bits_per_s; connections_per_s needs more
-    metric_width = max([13] + [len(r["metric"]) + 1 for r in rows])
+    metric_width = max([13] + [len(r.metric) + 1 for r in rows])
     old, new = (("Old floor", "New floor") if args.between
                 else ("Old median", "New median"))
     header = (f"{'Benchmark':<{name_width}}{'Metric':<{metric_width}}"
@@ -788,10 +832,10 @@ def rule(args):
 
 def untested_note(rows, args):
     """Which comparisons the threshold alone decided, and why."""
-    untested = [r for r in rows if not r["tested"]]
+    untested = [r for r in rows if not r.tested]
     if not untested:
         return []
-    sizes = sorted({(r["n_old"], r["n_new"]) for r in untested})
+    sizes = sorted({(r.n_old, r.n_new) for r in untested})
     if args.between:
         why = "; ".join(f"{n} vs {m} runs (smallest possible p "
                         f"{min_p(n, m):.3g})" for n, m in sizes)
@@ -834,13 +878,13 @@ def summary(rows, lines, args, failed, missing):
     """The PASS/FAIL line, and the regressed comparisons (points, then
     the lines' slopes and intercepts)."""
     every = rows + lines
-    count = {v: sum(r["verdict"] == v for r in every)
+    count = {v: sum(r.verdict == v for r in every)
              for v in (REGRESSED, IMPROVED, UNCHANGED)}
-    order = {p: i for i, p in enumerate(dict.fromkeys(r["point"]
+    order = {p: i for i, p in enumerate(dict.fromkeys(r.point
                                                       for r in every))}
     regressed = [f"{p} {m}" for p, m in sorted(
-        {(r["point"], r["metric"]) for r in every
-         if r["verdict"] == REGRESSED},
+        {(r.point, r.metric) for r in every
+         if r.verdict == REGRESSED},
         key=lambda pm: (order[pm[0]], pm[1]))]
     line = (f"{count[REGRESSED]} regressed, {count[IMPROVED]} improved, "
             f"{count[UNCHANGED]} unchanged")
@@ -848,7 +892,7 @@ def summary(rows, lines, args, failed, missing):
         line += f", {len(failed)} failed in the contender"
     if missing:
         line += f", {len(missing)} missing from the contender"
-    points = {r["point"] for r in rows}
+    points = {r.point for r in rows}
     families = {load.family_of(p) for p in points}
     plain = all(schema.FAMILY[f].args == ("rules",) for f in families)
     each = sorted({len(gated(p, args.metrics)) for p in points}) or [0]
@@ -961,11 +1005,12 @@ def check_sizes(base, cont, common):
                 "how many; gate sweeps of the same size (tools/gate_sweep.sh)")
 
 
-def load_both(args):
-    """(baseline, contender, compared points), or InputError when the two
-    cannot be compared: then the gate must not say PASS."""
-    base = load.load_side(args.baseline)
-    cont = load.load_side(args.contender, need_results=False)
+def load_both(baseline, contender, args):
+    """(baseline, contender, compared points) of the two sides named (a
+    file, a folder of runs, a list), or InputError when the two cannot be
+    compared: then the gate must not say PASS. Sets args.between."""
+    base = load.load_side(baseline)
+    cont = load.load_side(contender, need_results=False)
     args.between = between(base, cont)
     if args.family is not None:
         select_families(base, cont, args.family)
@@ -991,8 +1036,9 @@ def load_both(args):
 
 def main(argv=None):
     try:
-        args = parse_args(sys.argv[1:] if argv is None else argv)
-        base, cont, common = load_both(args)
+        baseline, contender, args = parse_args(
+            sys.argv[1:] if argv is None else argv)
+        base, cont, common = load_both(baseline, contender, args)
     except (UsageError, load.InputError) as e:
         print(f"gate: {e}", file=sys.stderr)
         return 2
@@ -1003,7 +1049,7 @@ def main(argv=None):
     only_cont = in_order(p for p in cont.names if p not in base.points)
     print("\n".join(report(base, cont, compared, args, failed, missing,
                             only_cont, common)))
-    regressed = any(r["verdict"] == REGRESSED
+    regressed = any(r.verdict == REGRESSED
                     for r in compared[0] + compared[1])
     return 1 if regressed or failed or missing else 0
 

@@ -380,7 +380,7 @@ def family_of(point):
     return point.split("/", 1)[0]
 
 
-def _number(value):
+def number(value):
     """value as a float (inf when too large for one), or None when it is not
     a JSON number (a bool is not one)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -394,7 +394,7 @@ def _number(value):
 def _checked(where, q, value, written=None):
     """value of quantity q as a valid float, or InputError naming where and
     what the file has (written, when value was converted from it)."""
-    x = _number(value)
+    x = number(value)
     if x is None:
         why = "is not a number"
     elif not math.isfinite(x):
@@ -668,7 +668,7 @@ def _repetition_index(entry):
 def _whole(value):
     """value as an int when it is a JSON whole number (1, 1.0), else
     None (a bool, a string, 1.5, inf)."""
-    x = _number(value)
+    x = number(value)
     if x is None or not math.isfinite(x) or x != int(x):
         return None
     return int(x)
@@ -770,7 +770,7 @@ def load_warnings(run):
                    f"busy at start (warned from {BUSY_WARN:g})")
     cpus = n.get("cpus")
     if cpus is None:  # Google Benchmark's own count, if sane
-        num = _number(run.context.get("num_cpus"))
+        num = number(run.context.get("num_cpus"))
         cpus = num if num is not None and 1 <= num <= 1e6 else None
     if "load_avg_1m" in n and cpus is not None and n["load_avg_1m"] >= cpus:
         out.append(f"load_avg_1m = {n['load_avg_1m']:g} with cpus = {cpus:g}:"

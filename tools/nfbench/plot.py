@@ -71,7 +71,7 @@ import numpy  # noqa: E402
 
 from . import load, schema  # noqa: E402
 from .load import OneLineParser, UsageError  # noqa: E402
-from . import report  # noqa: E402
+from . import fmt, model  # noqa: E402
 from .stats import spread  # noqa: E402
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
@@ -152,15 +152,15 @@ def chain_series(runs):
 
 
 def shape_series(runs):
-    """[(label, report.shape_model)] of the shape figure: one per shape
+    """[(label, model.shape_model)] of the shape figure: one per shape
     family of each input with a slope at some k."""
     out = []
     for run, label in zip(runs, legend_labels(runs)):
         for name in schema.SHAPES:
-            model = report.shape_model(run, name)
-            if model["slopes"]:
+            sm = model.shape_model(run, name)
+            if sm["slopes"]:
                 out.append((plain(f"{schema.FAMILY[name].title} · "
-                                  f"{label}"), model))
+                                  f"{label}"), sm))
     return out
 
 
@@ -374,13 +374,13 @@ def build_shapes_figure(series):
     """ns per rule against the shape k, one line per backend and input."""
     fig, ax = plt.subplots(figsize=(10, 6), layout="constrained")
     ks = set()
-    for i, (label, model) in enumerate(series):
-        xs = sorted(model["slopes"])
+    for i, (label, sm) in enumerate(series):
+        xs = sorted(sm["slopes"])
         ks.update(xs)
-        fit = model["fit"]
+        fit = sm["fit"]
         text = (f"{label}: {fit['per_cb']:.2f} ns per added callback"
                 if fit else f"{label}: too few k ≥ 1 for a cost per callback")
-        ax.plot(xs, [model["slopes"][k][0] for k in xs], color=f"C{i % 10}",
+        ax.plot(xs, [sm["slopes"][k][0] for k in xs], color=f"C{i % 10}",
                 marker=MARKERS[i % len(MARKERS)], label=plain(text, 140))
     ax.set_xticks(sorted(ks))
     ax.set_xlabel("Match callbacks per rule (k)")
@@ -507,12 +507,12 @@ def profile_series(runs):
     each backend the profiles ran with) at the profiles' rule counts."""
     out = []
     for run, suffix in tagged(runs):
-        report_models = report.profiles_model(run)
+        report_models = model.profiles_model(run)
         counts = set()
         for pm in report_models:
             xs = {r["n"] for r in pm["rows"]}
             counts |= xs
-            out.append((plain(report.profile_name(pm) + suffix), run,
+            out.append((plain(model.profile_name(pm) + suffix), run,
                         pm["family"], pm["lead"], xs, False))
         bulks = dict.fromkeys(pm["bulk"] for pm in report_models)
         for chain in bulks:
@@ -560,19 +560,19 @@ def build_profiles_figure(series, runs):
 
 def install_series(runs):
     """[(label, run, family, model)] of the install figure: each install
-    family with results, its report.install_model entry."""
+    family with results, its model.install_model entry."""
     out = []
     for run, suffix in tagged(runs):
-        for family, im in report.install_model(run).items():
+        for family, im in model.install_model(run).items():
             title = schema.FAMILY[family].title
             if im["fit"] is None:
                 fit = "too few rule counts for a fit"
             elif im["loop"]:
                 fit = (f"fit a + b·N + c·N², c = "
-                       f"{report.fmt_sig(im['fit'][2] * 1e6)} ns per rule²")
+                       f"{fmt.fmt_sig(im['fit'][2] * 1e6)} ns per rule²")
             else:
                 fit = (f"fit a + b·N, b = "
-                       f"{report.fmt_sig(im['fit'][1] * 1e3)} µs per rule")
+                       f"{fmt.fmt_sig(im['fit'][1] * 1e3)} µs per rule")
             out.append((plain(f"{title}{suffix}: {fit}", 140), run, family,
                         im))
     return out
@@ -587,7 +587,7 @@ def build_install_figure(series, runs):
                                 1e3), style, label)
         if im["fit"] is not None:
             xs = numpy.geomspace(min(im["ms"]), max(im["ms"]), 50)
-            ax.plot(xs, [report.fitted_ms(im, x) for x in xs],
+            ax.plot(xs, [model.fitted_ms(im, x) for x in xs],
                     color=style["color"], linestyle=":", linewidth=1.2)
     ax.set_xscale("log")
     ax.set_yscale("log")

@@ -19,6 +19,7 @@
 #define NFPROTO_IPV4_ 2
 #define NF_INET_LOCAL_OUT_ 3
 #define NF_ACCEPT_ 1
+#define EEXIST_ 17
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -137,19 +138,34 @@ static __always_inline void on_entry(__u64 skb, __u32 len)
 	slot->ts_ns = bpf_ktime_get_ns();
 }
 
+/* The value at `key` of a hash map, added as `init` first when missing (the
+ * helper of libbpf-tools' maps.bpf.h). Another CPU may add the same key
+ * between the lookup and the update: its EEXIST is as good as ours. NULL when
+ * the map cannot take the key. Arrays need none of this: their slots exist. */
+static __always_inline void *lookup_or_try_init(void *map, const void *key,
+						const void *init)
+{
+	void *value = bpf_map_lookup_elem(map, key);
+	long err;
+
+	if (value)
+		return value;
+	err = bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	if (err && err != -EEXIST_)
+		return NULL;
+	return bpf_map_lookup_elem(map, key);
+}
+
 static __always_inline void count_process(__u64 delta)
 {
 	struct hook_proc_key key = { .tgid = bpf_get_current_pid_tgid() >> 32 };
-	struct hook_proc_stats *p, zero = {};
+	const struct hook_proc_stats zero = {};
+	struct hook_proc_stats *p;
 
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
-	p = bpf_map_lookup_elem(&proc_stats, &key);
-	if (!p) {
-		bpf_map_update_elem(&proc_stats, &key, &zero, BPF_NOEXIST);
-		p = bpf_map_lookup_elem(&proc_stats, &key);
-		if (!p)
-			return;
-	}
+	p = lookup_or_try_init(&proc_stats, &key, &zero);
+	if (!p)
+		return;
 	__sync_fetch_and_add(&p->calls, 1);
 	__sync_fetch_and_add(&p->sum_ns, delta);
 }

@@ -30,7 +30,8 @@ REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(
     __file__)), "..", ".."))
 # Every document with commands in it: the README and the pages it links.
 READMES = ("README.md", os.path.join("results", "README.md"),
-           os.path.join("tests", "README.md"), os.path.join("docs", "manual.md"))
+           os.path.join("tests", "README.md"),
+           os.path.join("docs", "manual.md"))
 SCRIPTS = ("tools/sweep.sh", "tools/test.sh")
 ODD_ARG = "--x=it's \"q\" $y"
 TIMEOUT_S = 30

@@ -2,9 +2,9 @@
 
 What they check:
   * the README's "two commands" block has no line starting with sudo (a
-    Debian root shell may have no sudo), no shell line in a README's code
-    blocks starts with sudo, and the block's test command is the one
-    .ci/run runs;
+    Debian root shell may have no sudo), no shell line in the code blocks
+    of a README (README.md, results/ and tests/README.md, docs/manual.md)
+    starts with sudo, and the block's test command is the one .ci/run runs;
   * tools/sweep.sh and tools/test.sh run by a user who is not root:
       - with no sudo on PATH: exit 1 and one line that says to run it as
         root (with an su -c command that quotes the arguments), nothing else
@@ -28,7 +28,10 @@ import unittest
 
 REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(
     __file__)), "..", ".."))
-READMES = ("README.md", os.path.join("results", "README.md"))
+# Every document with commands in it: the README and the pages it links.
+READMES = ("README.md", os.path.join("results", "README.md"),
+           os.path.join("tests", "README.md"),
+           os.path.join("docs", "manual.md"))
 SCRIPTS = ("tools/sweep.sh", "tools/test.sh")
 ODD_ARG = "--x=it's \"q\" $y"
 TIMEOUT_S = 30

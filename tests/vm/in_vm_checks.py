@@ -63,8 +63,8 @@ RISE_MARGIN = 3.0    # hook_ns(3000) >= 3 x hook_ns(0)
 # run, bpftrace over 5 s in its middle, and under TCG emulation the skb mix
 # (GSO size, hence work per call) drifts over a run. bpftrace's window also
 # holds its own work: a kretprobe trampoline and a hash-map update at entry,
-# each a few µs when emulated, against ~50 µs for a 3000-rule walk (see the
-# README for what it read). A real disagreement (wrong
+# each a few µs when emulated, against ~50 µs for a 3000-rule walk (see
+# tests/README.md for what it read). A real disagreement (wrong
 # namespace, wrong pairing, a unit error) is a factor, not a third.
 CROSS_CHECK_TOLERANCE = 0.30
 

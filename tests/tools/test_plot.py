@@ -483,13 +483,22 @@ class NewFiguresTest(unittest.TestCase):
             fake_runs.backends(rules=fake_runs.SWEEP), fake_runs.remedies()))
         series = plot.remedy_series(runs)
         fig = plot.build_remedies_figure(series, runs)
-        top, bottom = fig.axes[:2]
-        self.assertEqual((top.get_yscale(), bottom.get_xscale()),
-                         ("log", "symlog"))
-        lines = self.errorbar_lines(top)
-        self.assertEqual(list(lines), [
-            gbench_json_title(f) for f in plot.schema.REMEDIES] + [
-            "per-address rules (legacy)", "per-address rules (nft)"])
+        # small multiples: legacy's remedies, then nft's; hook time above
+        self.assertEqual(len(fig.axes), 4)
+        tops, bottoms = fig.axes[:2], fig.axes[2:]
+        for top, bottom in zip(tops, bottoms):
+            self.assertEqual((top.get_yscale(), bottom.get_xscale()),
+                             ("log", "symlog"))
+        left, right = (self.errorbar_lines(ax) for ax in tops)
+        self.assertEqual(list(left), [
+            gbench_json_title(f) for f in ("RemedyPrefix", "RemedyConntrack",
+                                           "RemedyIpset")]
+            + ["per-address rules (legacy)"])
+        self.assertEqual(list(right), [
+            gbench_json_title(f) for f in ("RemedyNftSet",
+                                           "RemedyNftInterval")]
+            + ["per-address rules (nft)"])
+        lines = {**left, **right}
         for family in plot.schema.REMEDIES:
             xs, ys = lines[gbench_json_title(family)]
             self.assertEqual(xs, list(
@@ -500,8 +509,15 @@ class NewFiguresTest(unittest.TestCase):
         xs, ys = lines["per-address rules (nft)"]
         self.assertEqual(xs[-1], 3000)
         self.assertAlmostEqual(ys[-1], 133.0 + 6.0 * 3000)
-        self.assertEqual(len(bottom.containers), 7)  # Gbit/s of each
+        self.assertEqual(sum(len(ax.containers) for ax in bottoms), 7)
         self.assertNotIn("ChainIptNft", " ".join(lines))
+        # one colour per backend: the nft rules are nft's everywhere
+        nft = right["per-address rules (nft)"]
+        colour = [c for c in tops[1].containers
+                  if c.get_label() == "per-address rules (nft)"][0]
+        self.assertEqual(colour.lines[0].get_color(),
+                         plot.BACKEND_COLOUR["nft"])
+        self.assertTrue(nft)
 
     def test_remedies_without_chain(self):
         runs = self.load(fake_runs.remedies(families=("RemedyIpset",)))
@@ -518,19 +534,39 @@ class NewFiguresTest(unittest.TestCase):
         self.assertIn("UdpPaced (legacy), 512-byte datagrams", labels)
         self.assertIn("ConnRateNft (nft)", labels)
         fig = plot.build_profiles_figure(series, runs)
-        top, bottom = fig.axes[:2]
-        self.assertEqual(len(bottom.containers), len(series))
+        # one column per workload: UDP, paced UDP, connections, streams
+        self.assertEqual(len(fig.axes), 8)
+        tops, bottoms = fig.axes[:4], fig.axes[4:]
+        self.assertEqual(sum(len(ax.containers) for ax in bottoms),
+                         len(series))
+        self.assertEqual(sum(len(ax.containers) for ax in tops), len(series))
         # the rate relative to 0 rules, from the known model
         family, lead = "ConnRate", None
         model = [fake_runs.profile_model(family, lead, n)["rate"]
                  for n in (0, 1000, 3000)]
-        index = labels.index("ConnRate (legacy)")
-        ys = list(bottom.containers[index].lines[0].get_ydata())
+        conn = {c.get_label(): c for c in tops[2].containers}
+        self.assertEqual(set(conn), {"ConnRate (legacy)", "ConnRateNft (nft)"})
+        index = [c.get_label() for c in tops[2].containers].index(
+            "ConnRate (legacy)")
+        ys = list(bottoms[2].containers[index].lines[0].get_ydata())
         for got, want in zip(ys, model):
             self.assertAlmostEqual(got, want / model[0],
                                    delta=0.01 * want / model[0])
-        self.assertEqual(len(top.containers), len(series))
+        self.assertEqual(conn["ConnRate (legacy)"].lines[0].get_color(),
+                         plot.BACKEND_COLOUR["legacy"])
+        streams = [c.get_label() for c in tops[3].containers]
+        self.assertIn("TCP bulk: Chain (legacy)", streams)
         self.assertIn("20,000/s", " ".join(t.get_text() for t in fig.texts))
+
+    def test_a_prefix_naming_a_kind_takes_that_figure(self):
+        path = self.write("p.json", fake_runs.merge(
+            fake_runs.backends(rules=(0, 1000, 3000)), fake_runs.profiles()))
+        prefix = os.path.join(self.dir, "profiles")
+        result = self.run_plot(path, "-o", prefix)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.split(), [
+            prefix + "-chains.png", prefix + "-chains.svg",
+            prefix + ".png", prefix + ".svg"])
 
     def test_install_figure(self):
         runs = self.load(fake_runs.installs())

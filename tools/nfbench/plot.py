@@ -32,22 +32,28 @@ one figure above.
 
 The remedies, traffic profiles and install families get a figure each
 when an input has them (median over repetitions, min-max error bars):
-  OUT_PREFIX-remedies: hook time (log) and Gbit/s against the blocked
-    addresses (symlog x, 0 to 100 000), one line per remedy, and the
-    per-address rules (the Chain and ChainNft points) dashed beside them;
-  OUT_PREFIX-profiles: per profile (UDP at each payload, paced UDP, the
-    connection rate, parallel streams) and TCP bulk (the Chain family of
-    its backend, at the same rule counts, dashed) the hook time per walk
-    (log) and the delivered rate over that at the fewest rules;
+  OUT_PREFIX-remedies: small multiples, one column per chain backend whose
+    rules the remedies replace (legacy: prefix, conntrack, ipset; nft: the
+    nft sets): hook time (log) above and Gbit/s below against the blocked
+    addresses (symlog x, 0 to 100 000), the per-address rules (Chain,
+    ChainNft) dashed beside them;
+  OUT_PREFIX-profiles: small multiples, one column per workload (UDP,
+    paced UDP, connections, TCP streams with TCP bulk dashed beside them):
+    the hook time per walk (log) above and the delivered rate over that at
+    the fewest rules below, a line style per payload;
   OUT_PREFIX-install: the time to set the chain (ms) against the rules,
     log-log, per backend and the loop of one command per rule, with the
     fits report.py makes (dotted; their slope in the legend).
+Each backend has one colour in every figure (legacy, iptables-nft, nft,
+then the remedies', in schema order) when the figure is of one input.
 
 Run it with Debian's Python (it needs python3-matplotlib):
   /usr/bin/python3 tools/plot.py sweep.json [other.json ...] -o out/chain
 writes out/chain.png and out/chain.svg (and out/chain-shapes.png, .svg
 when there are shapes; -remedies, -profiles, -install likewise) and prints
-the paths written. The folder (out/) must exist and be writable: it is
+the paths written. A prefix that names a kind takes that figure, and the
+Chain figure gets -chains: -o results/profiles writes results/profiles.png
+(the profiles) and results/profiles-chains.png, never profiles-profiles. The folder (out/) must exist and be writable: it is
 checked before anything is read, and never created. Each file is written
 whole or not at all (a temporary in out/, renamed into place).
 Exit status: 0 written; 1 cannot write; 2 bad input (one `plot: ...` line):
@@ -72,9 +78,12 @@ import numpy  # noqa: E402
 from . import load, schema  # noqa: E402
 from .load import OneLineParser, UsageError  # noqa: E402
 from . import fmt, model  # noqa: E402
-from .stats import spread  # noqa: E402
+from .stats import fit_line, spread  # noqa: E402
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+# One colour per rule backend in every figure (schema order: legacy,
+# iptables-nft, nft, then the remedies').
+BACKEND_COLOUR = {name: f"C{i}" for i, name in enumerate(schema.BACKEND)}
 LINESTYLES = ("-", "--", "-.", ":")
 TITLE = "Cost of a long iptables OUTPUT chain: throughput and hook time vs rule count"
 SHAPES_TITLE = "Cost per rule vs rule shape: ns per rule at k match callbacks"
@@ -152,15 +161,15 @@ def chain_series(runs):
 
 
 def shape_series(runs):
-    """[(label, model.shape_model)] of the shape figure: one per shape
-    family of each input with a slope at some k."""
+    """[(label, model.shape_model, family)] of the shape figure: one per
+    shape family of each input with a slope at some k."""
     out = []
     for run, label in zip(runs, legend_labels(runs)):
         for name in schema.SHAPES:
             sm = model.shape_model(run, name)
             if sm["slopes"]:
                 out.append((plain(f"{schema.FAMILY[name].title} · "
-                                  f"{label}"), sm))
+                                  f"{label}"), sm, name))
     return out
 
 
@@ -292,7 +301,7 @@ def draw_fit(ax, xs, mids_us, style):
     """Least-squares line of the median hook time; None with < 2 points."""
     if len(xs) < 2:
         return None
-    slope, intercept = numpy.polyfit(xs, mids_us * 1e3, 1)
+    intercept, slope, _ = fit_line(xs, mids_us * 1e3)
     line_x = numpy.array([xs.min(), xs.max()])
     (line,) = ax.plot(line_x, (slope * line_x + intercept) / 1e3,
                       color=style["color"], linestyle=":", linewidth=1.4,
@@ -355,12 +364,23 @@ def caption(runs):
     return text
 
 
+def series_colours(families):
+    """Each series' colour: its family's backend colour when the series
+    are of distinct backends (one input), else one colour per series."""
+    backends = [schema.FAMILY[f].backend if f in schema.FAMILY else None
+                for f in families]
+    if None not in backends and len(set(backends)) == len(backends):
+        return [BACKEND_COLOUR[b] for b in backends]
+    return [f"C{i % 10}" for i in range(len(families))]
+
+
 def build_figure(runs, labels=None):
     """The two-panel figure (throughput above, hook time below)."""
     labels = labels or legend_labels(runs)
-    styles = [{"color": f"C{i % 10}", "marker": MARKERS[i % len(MARKERS)],
+    colours = series_colours([run.family for run in runs])
+    styles = [{"color": colour, "marker": MARKERS[i % len(MARKERS)],
                "linestyle": LINESTYLES[i % len(LINESTYLES)]}
-              for i in range(len(runs))]
+              for i, colour in enumerate(colours)]
     fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(12, 8),
                                       layout="constrained")
     draw_throughput(top, runs, labels, styles)
@@ -374,13 +394,14 @@ def build_shapes_figure(series):
     """ns per rule against the shape k, one line per backend and input."""
     fig, ax = plt.subplots(figsize=(10, 6), layout="constrained")
     ks = set()
-    for i, (label, sm) in enumerate(series):
+    colours = series_colours([s[2] for s in series])
+    for i, (label, sm, _) in enumerate(series):
         xs = sorted(sm["slopes"])
         ks.update(xs)
         fit = sm["fit"]
         text = (f"{label}: {fit['per_cb']:.2f} ns per added callback"
                 if fit else f"{label}: too few k ≥ 1 for a cost per callback")
-        ax.plot(xs, [sm["slopes"][k][0] for k in xs], color=f"C{i % 10}",
+        ax.plot(xs, [sm["slopes"][k][0] for k in xs], color=colours[i],
                 marker=MARKERS[i % len(MARKERS)], label=plain(text, 140))
     ax.set_xticks(sorted(ks))
     ax.set_xlabel("Match callbacks per rule (k)")
@@ -462,43 +483,65 @@ def remedy_series(runs):
     return out
 
 
-def finish_panels(fig, axes, legend_title, title, caption):
-    """Grid, the legend beside the top panel, title and caption: fig."""
-    for ax in axes:
-        ax.grid(True, alpha=0.4, which="both")
-    axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                   fontsize="small", title=legend_title,
-                   title_fontsize="small")
+def rules_backend(family):
+    """The chain backend a family stands against: its panel column."""
+    return schema.BACKEND[schema.FAMILY[family].backend]["compared_with"]
+
+
+def panel_grid(columns, titles, width=5.2):
+    """A figure of two rows (hook time above, a rate below) and a column
+    per name in columns: (fig, {name: (top, bottom)})."""
+    fig, axes = plt.subplots(2, len(columns), sharex="col", squeeze=False,
+                             figsize=(max(7.0, width * len(columns)), 8),
+                             layout="constrained")
+    for i, (name, title) in enumerate(zip(columns, titles)):
+        axes[0][i].set_title(title, fontsize="medium")
+    return fig, {name: (axes[0][i], axes[1][i])
+                 for i, name in enumerate(columns)}
+
+
+def finish_grid(fig, panels, title, caption):
+    """Grid lines, a legend in each top panel, title and caption: fig."""
+    for top, bottom in panels.values():
+        for ax in (top, bottom):
+            ax.grid(True, alpha=0.4, which="both")
+        top.legend(loc="best", fontsize="x-small")
     fig.suptitle(title, fontsize="large")
     fig.supxlabel(caption, fontsize="small", color="0.3")
     return fig
 
 
 def build_remedies_figure(series, runs):
-    """Hook time (log) and Gbit/s against the blocked addresses (symlog)."""
-    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(12, 8),
-                                      layout="constrained")
+    """One column per chain backend the remedies replace rules of: hook
+    time (log) and Gbit/s against the blocked addresses (symlog)."""
+    columns = list(dict.fromkeys(rules_backend(s[2]) for s in series))
+    fig, panels = panel_grid(columns, [
+        f"Remedies for {c} rules, one per address" for c in columns])
     for i, (label, run, family, dashed) in enumerate(series):
         style = _style(i, dashed, len(series))
+        if len(runs) < 2:
+            style["color"] = BACKEND_COLOUR[schema.FAMILY[family].backend]
+        top, bottom = panels[rules_backend(family)]
         hook = spread(run.series(family, "hook_ns"))
         if len(hook[0]):
             plot_series(top, *hook, style, label)
         bps = spread(run.series(family, "bits_per_s"), 1e-9)
         if len(bps[0]):
             plot_series(bottom, *bps, style, "_nolegend_")
-    top.set_yscale("log")
-    top.set_ylabel("Hook time per call (ns, log)")
-    bottom.set_ylabel("Throughput (Gbit/s)")
-    bottom.set_ylim(bottom=0)
-    bottom.set_xscale("symlog", linthresh=1000)
-    bottom.set_xlim(left=0)  # no negative addresses
-    bottom.set_xlabel("Blocked addresses (remedies) or rules, one per "
-                      "address (symlog: linear to 1,000)")
-    return finish_panels(
-        fig, (top, bottom), "remedy (backend)", REMEDIES_TITLE,
+    for top, bottom in panels.values():
+        top.set_yscale("log")
+        bottom.set_ylim(bottom=0)
+        bottom.set_xscale("symlog", linthresh=1000)
+        bottom.set_xlim(left=0)  # no negative addresses
+        bottom.set_xlabel("Blocked addresses (symlog: linear to 1,000)")
+    first = panels[columns[0]]
+    first[0].set_ylabel("Hook time per call (ns, log)")
+    first[1].set_ylabel("Throughput (Gbit/s)")
+    return finish_grid(
+        fig, panels, REMEDIES_TITLE,
         reps_caption(runs, schema.REMEDIES + REFERENCE_CHAINS)
         + "\nDashed: the per-address rules (Chain families) at the same "
-        "counts, to their sweep's end.")
+        "counts, to their sweep's end. One colour per backend.")
 
 
 def profile_series(runs):
@@ -530,12 +573,41 @@ def _only(summary, xs):
     return tuple(a[keep] for a in summary)
 
 
+def profile_column(family, workloads):
+    """The panel column of a profile family: its workload; TCP bulk (a
+    Chain family) beside the TCP streams when there are some."""
+    workload = schema.FAMILY[family].workload
+    if workload == "tcp_bulk" and "tcp_streams" in workloads:
+        return "tcp_streams"
+    return workload
+
+
+def profile_style(i, family, lead, dashed, count, one_input):
+    """Its backend's colour (one input), a line style and marker per
+    lead; dashed for TCP bulk."""
+    style = _style(i, dashed, count)
+    if one_input:
+        leads = schema.FAMILY[family].leads
+        k = leads.index(lead) if lead in leads else 0
+        style.update(color=BACKEND_COLOUR[schema.FAMILY[family].backend],
+                     marker=MARKERS[k % len(MARKERS)],
+                     linestyle="--" if dashed else LINESTYLES[k % 3])
+    return style
+
+
 def build_profiles_figure(series, runs):
-    """Hook ns per walk (log) and the rate relative to the fewest rules."""
-    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(12, 8),
-                                      layout="constrained")
+    """One column per workload: hook ns per walk (log) and the rate
+    relative to the fewest rules."""
+    workloads = {schema.FAMILY[s[2]].workload for s in series}
+    columns = list(dict.fromkeys(profile_column(s[2], workloads)
+                                 for s in series))
+    fig, panels = panel_grid(columns, [re.sub(
+        r" (of|with) <\w+>", "", schema.WORKLOAD[c]["summary"])
+        for c in columns], width=4.4)
     for i, (label, run, family, lead, xs, dashed) in enumerate(series):
-        style = _style(i, dashed, len(series))
+        style = profile_style(i, family, lead, dashed, len(series),
+                              len(runs) < 2)
+        top, bottom = panels[profile_column(family, workloads)]
         hook = _only(spread(run.series(family, "hook_ns", lead)), xs)
         if len(hook[0]):
             plot_series(top, *hook, style, label)
@@ -544,18 +616,20 @@ def build_profiles_figure(series, runs):
         if len(rate[0]) and rate[1][0] > 0:
             plot_series(bottom, rate[0], *(a / rate[1][0] for a in rate[1:]),
                         style, "_nolegend_" if len(hook[0]) else label)
-    top.set_yscale("log")
-    top.set_ylabel("Hook time per walk (ns, log)")
-    bottom.set_ylabel("Rate / rate at the fewest rules")
-    bottom.set_ylim(bottom=0)
-    bottom.set_xlabel("Rules in the OUTPUT chain")
-    return finish_panels(
-        fig, (top, bottom), "profile (backend)", PROFILES_TITLE,
+    for top, bottom in panels.values():
+        top.set_yscale("log")
+        bottom.set_ylim(0, max(1.1, bottom.get_ylim()[1]))  # 1 in view
+        bottom.set_xlabel("Rules in the OUTPUT chain")
+    first = panels[columns[0]]
+    first[0].set_ylabel("Hook time per walk (ns, log)")
+    first[1].set_ylabel("Rate / rate at the fewest rules")
+    return finish_grid(
+        fig, panels, PROFILES_TITLE,
         reps_caption(runs, schema.PROFILES) + "\nRate: datagrams "
         "received/s (UDP; UdpPaced sends a fixed "
         f"{schema.PACED_DATAGRAMS_PER_S:,}/s), connections/s, Gbit/s "
         "(streams, TCP bulk). Dashed: TCP bulk, the Chain family of the "
-        "same backend.")
+        "same backend. One colour per backend.")
 
 
 def install_series(runs):
@@ -583,6 +657,8 @@ def build_install_figure(series, runs):
     fig, ax = plt.subplots(figsize=(10, 6), layout="constrained")
     for i, (label, run, family, im) in enumerate(series):
         style = _style(i, im["loop"], len(series))
+        if len(runs) < 2:
+            style["color"] = BACKEND_COLOUR[schema.FAMILY[family].backend]
         plot_series(ax, *spread(run.series(family, "real_time_s"),
                                 1e3), style, label)
         if im["fit"] is not None:
@@ -616,8 +692,18 @@ def save(fig, out_prefix):
     return paths
 
 
+def file_names(prefix, kinds):
+    """Where each kind of figure goes: PREFIX-<kind>, but PREFIX itself for
+    the kind the prefix already names (results/profiles: the profiles
+    figure), else for the Chain figure: never profiles-profiles."""
+    base = os.path.basename(prefix)
+    own = base if base in kinds else "chains"
+    return {kind: prefix if kind == own else f"{prefix}-{kind}"
+            for kind in kinds}
+
+
 def figures(paths):
-    """[(build, suffix)] of the figures to write: the main figure when an
+    """[(build, kind)] of the figures to write: the main figure when an
     input has Chain results, the shape figure when one has shape slopes,
     and the remedies, profiles and install figures when one has those;
     InputError when there is nothing to draw."""
@@ -629,18 +715,18 @@ def figures(paths):
     installs = install_series(runs)
     out = []
     if series:
-        out.append((lambda: build_figure(series, labels), ""))
+        out.append((lambda: build_figure(series, labels), "chains"))
     if shapes:
-        out.append((lambda: build_shapes_figure(shapes), "-shapes"))
+        out.append((lambda: build_shapes_figure(shapes), "shapes"))
     if remedies:
         out.append((lambda: build_remedies_figure(remedies, runs),
-                    "-remedies"))
+                    "remedies"))
     if profiles:
         out.append((lambda: build_profiles_figure(profiles, runs),
-                    "-profiles"))
+                    "profiles"))
     if installs:
         out.append((lambda: build_install_figure(installs, runs),
-                    "-install"))
+                    "install"))
     if not out:
         raise load.InputError(
             "no Chain, remedy, profile or install results and no shape with "
@@ -657,12 +743,13 @@ def main(argv=None):
         print(f"plot: {e}", file=sys.stderr)
         return 2
     written = []
-    for build, suffix in todo:
+    names = file_names(args.out_prefix, [kind for _, kind in todo])
+    for build, kind in todo:
         fig = build()
         try:
-            written += save(fig, args.out_prefix + suffix)
+            written += save(fig, names[kind])
         except OSError as e:
-            print(f"plot: cannot write {args.out_prefix + suffix}: "
+            print(f"plot: cannot write {names[kind]}: "
                   f"{e.strerror}", file=sys.stderr)
             return 1
         finally:

@@ -97,6 +97,7 @@ ALL_FLAGS = tuple(dict.fromkeys(q.when for q in QUANTITIES if q.when))
 # tagged "remedy".
 WORKLOADS = tuple(w["name"] for w in _SCHEMA["workloads"])
 ROW_TAGS = WORKLOADS + (REMEDY,)
+WORKLOAD = {w["name"]: w for w in _SCHEMA["workloads"]}
 # What a traffic workload delivers, the rate its chain slows down.
 RATE = {w["name"]: w["rate"] for w in _SCHEMA["workloads"] if w["rate"]}
 # The rows a quantity is carried in, by its name.

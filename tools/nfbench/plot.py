@@ -500,12 +500,16 @@ def panel_grid(columns, titles, width=5.2):
                  for i, name in enumerate(columns)}
 
 
-def finish_grid(fig, panels, title, caption):
-    """Grid lines, a legend in each top panel, title and caption: fig."""
+def finish_grid(fig, panels, ylabels, title, caption):
+    """Hook time on a log axis, grid lines, a legend in each top panel,
+    the first column's y labels (top, bottom), title and caption: fig."""
     for top, bottom in panels.values():
+        top.set_yscale("log")
         for ax in (top, bottom):
             ax.grid(True, alpha=0.4, which="both")
         top.legend(loc="best", fontsize="x-small")
+    for ax, label in zip(next(iter(panels.values())), ylabels):
+        ax.set_ylabel(label)
     fig.suptitle(title, fontsize="large")
     fig.supxlabel(caption, fontsize="small", color="0.3")
     return fig
@@ -528,17 +532,14 @@ def build_remedies_figure(series, runs):
         bps = spread(run.series(family, "bits_per_s"), 1e-9)
         if len(bps[0]):
             plot_series(bottom, *bps, style, "_nolegend_")
-    for top, bottom in panels.values():
-        top.set_yscale("log")
+    for _, bottom in panels.values():
         bottom.set_ylim(bottom=0)
         bottom.set_xscale("symlog", linthresh=1000)
         bottom.set_xlim(left=0)  # no negative addresses
         bottom.set_xlabel("Blocked addresses (symlog: linear to 1,000)")
-    first = panels[columns[0]]
-    first[0].set_ylabel("Hook time per call (ns, log)")
-    first[1].set_ylabel("Throughput (Gbit/s)")
     return finish_grid(
-        fig, panels, REMEDIES_TITLE,
+        fig, panels, ("Hook time per call (ns, log)", "Throughput (Gbit/s)"),
+        REMEDIES_TITLE,
         reps_caption(runs, schema.REMEDIES + REFERENCE_CHAINS)
         + "\nDashed: the per-address rules (Chain families) at the same "
         "counts, to their sweep's end. One colour per backend.")
@@ -616,15 +617,12 @@ def build_profiles_figure(series, runs):
         if len(rate[0]) and rate[1][0] > 0:
             plot_series(bottom, rate[0], *(a / rate[1][0] for a in rate[1:]),
                         style, "_nolegend_" if len(hook[0]) else label)
-    for top, bottom in panels.values():
-        top.set_yscale("log")
+    for _, bottom in panels.values():
         bottom.set_ylim(0, max(1.1, bottom.get_ylim()[1]))  # 1 in view
         bottom.set_xlabel("Rules in the OUTPUT chain")
-    first = panels[columns[0]]
-    first[0].set_ylabel("Hook time per walk (ns, log)")
-    first[1].set_ylabel("Rate / rate at the fewest rules")
     return finish_grid(
-        fig, panels, PROFILES_TITLE,
+        fig, panels, ("Hook time per walk (ns, log)",
+                      "Rate / rate at the fewest rules"), PROFILES_TITLE,
         reps_caption(runs, schema.PROFILES) + "\nRate: datagrams "
         "received/s (UDP; UdpPaced sends a fixed "
         f"{schema.PACED_DATAGRAMS_PER_S:,}/s), connections/s, Gbit/s "

@@ -89,10 +89,12 @@ def row_tags(family_name):
 def declared_names(where, flags=(), family_name="Chain"):
     """Names of the declared quantities of a row ("row") of `family_name`,
     or of the context, as a run with `flags` (e.g. "--table_time") writes
-    them."""
+    them: nf_bench's own, not Google Benchmark's times (real_time_s,
+    cpu_time_s: aggregation "gbench", its row's real_time and cpu_time)."""
     tags = row_tags(family_name) if where == "row" else set()
     return {q["name"] for q in schema()["quantities"]
             if q["where"] == where and q.get("when", "") in ("", *flags)
+            and q["aggregation"] != "gbench"
             and (where != "row" or tags & set(q["rows"]))}
 
 

@@ -202,64 +202,73 @@ def base_doc(rng, reference):
     return doc
 
 
+def mutate_entry(rng, entry, kind, log):
+    """Mutation `kind` (0..7) of one benchmark row, in place."""
+    if kind <= 3:
+        field = rng.choice(FIELDS)
+        entry[field] = odd_value(rng)
+        log.append(f"{field}={describe(entry[field])}")
+    elif kind == 4 and entry:
+        field = rng.choice(sorted(entry))
+        del entry[field]
+        log.append(f"del {field}")
+    elif kind == 5:
+        entry[rng.choice(["name", "run_name"])] = odd_name(rng)
+        log.append("name")
+    elif kind == 6:
+        entry["run_type"] = rng.choice(["aggregate", "iteration", "", None,
+                                        3])
+        entry["aggregate_name"] = rng.choice(
+            ["median", "mean", "stddev", "cv", "", None, ["median"]])
+        log.append("run_type")
+    elif kind == 7:
+        entry["error_occurred"] = rng.choice([True, 1, "yes", False])
+        entry["error_message"] = rng.choice(
+            ["boom", "line\nbreak", 5, None, "\ud800", "x" * 500])
+        log.append("error")
+
+
+def mutate_entries(rng, benchmarks, log):
+    """One change to the list of rows: one dropped, copied, the order
+    shuffled, or an odd value among them."""
+    op = rng.randrange(4)
+    if op == 0:
+        del benchmarks[rng.randrange(len(benchmarks))]
+    elif op == 1:
+        benchmarks.append(copy.deepcopy(rng.choice(benchmarks)))
+    elif op == 2:
+        rng.shuffle(benchmarks)
+    else:
+        benchmarks.insert(rng.randrange(len(benchmarks) + 1),
+                          odd_value(rng))
+    log.append(f"entries op {op}")
+
+
+def mutate_context(rng, doc, log):
+    ctx = doc.setdefault("context", {})
+    if isinstance(ctx, dict):
+        key = rng.choice(CONTEXT + ["num_cpus", "kernel", "probe",
+                                    "duration_s", "probe_self_ns",
+                                    "iptables_backend", "date",
+                                    "schema_version", "nf_bench_version"])
+        ctx[key] = odd_value(rng)
+        log.append(f"context {key}")
+
+
 def mutate_doc(rng, doc, log):
     """Some object-level mutations of doc, in place; returns the document
     (which may no longer be a dict)."""
     benchmarks = doc.get("benchmarks", [])
     for _ in range(rng.choice([0, 1, 1, 2, 3, 6])):
         kind = rng.randrange(12)
-        if kind <= 3 and benchmarks:
+        if kind <= 7 and benchmarks:
             entry = rng.choice(benchmarks)
             if isinstance(entry, dict):
-                field = rng.choice(FIELDS)
-                entry[field] = odd_value(rng)
-                log.append(f"{field}={describe(entry[field])}")
-        elif kind == 4 and benchmarks:
-            entry = rng.choice(benchmarks)
-            if isinstance(entry, dict) and entry:
-                field = rng.choice(sorted(entry))
-                del entry[field]
-                log.append(f"del {field}")
-        elif kind == 5 and benchmarks:
-            entry = rng.choice(benchmarks)
-            if isinstance(entry, dict):
-                entry[rng.choice(["name", "run_name"])] = odd_name(rng)
-                log.append("name")
-        elif kind == 6 and benchmarks:
-            entry = rng.choice(benchmarks)
-            if isinstance(entry, dict):
-                entry["run_type"] = rng.choice(["aggregate", "iteration",
-                                                "", None, 3])
-                entry["aggregate_name"] = rng.choice(
-                    ["median", "mean", "stddev", "cv", "", None, ["median"]])
-                log.append("run_type")
-        elif kind == 7 and benchmarks:
-            entry = rng.choice(benchmarks)
-            if isinstance(entry, dict):
-                entry["error_occurred"] = rng.choice([True, 1, "yes", False])
-                entry["error_message"] = rng.choice(
-                    ["boom", "line\nbreak", 5, None, "\ud800", "x" * 500])
-                log.append("error")
+                mutate_entry(rng, entry, kind, log)
         elif kind == 8 and benchmarks:
-            op = rng.randrange(4)
-            if op == 0:
-                del benchmarks[rng.randrange(len(benchmarks))]
-            elif op == 1:
-                benchmarks.append(copy.deepcopy(rng.choice(benchmarks)))
-            elif op == 2:
-                rng.shuffle(benchmarks)
-            else:
-                benchmarks.insert(rng.randrange(len(benchmarks) + 1),
-                                  odd_value(rng))
-            log.append(f"entries op {op}")
+            mutate_entries(rng, benchmarks, log)
         elif kind == 9:
-            ctx = doc.setdefault("context", {})
-            if isinstance(ctx, dict):
-                key = rng.choice(CONTEXT + ["num_cpus", "kernel", "probe",
-                                            "duration_s", "probe_self_ns",
-                                            "iptables_backend", "date"])
-                ctx[key] = odd_value(rng)
-                log.append(f"context {key}")
+            mutate_context(rng, doc, log)
         elif kind == 10:
             key = rng.choice(["context", "benchmarks"])
             doc[key] = odd_value(rng)

@@ -520,9 +520,14 @@ class LoaderTest(unittest.TestCase):
         doc["context"]["schema_version"] = newer
         self.refused(doc, "run.json", f"schema version {newer}",
                      f"up to {schema.SCHEMA_VERSION}", "0948a53")
-        doc["context"]["schema_version"] = "one"
-        self.refused(doc, "run.json", "schema_version", "not a whole number",
-                     "damaged")
+        for damaged in ("one", "1.5", "-1", float("inf"), 1.0, True, None,
+                        ["1"], "١"):
+            doc["context"]["schema_version"] = damaged
+            self.refused(doc, "run.json", "schema_version",
+                         "not a whole number", "damaged")
+        doc["context"]["schema_version"] = nf_schema_version = (
+            schema.SCHEMA_VERSION)
+        self.assertTrue(self.load(doc).points, nf_schema_version)
 
     def test_repetition_index_of_each_row(self):
         doc = fake_runs.doc(reps=4, fail=[(0, 1)])

@@ -480,11 +480,13 @@ def _check_schema_version(path, raw):
     if "schema_version" not in raw:
         return
     written = raw["schema_version"]
-    try:
-        version = int(written)
-    except (TypeError, ValueError):
+    # nf_bench writes it as text ("1"); a whole number is also taken
+    digits = written if isinstance(written, str) else (
+        str(written) if type(written) is int else "")
+    if not (digits.isascii() and digits.isdigit()):
         raise InputError(f"{path}: context schema_version = {show(written)} "
-                         f"is not a whole number; {_REDO}") from None
+                         f"is not a whole number; {_REDO}")
+    version = int(digits)
     if version > SCHEMA_VERSION:
         by = raw.get("nf_bench_version")
         by = f" {show(clean(by))}" if isinstance(by, str) else ""

@@ -3,7 +3,7 @@
 // every benchmark family with its sweep. The benchmarks write counters and
 // context through these entries (counters.h); `--print_schema` prints them
 // (with the rule backends of fixtures/rule_backend.cpp), committed as
-// benchmarks/schema.json, which the Python tools load (tools/nf_schema.py;
+// benchmarks/schema.json, which the Python tools load (tools/nfbench/schema.py;
 // tests/tools/test_schema.py fails when the binary prints anything else).
 #pragma once
 

@@ -180,7 +180,7 @@ def _header(x, index, rep, reps, family=CHAIN.name, lead=None):
 def row(x, index, rep, reps, values, extra_rules=0, family=CHAIN.name,
         lead=None):
     """A measured row: values(x, rep) gives its counters (names from
-    nf_schema, each one the family's rows carry) and times; the family's
+    nfbench.schema, each one the family's rows carry) and times; the family's
     argument counters are set here, as nf_bench sets them: x (rules =
     x + extra_rules, or blocked = x with the remedy's rules from values)
     and the lead counter (callbacks = k, ...) when a lead is given."""

@@ -5,13 +5,13 @@ What they check:
   * `$NF_BENCH --print_schema` (no root needed) prints exactly the text of
     the committed benchmarks/schema.json; a difference names the first line
     that differs and how to write the file anew; its schema_version is the
-    one nf_schema read;
+    one nfbench.schema read;
   * its "probes" is a non-empty list of {"name", "needs"} with unique names;
   * the file holds schema_version, quantities, workloads, backends,
     families and probes, each entry with its fields in order; every rate is
     a row counter of its workload's rows; every backend is compared with a
     chain backend (the nft sets with nft, ipset with legacy);
-  * without the binary: nf_schema's table is consistent (unique names,
+  * without the binary: nfbench.schema's table is consistent (unique names,
     low <= high, worse in -1/0/+1, known where and aggregation values, the
     kAvgIterations counters, Google Benchmark's times not declared, known
     row tags, context entries in no rows) and its families are nf_bench's:
@@ -108,7 +108,7 @@ class PrintedSchema(unittest.TestCase):
 
 
 class SchemaTable(unittest.TestCase):
-    """nf_schema on its own, no binary."""
+    """nfbench.schema on its own, no binary."""
 
     def test_quantities_are_consistent(self):
         names = [q.name for q in schema.QUANTITIES]

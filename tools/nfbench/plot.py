@@ -53,8 +53,9 @@ writes out/chain.png and out/chain.svg (and out/chain-shapes.png, .svg
 when there are shapes; -remedies, -profiles, -install likewise) and prints
 the paths written. A prefix that names a kind takes that figure, and the
 Chain figure gets -chains: -o results/profiles writes results/profiles.png
-(the profiles) and results/profiles-chains.png, never profiles-profiles. The folder (out/) must exist and be writable: it is
-checked before anything is read, and never created. Each file is written
+(the profiles) and results/profiles-chains.png, never profiles-profiles.
+The folder (out/) must exist and be writable: it is checked before
+anything is read, and never created. Each file is written
 whole or not at all (a temporary in out/, renamed into place).
 Exit status: 0 written; 1 cannot write; 2 bad input (one `plot: ...` line):
 a folder of OUT_PREFIX that does not exist or cannot be written,

@@ -874,10 +874,10 @@ class InstallTest(ReportRun, unittest.TestCase):
     def test_fits_recovered(self):
         models = self.model(fake_runs.installs())
         for family, (a, b) in fake_runs.INSTALL_MS.items():
-            fa, fb, r2 = models[family]["fit"]
+            fa, fb, r2 = models[family].fit
             self.assertAlmostEqual(fa, a, delta=0.01 * a)
             self.assertAlmostEqual(fb, b, delta=0.01 * b)
-        a, b, c, r2 = models["InstallLoop"]["fit"]
+        a, b, c, r2 = models["InstallLoop"].fit
         for got, want in zip((a, b, c), fake_runs.INSTALL_LOOP_MS):
             self.assertAlmostEqual(got, want, delta=0.01 * want)
         self.assertGreater(r2, 0.999)

@@ -210,6 +210,37 @@ def shape_slopes(run, family):
     return out
 
 
+@dataclass
+class ShapeModel:
+    """One shape family: ns per rule at each k, and what follows from it."""
+    family: str
+    slopes: dict  # k -> (b ns per rule, r2, rule counts)
+    fit: dict  # of b over k >= 1: per_cb, r2, ks; None with < 2 such k
+    steps: dict  # (k, k + 1) -> the change of b
+    backend: str
+
+
+@dataclass
+class ProfileModel:
+    """One traffic profile (a family, and a lead) against the rules."""
+    family: str
+    lead: int  # payload bytes or streams; None without one
+    bulk: str  # the Chain family of the same backend (TCP bulk)
+    base: int  # the fewest rules, the rates' reference
+    metric: str  # its rate counter
+    rows: list  # per rule count: n, rate, loss, hook, per_conn, ...
+    paced: bool
+
+
+@dataclass
+class InstallModel:
+    """One install family: the median ms of one commit (or loop) per N."""
+    ms: dict  # N -> ms
+    loop: bool  # one command per rule (fit quadratic), else one commit
+    fit: tuple  # (a, b, r2) or (a, b, c, r2); None: too few points
+    backend: str
+
+
 def shape_model(run, family):
     """One backend's numbers: slopes per k, the fit of b over k >= 1 (per
     added callback), the steps between neighbouring k, and the verdict."""
@@ -222,9 +253,8 @@ def shape_model(run, family):
     steps = {(i, k): slopes[k][0] - slopes[i][0]
              for i, k in zip(sorted(slopes), sorted(slopes)[1:])
              if k == i + 1}
-    return {"family": family, "slopes": slopes, "fit": fit, "steps": steps,
-            "backend": run.backend_of(family)
-            or schema.FAMILY[family].backend}
+    return ShapeModel(family, slopes, fit, steps,
+                      run.backend_of(family) or schema.FAMILY[family].backend)
 
 
 def table_groups(run):
@@ -344,9 +374,8 @@ def profile_rows(run, family, lead):
                             if n in share and base in share else None),
             "lost": _lost(rate, base, n),
             "bulk_lost": _lost(bulk_bps, base, n)})
-    return {"family": family, "lead": lead, "bulk": bulk, "base": base,
-            "metric": schema.RATE[f.workload], "rows": rows,
-            "paced": f.workload == "udp_paced"}
+    return ProfileModel(family, lead, bulk, base, schema.RATE[f.workload],
+                        rows, f.workload == "udp_paced")
 
 
 def profiles_model(run):
@@ -361,9 +390,9 @@ def profiles_model(run):
 
 def profile_name(pm):
     """'Udp (legacy), 64-byte datagrams', 'Streams (legacy), 4 streams'."""
-    f = schema.FAMILY[pm["family"]]
-    what = {"payload_bytes": f"{pm['lead']}-byte datagrams",
-            "streams": f"{pm['lead']} streams"}.get(f.lead)
+    f = schema.FAMILY[pm.family]
+    what = {"payload_bytes": f"{pm.lead}-byte datagrams",
+            "streams": f"{pm.lead} streams"}.get(f.lead)
     return f.title + (f", {what}" if what else "")
 
 
@@ -388,16 +417,16 @@ def install_model(run):
             fit = fit_quadratic(xs, ys)
         elif not loop and len(xs) >= 2:
             fit = fit_line(xs, ys)
-        out[family] = {"ms": ms, "loop": loop, "fit": fit,
-                       "backend": run.backend_of(family)
-                       or schema.FAMILY[family].backend}
+        out[family] = InstallModel(
+            ms, loop, fit,
+            run.backend_of(family) or schema.FAMILY[family].backend)
     return out
 
 
 def fitted_ms(im, n):
     """The install fit's ms at n rules."""
-    if im["loop"]:
-        a, b, c, _ = im["fit"]
+    if im.loop:
+        a, b, c, _ = im.fit
         return a + b * n + c * n * n
-    a, b, _ = im["fit"]
+    a, b, _ = im.fit
     return a + b * n

@@ -168,7 +168,7 @@ def shape_series(runs):
     for run, label in zip(runs, legend_labels(runs)):
         for name in schema.SHAPES:
             sm = model.shape_model(run, name)
-            if sm["slopes"]:
+            if sm.slopes:
                 out.append((plain(f"{schema.FAMILY[name].title} · "
                                   f"{label}"), sm, name))
     return out
@@ -397,12 +397,12 @@ def build_shapes_figure(series):
     ks = set()
     colours = series_colours([s[2] for s in series])
     for i, (label, sm, _) in enumerate(series):
-        xs = sorted(sm["slopes"])
+        xs = sorted(sm.slopes)
         ks.update(xs)
-        fit = sm["fit"]
+        fit = sm.fit
         text = (f"{label}: {fit['per_cb']:.2f} ns per added callback"
                 if fit else f"{label}: too few k ≥ 1 for a cost per callback")
-        ax.plot(xs, [sm["slopes"][k][0] for k in xs], color=colours[i],
+        ax.plot(xs, [sm.slopes[k][0] for k in xs], color=colours[i],
                 marker=MARKERS[i % len(MARKERS)], label=plain(text, 140))
     ax.set_xticks(sorted(ks))
     ax.set_xlabel("Match callbacks per rule (k)")
@@ -555,11 +555,11 @@ def profile_series(runs):
         report_models = model.profiles_model(run)
         counts = set()
         for pm in report_models:
-            xs = {r["n"] for r in pm["rows"]}
+            xs = {r["n"] for r in pm.rows}
             counts |= xs
             out.append((plain(model.profile_name(pm) + suffix), run,
-                        pm["family"], pm["lead"], xs, False))
-        bulks = dict.fromkeys(pm["bulk"] for pm in report_models)
+                        pm.family, pm.lead, xs, False))
+        bulks = dict.fromkeys(pm.bulk for pm in report_models)
         for chain in bulks:
             xs = counts & set(run.series(chain, "bits_per_s"))
             title = schema.FAMILY[chain].title
@@ -638,14 +638,14 @@ def install_series(runs):
     for run, suffix in tagged(runs):
         for family, im in model.install_model(run).items():
             title = schema.FAMILY[family].title
-            if im["fit"] is None:
+            if im.fit is None:
                 fit = "too few rule counts for a fit"
-            elif im["loop"]:
+            elif im.loop:
                 fit = (f"fit a + b·N + c·N², c = "
-                       f"{fmt.fmt_sig(im['fit'][2] * 1e6)} ns per rule²")
+                       f"{fmt.fmt_sig(im.fit[2] * 1e6)} ns per rule²")
             else:
                 fit = (f"fit a + b·N, b = "
-                       f"{fmt.fmt_sig(im['fit'][1] * 1e3)} µs per rule")
+                       f"{fmt.fmt_sig(im.fit[1] * 1e3)} µs per rule")
             out.append((plain(f"{title}{suffix}: {fit}", 140), run, family,
                         im))
     return out
@@ -655,13 +655,13 @@ def build_install_figure(series, runs):
     """ms against rules, log-log, one line per backend and the loop."""
     fig, ax = plt.subplots(figsize=(10, 6), layout="constrained")
     for i, (label, run, family, im) in enumerate(series):
-        style = _style(i, im["loop"], len(series))
+        style = _style(i, im.loop, len(series))
         if len(runs) < 2:
             style["color"] = BACKEND_COLOUR[schema.FAMILY[family].backend]
         plot_series(ax, *spread(run.series(family, "real_time_s"),
                                 1e3), style, label)
-        if im["fit"] is not None:
-            xs = numpy.geomspace(min(im["ms"]), max(im["ms"]), 50)
+        if im.fit is not None:
+            xs = numpy.geomspace(min(im.ms), max(im.ms), 50)
             ax.plot(xs, [model.fitted_ms(im, x) for x in xs],
                     color=style["color"], linestyle=":", linewidth=1.2)
     ax.set_xscale("log")

@@ -14,15 +14,15 @@ def install_table(models):
            + " | ".join(f"at {fmt_rules(n)} rules" for n in INSTALL_AT)
            + " |", "| --- | --- | --- | ---: |" + " ---: |" * len(INSTALL_AT)]
     for family, im in models.items():
-        if im["loop"]:
+        if im.loop:
             continue
-        fit = (f"a = {fmt_sig(im['fit'][0])} ms, b = "
-               f"{fmt_sig(im['fit'][1] * 1e3)} µs per rule"
-               if im["fit"] else "too few rule counts")
-        r2 = fmt_r2(im["fit"][2]) if im["fit"] else "n/a"
-        cells = [f"{fmt_sig(im['ms'][n])} ms" if n in im["ms"]
+        fit = (f"a = {fmt_sig(im.fit[0])} ms, b = "
+               f"{fmt_sig(im.fit[1] * 1e3)} µs per rule"
+               if im.fit else "too few rule counts")
+        r2 = fmt_r2(im.fit[2]) if im.fit else "n/a"
+        cells = [f"{fmt_sig(im.ms[n])} ms" if n in im.ms
                  else "not measured" for n in INSTALL_AT]
-        out.append(f"| {family} | {im['backend']} | {fit} | {r2} | "
+        out.append(f"| {family} | {im.backend} | {fit} | {r2} | "
                    + " | ".join(cells) + " |")
     return out
 
@@ -32,15 +32,15 @@ def loop_lines(family, im):
     N, and the lab's Chain sweep as the fit puts it."""
     out = ["", f"{schema.FAMILY[family].title}: one command per rule "
            "(the lab's way), median ms at each N"
-           + (" and the quadratic fit:" if im["fit"] else ":"), "",
+           + (" and the quadratic fit:" if im.fit else ":"), "",
            "| N | measured | fit |", "| ---: | ---: | ---: |"]
-    for n, ms in sorted(im["ms"].items()):
-        fit = f"{fmt_sig(fitted_ms(im, n))} ms" if im["fit"] else "n/a"
+    for n, ms in sorted(im.ms.items()):
+        fit = f"{fmt_sig(fitted_ms(im, n))} ms" if im.fit else "n/a"
         out.append(f"| {fmt_rules(n)} | {fmt_sig(ms)} ms | {fit} |")
-    if not im["fit"]:
+    if not im.fit:
         return out + ["", "Too few rule counts (fewer than three) for a "
                       "quadratic fit."]
-    a, b, c, r2 = im["fit"]
+    a, b, c, r2 = im.fit
     sweep = [n for n in schema.FAMILY["Chain"].points if n > 0]
     total_s = math.fsum(fitted_ms(im, n) for n in sweep) / 1e3
     return out + [
@@ -52,7 +52,7 @@ def loop_lines(family, im):
         f"{len(sweep)} points; 0 rules needs no command) from an empty "
         f"chain this way would take {fmt_sig(total_s)} s in all, the sum of "
         f"the fit over those N; the loop was measured up to "
-        f"{fmt_rules(max(im['ms']))} rules."]
+        f"{fmt_rules(max(im.ms))} rules."]
 
 
 def install_section(run, models):
@@ -64,12 +64,12 @@ def install_section(run, models):
            "The wall time of setting the chain from empty to N rules "
            "(Google Benchmark's real_time of one iteration, median over "
            "repetitions)."]
-    if any(not im["loop"] for im in models.values()):
+    if any(not im.loop for im in models.values()):
         out += ["", "One commit (Install*: libiptc, iptables-nft-restore, "
                 "libnftables), fitted as ms = a + b·N:", ""]
         out += install_table(models)
     for family, im in models.items():
-        if im["loop"]:
+        if im.loop:
             out += loop_lines(family, im)
     notes = shape_notes(run, present(run, schema.INSTALLS))
     return out + ([""] + notes if notes else [])

@@ -24,18 +24,18 @@ def _lost_cell(pm, r, first):
     chain costs it CPU instead)."""
     if first:
         return "—"
-    return "none: paced" if pm["paced"] else _maybe(r["lost"], fmt_pct)
+    return "none: paced" if pm.paced else _maybe(r["lost"], fmt_pct)
 
 
 def _bulk_cells(pm, r):
     """TCP bulk's share of Gbit/s lost at the same N, and how many times
     that the profile lost; or why not."""
-    if r["n"] == pm["base"]:
+    if r["n"] == pm.base:
         return "—", "—"
     if r["bulk_lost"] is None:
-        return f"{pm['bulk']} at {fmt_rules(r['n'])} not in this run", "—"
-    bulk = f"{fmt_pct(r['bulk_lost'])} ({pm['bulk']})"
-    if pm["paced"]:  # it lost no rate to compare with
+        return f"{pm.bulk} at {fmt_rules(r['n'])} not in this run", "—"
+    bulk = f"{fmt_pct(r['bulk_lost'])} ({pm.bulk})"
+    if pm.paced:  # it lost no rate to compare with
         return bulk, "—"
     ratio = (f"{fmt_sig(r['lost'] / r['bulk_lost'])}×"
              if r["lost"] is not None and r["bulk_lost"] > 0 else "n/a")
@@ -49,11 +49,11 @@ def profiles_table(models):
            "TCP bulk's Gbit/s lost | × TCP bulk's |",
            "| --- |" + " ---: |" * 9]
     for pm in models:
-        for r in pm["rows"]:
-            first = r["n"] == pm["base"]
+        for r in pm.rows:
+            first = r["n"] == pm.base
             out.append(
                 f"| {profile_name(pm)} | {fmt_rules(r['n'])} | "
-                f"{_rate_text(pm['metric'], r['rate'])} | "
+                f"{_rate_text(pm.metric, r['rate'])} | "
                 f"{_maybe(r['loss'], fmt_pct)} | {_maybe(r['hook'], fmt_ns)}"
                 f" | {_maybe(r['per_conn'], fmt_ns)} | "
                 + ("—" if first else _maybe(r["chain_share"], fmt_pct))

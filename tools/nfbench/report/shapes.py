@@ -14,11 +14,11 @@ LINEAR_R2 = 0.9  # the fit of b over k = 1..3 that counts as "roughly linear"
 def shape_verdict(sm):
     """One sentence: does "each extra match flag is one more callback with
     a roughly constant cost" hold for this backend's data?"""
-    who = schema.FAMILY[sm["family"]].title
-    fit = sm["fit"]
-    steps = {ik: d for ik, d in sm["steps"].items() if ik[0] >= 1}
+    who = schema.FAMILY[sm.family].title
+    fit = sm.fit
+    steps = {ik: d for ik, d in sm.steps.items() if ik[0] >= 1}
     if fit is None or len(fit["ks"]) < 3 or len(steps) < 2:
-        have = ", ".join(str(k) for k in sm["slopes"]) or "none"
+        have = ", ".join(str(k) for k in sm.slopes) or "none"
         return (f"{who}: too few shapes with a slope (k = {have}) to say "
                 "whether each added callback costs the same.")
     shown = ", ".join(f"k = {i}→{k}: {signed_ns(d)}"
@@ -50,15 +50,15 @@ def signed_ns(d):
 
 def shapes_table(models):
     """Per backend: b at each k, the per-callback fit, the k = 0→1 step."""
-    ks = sorted({k for sm in models for k in sm["slopes"]})
+    ks = sorted({k for sm in models for k in sm.slopes})
     out = ["| family | backend | " + " | ".join(f"b at k = {k}" for k in ks)
            + " | per added callback (k ≥ 1) | R² | k = 0→1 |",
            "| --- | --- |" + " ---: |" * (len(ks) + 3)]
     for sm in models:
-        cells = [fmt_sig(sm["slopes"][k][0]) if k in sm["slopes"] else "n/a"
+        cells = [fmt_sig(sm.slopes[k][0]) if k in sm.slopes else "n/a"
                  for k in ks]
-        fit, step = sm["fit"], sm["steps"].get((0, 1))
-        out.append(f"| {sm['family']} | {sm['backend']} | "
+        fit, step = sm.fit, sm.steps.get((0, 1))
+        out.append(f"| {sm.family} | {sm.backend} | "
                    + " | ".join(cells) + " | "
                    + (f"{fmt_sig(fit['per_cb'])} | {fmt_r2(fit['r2'])}"
                       if fit else "n/a | n/a") + " | "

@@ -14,7 +14,6 @@
 #include "iperf_server.h"
 #include "options.h"
 #include "rule_backend.h"
-#include "schema.h"
 #include "topology.h"
 
 namespace nfb {

@@ -511,13 +511,13 @@ class NewFiguresTest(unittest.TestCase):
         self.assertAlmostEqual(ys[-1], 133.0 + 6.0 * 3000)
         self.assertEqual(sum(len(ax.containers) for ax in bottoms), 7)
         self.assertNotIn("ChainIptNft", " ".join(lines))
-        # one colour per backend: the nft rules are nft's everywhere
-        nft = right["per-address rules (nft)"]
-        colour = [c for c in tops[1].containers
-                  if c.get_label() == "per-address rules (nft)"][0]
-        self.assertEqual(colour.lines[0].get_color(),
+        # one colour per backend: the nft rules in nft's, the sets in theirs
+        colours = {c.get_label(): c.lines[0].get_color()
+                   for c in tops[1].containers}
+        self.assertEqual(colours["per-address rules (nft)"],
                          plot.BACKEND_COLOUR["nft"])
-        self.assertTrue(nft)
+        self.assertEqual(colours[gbench_json_title("RemedyNftSet")],
+                         plot.BACKEND_COLOUR["nft-set"])
 
     def test_remedies_without_chain(self):
         runs = self.load(fake_runs.remedies(families=("RemedyIpset",)))

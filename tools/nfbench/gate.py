@@ -148,7 +148,6 @@ from .stats import (  # noqa: E402
 # metric -> +1 when up is worse, -1 when down is worse: the metrics that are
 # a cost, from the loader's one table of quantities.
 DIRECTION = {q.name: q.worse for q in schema.QUANTITIES if q.worse}
-DEFAULT_METRICS = ("hook_ns", "bits_per_s")  # what the Chain rows measure
 DEFAULT_THRESHOLD = 0.10
 DEFAULT_ALPHA = 0.05
 DEFAULT_MIN_REPS = 5

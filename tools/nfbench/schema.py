@@ -100,14 +100,12 @@ ROW_TAGS = WORKLOADS + (REMEDY,)
 WORKLOAD = {w["name"]: w for w in _SCHEMA["workloads"]}
 # What a traffic workload delivers, the rate its chain slows down.
 RATE = {w["name"]: w["rate"] for w in _SCHEMA["workloads"] if w["rate"]}
-# The rows a quantity is carried in, by its name.
+# The rows of the UDP workloads: those that carry packets_per_s.
 UDP_ROWS = QUANTITY["packets_per_s"].rows
-PAYLOAD_ROWS = QUANTITY["bits_per_s"].rows
 INSTALL_WORKLOADS = tuple(w for w in WORKLOADS if w not in RATE)
 # The datagrams per second of the UdpPaced families, a rate the sender
 # holds at 3000 rules.
-PACED_DATAGRAMS_PER_S = max(w["datagrams_per_s"]
-                            for w in _SCHEMA["workloads"])
+PACED_DATAGRAMS_PER_S = WORKLOAD["udp_paced"]["datagrams_per_s"]
 # Each rule backend (fixtures/rule_backend.cpp): its summary, its hook type
 # and the chain backend it is compared with.
 BACKEND = {b["name"]: b for b in _SCHEMA["backends"]}

@@ -58,15 +58,17 @@ BPF_DIR = os.path.join(REPO, "bpf")
 VM_RUN_TIMEOUT_S = 600  # emulation is slow: a generous bound, never a hang
 RISE_MARGIN = 3.0    # hook_ns(3000) >= 3 x hook_ns(0)
 
-# Why 30%: the two probes see the same nf_hook_slow() calls but neither the
+# Why 50%: the two probes see the same nf_hook_slow() calls but neither the
 # same window nor the same clock points. nf_bench averages over its whole
 # run, bpftrace over 5 s in its middle, and under TCG emulation the skb mix
 # (GSO size, hence work per call) drifts over a run. bpftrace's window also
 # holds its own work: a kretprobe trampoline and a hash-map update at entry,
 # each a few µs when emulated, against ~50 µs for a 3000-rule walk (see
-# tests/README.md for what it read). A real disagreement (wrong
-# namespace, wrong pairing, a unit error) is a factor, not a third.
-CROSS_CHECK_TOLERANCE = 0.30
+# tests/README.md for what it read). Kept CI logs read 7.5, 8.6 and 14.6%
+# apart; one read 37.3% (nf_bench 57.5 us, bpftrace 79.0 us), past the 30%
+# this was. A real
+# disagreement (wrong namespace, wrong pairing, a unit error) is a factor.
+CROSS_CHECK_TOLERANCE = 0.50
 
 
 def bpftrace(script, *params, timeout_s=VM_RUN_TIMEOUT_S):
